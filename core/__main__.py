@@ -1,0 +1,6 @@
+"""``python -m core``: see :mod:`core.cli`."""
+import sys
+
+from core.cli import main
+
+sys.exit(main())

@@ -1,0 +1,239 @@
+"""Analysis runs: request one (dashboard, CLI) and execute one (worker).
+
+Data flow inside the worker::
+
+    decode thread: OpenCV grab/retrieve → RGB → resize per model input + thumbnail
+        → bounded queue → main thread: batches of ``batch_size`` → every model's top-k
+        → bulk insert of thumbs then frames (frames are the commit marker)
+
+A retried run first reads which frames are stored and skips them, and frame ``_id`` is
+``"<run_id>:<frame>"``, so a run resumed after a crash ends with every sampled frame exactly once.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import queue
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from core import frames, ingest
+from core.classify import FrameClassifier, FramePayload, make_payload
+from core.docstore import new_id
+from core.errors import IngestError, JobCancelled, NotFoundError
+from core.jobs import enqueue, utcnow
+from core.models import MODEL_NAMES, parse_model_names
+from core.store import insert_ignoring_duplicates
+from core.videos import get_video
+
+log = logging.getLogger(__name__)
+
+JOB_KIND = "analyze"
+QUEUE_BATCHES = 4
+"""Decoded batches the decode thread may run ahead of the models (bounds memory)."""
+SUMMARY_LABELS = 20
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """What the analyst chose: ``fps=None`` samples every frame; trims in seconds."""
+
+    fps: float | None = 1.0
+    trim_start_s: float = 0.0
+    trim_end_s: float = 0.0
+    models: tuple[str, ...] = MODEL_NAMES
+    top_k: int = 5
+
+    def __post_init__(self) -> None:
+        try:
+            object.__setattr__(self, "models", parse_model_names(self.models))
+        except ValueError as err:
+            raise IngestError(f"Cannot analyse: {err}.") from err
+        if self.fps is not None and not (math.isfinite(self.fps) and 0 < self.fps <= 240):
+            raise IngestError(f"Sampling rate must be between 0 and 240 frames per second, not {self.fps}. Use 'every frame' to take all frames.")
+        if self.trim_start_s < 0 or self.trim_end_s < 0:
+            raise IngestError("Trims must be zero or more seconds.")
+        if not 1 <= self.top_k <= 20:
+            raise IngestError(f"Top-k must be between 1 and 20, not {self.top_k}.")
+
+    @property
+    def plan(self) -> frames.SamplePlan:
+        return frames.SamplePlan(self.fps, self.trim_start_s, self.trim_end_s)
+
+    def to_doc(self) -> dict[str, Any]:
+        doc = asdict(self)
+        doc["models"] = list(self.models)
+        return doc
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> RunSettings:
+        return cls(fps=doc.get("fps"), trim_start_s=doc.get("trim_start_s", 0.0), trim_end_s=doc.get("trim_end_s", 0.0), models=tuple(doc["models"]), top_k=int(doc.get("top_k", 5)))
+
+
+def request_analysis(store: Any, video_id: str, run_settings: RunSettings) -> tuple[str, str]:
+    """Create a run and queue its job. Returns ``(run_id, job_id)``; earlier runs are kept."""
+    get_video(store, video_id)
+    run_id = new_id()
+    store.runs.insert_one({"_id": run_id, "video_id": video_id, "created_at": utcnow(), "settings": run_settings.to_doc(), "job_id": None})
+    try:
+        job_id = enqueue(store, JOB_KIND, {"video_id": video_id, "run_id": run_id})
+    except Exception:
+        store.runs.delete_one({"_id": run_id})
+        raise
+    store.runs.update_one({"_id": run_id}, {"$set": {"job_id": job_id}})
+    return run_id, job_id
+
+
+@dataclass
+class _Stream:
+    """Runs the decode thread; iterate it for batches of samples."""
+
+    path: Any
+    info: frames.VideoInfo
+    plan: frames.SamplePlan
+    sizes: tuple[int, ...]
+    skip: set[int]
+    batch_size: int
+    _queue: queue.Queue = field(init=False)
+    _stop: threading.Event = field(default_factory=threading.Event, init=False)
+    _error: list[BaseException] = field(default_factory=list, init=False)
+
+    def __post_init__(self) -> None:
+        self._queue = queue.Queue(maxsize=QUEUE_BATCHES * self.batch_size)
+        self._thread = threading.Thread(target=self._decode, name="decode", daemon=True)
+
+    def _decode(self) -> None:
+        try:
+            for sample in frames.iter_samples(self.path, self.info, self.plan, lambda rgb: make_payload(rgb, self.sizes), self.skip):
+                while not self._stop.is_set():
+                    try:
+                        self._queue.put(sample, timeout=0.2)
+                        break
+                    except queue.Full:
+                        continue
+                if self._stop.is_set():
+                    return
+        except BaseException as err:  # handed to the consumer thread, which re-raises it
+            self._error.append(err)
+        finally:
+            self._queue.put(None)
+
+    def batches(self) -> Iterator[list[frames.Sample[FramePayload]]]:
+        self._thread.start()
+        batch: list[frames.Sample[FramePayload]] = []
+        try:
+            while True:
+                item = self._queue.get()
+                if item is None:
+                    break
+                batch.append(item)
+                if len(batch) == self.batch_size:
+                    yield batch
+                    batch = []
+            if self._error:
+                raise self._error[0]
+            if batch:
+                yield batch
+        finally:
+            self._stop.set()
+            while self._thread.is_alive():
+                try:
+                    self._queue.get(timeout=0.1)
+                except queue.Empty:
+                    pass
+
+
+def _docs(run_id: str, video_id: str, batch: list[frames.Sample[FramePayload]], preds: dict[str, Any]) -> tuple[list[dict], list[dict]]:
+    labels = {m: tk.labels() for m, tk in preds.items()}
+    frame_docs, thumb_docs = [], []
+    for i, sample in enumerate(batch):
+        key = f"{run_id}:{sample.index}"
+        frame_docs.append(
+            {
+                "_id": key,
+                "run_id": run_id,
+                "video_id": video_id,
+                "frame": sample.index,
+                "time_s": round(sample.time_s, 6),
+                "preds": {m: {"labels": labels[m][i], "scores": [round(float(s), 6) for s in tk.scores[i]]} for m, tk in preds.items()},
+            }
+        )
+        thumb_docs.append({"_id": key, "run_id": run_id, "frame": sample.index, "jpeg": sample.payload.thumb_jpeg})
+    return frame_docs, thumb_docs
+
+
+def summarize_run(store: Any, run_id: str, models: tuple[str, ...]) -> dict[str, Any]:
+    """Per model: frames, mean top-1 score and the most frequent top-1 labels with counts."""
+    counts = {m: Counter() for m in models}
+    score_sum = {m: 0.0 for m in models}
+    n = 0
+    for doc in store.frames.find({"run_id": run_id}, {"preds": 1}):
+        n += 1
+        for m in models:
+            pred = doc["preds"].get(m)
+            if pred:
+                counts[m][pred["labels"][0]] += 1
+                score_sum[m] += pred["scores"][0]
+    return {
+        m: {
+            "frames": n,
+            "mean_top1": score_sum[m] / n if n else None,
+            "labels": [{"label": label, "count": c} for label, c in counts[m].most_common(SUMMARY_LABELS)],
+        }
+        for m in models
+    }
+
+
+def _video_path(ctx: Any, video: dict[str, Any]) -> Any:
+    if video.get("blob"):
+        return ctx.store.blobs.local_path(video["blob"])
+    ctx.progress("download", 0, None)
+    return ingest.download(video, ctx.settings.data_dir / "downloads", lambda done, total: ctx.progress("download", done, total, throttle_s=1.0))
+
+
+def run_analyze_job(ctx: Any) -> None:
+    """Execute an ``analyze`` job: download if needed, classify every sampled frame, summarize."""
+    store, params = ctx.store, ctx.job["params"]
+    run_id, video_id = params["run_id"], params["video_id"]
+    run = store.runs.find_one({"_id": run_id})
+    if run is None:
+        raise NotFoundError(f"Run {run_id} no longer exists (its video was deleted).")
+    video = get_video(store, video_id)
+    rs = RunSettings.from_doc(run["settings"])
+    path = _video_path(ctx, video)
+    info = frames.probe(path)
+    if video.get("fps") is None:
+        store.videos.update_one({"_id": video_id}, {"$set": {"fps": info.fps, "frame_count": info.frame_count, "width": info.width, "height": info.height, "duration": video.get("duration") or info.duration_s}})
+
+    done = {d["frame"] for d in store.frames.find({"run_id": run_id}, {"frame": 1})}
+    expected = rs.plan.expected_count(info)
+    ctx.progress("loading models", 0, None)
+    classifier: FrameClassifier = ctx.classifier(rs.models)
+    store.runs.update_one({"_id": run_id}, {"$set": {"weights": ctx.settings.weights, "random_weights": ctx.settings.random_weights, "device": ctx.device, "started_at": utcnow()}})
+    log.info("run %s: classifying %s (%s frames expected, %d already stored)", run_id, video.get("title"), expected, len(done))
+
+    stored = len(done)
+    ctx.progress("classify", stored, expected)
+    stream = _Stream(path, info, rs.plan, classifier.sizes, done, ctx.settings.batch_size)
+    try:
+        for batch in stream.batches():
+            preds = classifier.predict([s.payload for s in batch], rs.top_k)
+            frame_docs, thumb_docs = _docs(run_id, video_id, batch, preds)
+            insert_ignoring_duplicates(store.thumbs, thumb_docs)
+            insert_ignoring_duplicates(store.frames, frame_docs)
+            stored += len(frame_docs)
+            ctx.progress("classify", stored, max(expected or 0, stored))
+    except JobCancelled:
+        if store.runs.find_one({"_id": run_id}, {"_id": 1}) is None:  # video deleted meanwhile
+            store.frames.delete_many({"run_id": run_id})
+            store.thumbs.delete_many({"run_id": run_id})
+        raise
+
+    ctx.progress("summarize", stored, stored)
+    n_frames = store.frames.count_documents({"run_id": run_id})
+    summary = summarize_run(store, run_id, rs.models)
+    store.runs.update_one({"_id": run_id}, {"$set": {"summary": summary, "n_frames": n_frames, "finished_at": utcnow()}})
+    log.info("run %s: done, %d frames", run_id, n_frames)

@@ -1,0 +1,228 @@
+"""Command line: ``python -m core COMMAND``. Errors print one line on stderr and exit 2.
+
+Commands: ``add``, ``videos``, ``views``, ``delete``, ``analyze``, ``worker``, ``jobs``, ``cancel``,
+``retry``, ``export``, ``app``. Each prints its main result (an id) as its last line.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from core.config import PROJECT_ROOT, Settings, load_settings
+from core.errors import ReelsightError
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(db=args.db)
+
+
+def _store(args: argparse.Namespace) -> Any:
+    from core.store import open_store
+
+    return open_store(_settings(args))
+
+
+def _fps(text: str) -> float | None:
+    if text.strip().lower() in ("all", "every", "every-frame"):
+        return None
+    try:
+        return float(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"--fps takes a number or 'all', not {text!r}") from err
+
+
+def cmd_add(args: argparse.Namespace) -> None:
+    from core.ingest import add_source
+
+    video_id, created = add_source(_store(args), _settings(args), args.source, views=args.views, title=args.title)
+    if not created:
+        print(f"already added as {video_id}", file=sys.stderr)
+    print(video_id)
+
+
+def cmd_videos(args: argparse.Namespace) -> None:
+    from core.videos import list_videos
+
+    table = list_videos(_store(args))
+    print(table[["video_id", "title", "views", "views_source", "duration_s", "source"]].to_string(index=False) if len(table) else "no videos yet")
+
+
+def cmd_views(args: argparse.Namespace) -> None:
+    from core.videos import set_views
+
+    set_views(_store(args), args.video_id, None if args.views < 0 else args.views)
+    print(args.video_id)
+
+
+def cmd_delete(args: argparse.Namespace) -> None:
+    from core.videos import delete_video
+
+    counts = delete_video(_store(args), args.video_id)
+    print(", ".join(f"{v} {k}" for k, v in counts.items()) + " deleted", file=sys.stderr)
+    print(args.video_id)
+
+
+def cmd_analyze(args: argparse.Namespace) -> None:
+    from core.analyze import RunSettings, request_analysis
+
+    fps = None if args.every_frame else args.fps
+    rs = RunSettings(fps=fps, trim_start_s=args.trim_start, trim_end_s=args.trim_end, models=args.models, top_k=args.top_k)
+    run_id, job_id = request_analysis(_store(args), args.video_id, rs)
+    print(f"run {run_id} queued", file=sys.stderr)
+    print(job_id)
+
+
+def cmd_worker(args: argparse.Namespace) -> None:
+    from core.worker import Worker
+
+    settings = _settings(args)
+    if args.lease is not None:
+        settings = load_settings(db=args.db, lease_s=args.lease)
+    from core.store import open_store
+
+    worker = Worker(open_store(settings), settings)
+    signal.signal(signal.SIGTERM, lambda *_: worker.stop())
+    n = worker.run(burst=args.burst)
+    print(f"{n} job(s) processed", file=sys.stderr)
+
+
+def cmd_jobs(args: argparse.Namespace) -> None:
+    from core.jobs import list_jobs
+
+    rows = list_jobs(_store(args), limit=args.limit)
+    if not rows:
+        print("no jobs")
+        return
+    print(f"{'job_id':<13} {'kind':<8} {'state':<10} {'stage':<15} {'progress':>11} {'eta_s':>7}  video_id     error")
+    for job in rows:
+        p = job.get("progress") or {}
+        prog = f"{p.get('done', 0)}/{p.get('total') if p.get('total') is not None else '?'}"
+        eta = "" if p.get("eta_s") is None else f"{p['eta_s']:.0f}"
+        print(f"{job['_id']:<13} {job['kind']:<8} {job['state']:<10} {p.get('stage', ''):<15} {prog:>11} {eta:>7}  {job['params'].get('video_id', ''):<12} {job.get('error') or ''}")
+
+
+def cmd_cancel(args: argparse.Namespace) -> None:
+    from core.jobs import cancel
+
+    print(f"{args.job_id} {cancel(_store(args), args.job_id)}")
+
+
+def cmd_retry(args: argparse.Namespace) -> None:
+    from core.jobs import retry
+
+    retry(_store(args), args.job_id)
+    print(args.job_id)
+
+
+def cmd_export(args: argparse.Namespace) -> None:
+    from core.results import export_predictions
+
+    if not args.all and not args.video_id and not args.run:
+        raise ReelsightError("Name a VIDEO_ID, or pass --all (or --run RUN_ID).")
+    path = export_predictions(_store(args), args.out, None if args.all else ([args.video_id] if args.video_id else None), run_id=args.run)
+    print(path)
+
+
+def cmd_app(args: argparse.Namespace) -> None:
+    """Start one worker and the dashboard; stop the worker when the dashboard exits."""
+    env = dict(os.environ)
+    if args.db:
+        env["REELSIGHT_DB"] = args.db
+    worker = subprocess.Popen([sys.executable, "-m", "core", "worker"], cwd=PROJECT_ROOT, env=env)
+    try:
+        cmd = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "streamlit_app.py"), "--server.port", str(args.port)]
+        if args.headless:
+            cmd += ["--server.headless", "true"]
+        subprocess.call(cmd, cwd=PROJECT_ROOT, env=env)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m core", description="Reelsight: classify video frames with ImageNet models.")
+    parser.add_argument("--db", help="mongodb:// URI or embedded-store folder (default: REELSIGHT_DB, else ./.data/db)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("add", help="add a YouTube URL or a local video file; prints the video id")
+    p.add_argument("source", help="http(s) URL or path to an mp4/mov/avi/mkv/webm file")
+    p.add_argument("--views", type=int, help="the business view count (overrides YouTube's)")
+    p.add_argument("--title", help="title to show instead of the file name or YouTube title")
+    p.set_defaults(func=cmd_add)
+
+    p = sub.add_parser("videos", help="list videos")
+    p.set_defaults(func=cmd_videos)
+
+    p = sub.add_parser("views", help="set a video's view count (-1 clears it)")
+    p.add_argument("video_id")
+    p.add_argument("views", type=int)
+    p.set_defaults(func=cmd_views)
+
+    p = sub.add_parser("delete", help="delete a video and all its results")
+    p.add_argument("video_id")
+    p.set_defaults(func=cmd_delete)
+
+    p = sub.add_parser("analyze", help="queue an analysis; prints the job id")
+    p.add_argument("video_id")
+    p.add_argument("--fps", type=_fps, default=1.0, help="frames sampled per second (default 1; 'all' for every frame)")
+    p.add_argument("--every-frame", action="store_true", help="sample every frame")
+    p.add_argument("--trim-start", type=float, default=0.0, metavar="S", help="seconds skipped at the start")
+    p.add_argument("--trim-end", type=float, default=0.0, metavar="S", help="seconds skipped at the end")
+    p.add_argument("--models", default="inception_v3,resnet50", help="comma-separated: inception_v3,resnet50")
+    p.add_argument("--top-k", type=int, default=5)
+    p.set_defaults(func=cmd_analyze)
+
+    p = sub.add_parser("worker", help="process queued jobs")
+    p.add_argument("--burst", action="store_true", help="exit when the queue is empty")
+    p.add_argument("--lease", type=float, help="lease in seconds (default REELSIGHT_LEASE_S or 60)")
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("jobs", help="list jobs with state and progress")
+    p.add_argument("--limit", type=int, default=50)
+    p.set_defaults(func=cmd_jobs)
+
+    p = sub.add_parser("cancel", help="cancel a job")
+    p.add_argument("job_id")
+    p.set_defaults(func=cmd_cancel)
+
+    p = sub.add_parser("retry", help="retry a failed or cancelled job")
+    p.add_argument("job_id")
+    p.set_defaults(func=cmd_retry)
+
+    p = sub.add_parser("export", help="write DIR/predictions.csv")
+    p.add_argument("video_id", nargs="?")
+    p.add_argument("--all", action="store_true", help="every video's latest run")
+    p.add_argument("--out", required=True, type=Path, metavar="DIR")
+    p.add_argument("--run", metavar="RUN_ID", help="one specific run")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("app", help="start the dashboard with one local worker")
+    p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--headless", action="store_true")
+    p.set_defaults(func=cmd_app)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = logging.DEBUG if args.verbose else (logging.INFO if args.command in ("worker", "app") else logging.WARNING)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    try:
+        args.func(args)
+    except ReelsightError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0

@@ -1,0 +1,105 @@
+"""Settings: each value resolves as explicit argument, then environment, then secrets, then default.
+
+Environment variables: ``REELSIGHT_DB`` (a ``mongodb://`` URI or a folder for the embedded store),
+``REELSIGHT_DATA`` (folder for blobs and downloads), ``REELSIGHT_WEIGHTS`` (``imagenet``, ``none``
+or a folder of weight files), ``REELSIGHT_ALLOWED_HOSTS`` (comma-separated host names),
+``REELSIGHT_LEASE_S`` (job lease in seconds). The same keys may stand at the top level of
+``.streamlit/secrets.toml``. The upload limit is Streamlit's ``server.maxUploadSize`` (MB) in
+``.streamlit/config.toml``, so the dashboard and the CLI enforce one figure.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+"""Repository root: holds ``streamlit_app.py`` and ``.streamlit/``."""
+
+DEFAULT_ALLOWED_HOSTS = ("youtube.com", "youtu.be", "youtube-nocookie.com")
+"""Hosts (and their sub-domains) that URLs may point to unless configured otherwise."""
+
+WEIGHT_CHOICES = ("imagenet", "none")
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as err:
+        raise ConfigError(f"Cannot read {path}: {err}. Fix or remove that file.") from err
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings for one process."""
+
+    db: str
+    """``mongodb://`` / ``mongodb+srv://`` URI, or a folder for the embedded store."""
+    data_dir: Path
+    """Local artifacts: blobs (uploads, thumbnails) and the download cache."""
+    weights: str
+    """``imagenet``, ``none`` (random initialisation) or a folder holding the Keras weight files."""
+    allowed_hosts: tuple[str, ...] = DEFAULT_ALLOWED_HOSTS
+    max_upload_mb: int = 200
+    lease_s: float = 60.0
+    """A running job whose worker sends no heartbeat for this long goes back to the queue."""
+    batch_size: int = 16
+    """Frames per model call."""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def uses_mongo(self) -> bool:
+        return self.db.startswith(("mongodb://", "mongodb+srv://"))
+
+    @property
+    def random_weights(self) -> bool:
+        return self.weights == "none"
+
+
+def load_settings(root: Path | None = None, **overrides: Any) -> Settings:
+    """Resolve every setting: ``overrides`` > environment > ``.streamlit/secrets.toml`` > default."""
+    root = root or PROJECT_ROOT
+    secrets = _read_toml(root / ".streamlit" / "secrets.toml")
+    streamlit_cfg = _read_toml(root / ".streamlit" / "config.toml")
+
+    def pick(key: str, default: Any) -> Any:
+        if overrides.get(key) is not None:
+            return overrides[key]
+        env_key = f"REELSIGHT_{key.upper()}"
+        if os.environ.get(env_key):
+            return os.environ[env_key]
+        if env_key in secrets:
+            return secrets[env_key]
+        return default
+
+    data_dir = Path(pick("data", root / ".data")).expanduser()
+    db = str(pick("db", data_dir / "db"))
+    weights = str(pick("weights", "imagenet"))
+    if weights.lower() in WEIGHT_CHOICES:
+        weights = weights.lower()
+    hosts = pick("allowed_hosts", DEFAULT_ALLOWED_HOSTS)
+    if isinstance(hosts, str):
+        hosts = tuple(h.strip().lower() for h in hosts.split(",") if h.strip())
+    try:
+        lease_s = float(pick("lease_s", 60.0))
+        batch_size = int(pick("batch_size", 16))
+        max_upload_mb = int(streamlit_cfg.get("server", {}).get("maxUploadSize", 200))
+    except (TypeError, ValueError) as err:
+        raise ConfigError(f"A numeric setting has a non-numeric value: {err}") from err
+    if lease_s <= 0 or batch_size <= 0:
+        raise ConfigError("REELSIGHT_LEASE_S and REELSIGHT_BATCH_SIZE must be positive.")
+    return Settings(
+        db=db,
+        data_dir=data_dir,
+        weights=weights,
+        allowed_hosts=tuple(hosts),
+        max_upload_mb=max_upload_mb,
+        lease_s=lease_s,
+        batch_size=batch_size,
+    )

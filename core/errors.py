@@ -1,0 +1,57 @@
+"""Domain exceptions. Every message says what happened and what to do next.
+
+Pages and the CLI catch :class:`ReelsightError` only and show ``str(err)``.
+"""
+from __future__ import annotations
+
+
+class ReelsightError(Exception):
+    """Base class for every error a user may see."""
+
+
+class ConfigError(ReelsightError):
+    """A setting has a value the program cannot use."""
+
+
+class StoreError(ReelsightError):
+    """The database could not be reached or used."""
+
+
+class NotFoundError(ReelsightError):
+    """An id (video, run, job) that the database does not hold."""
+
+
+class IngestError(ReelsightError):
+    """A video could not be added: bad path, URL, host, size or content."""
+
+
+class VideoOpenError(IngestError):
+    """OpenCV cannot open or decode the file."""
+
+
+class EmptyVideoError(VideoOpenError):
+    """The file opens but holds no frames."""
+
+
+class FrameRateError(VideoOpenError):
+    """The file reports no usable frame rate, so timestamps cannot be computed."""
+
+
+class DownloadError(IngestError):
+    """yt-dlp could not read or download a URL."""
+
+
+class WeightsUnavailable(ReelsightError):
+    """Model weights could not be loaded; the message says how to provide them."""
+
+
+class JobError(ReelsightError):
+    """A job cannot move to the requested state."""
+
+
+class JobCancelled(ReelsightError):
+    """Raised inside a running job when a user cancelled it."""
+
+
+class LeaseLost(ReelsightError):
+    """Raised inside a running job when another worker has taken it over."""

@@ -1,0 +1,120 @@
+"""Registry of the ImageNet models: constructor, input size, preprocessing and weight file together.
+
+Importing this module does not import Keras: the dashboard reads names and sizes from here, and
+only :func:`build_model` (called by the worker) loads the framework.
+"""
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable
+
+from core.errors import WeightsUnavailable
+
+log = logging.getLogger(__name__)
+
+CLASS_INDEX_PATH = Path(__file__).with_name("data") / "imagenet_class_index.json"
+WEIGHTS_URL = "https://storage.googleapis.com/tensorflow/keras-applications/"
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One ImageNet classifier from ``keras.applications``."""
+
+    name: str
+    display: str
+    module: str
+    """``keras.applications`` sub-module holding the constructor and ``preprocess_input``."""
+    constructor: str
+    size: int
+    """Square input side in pixels (inputs are RGB, size×size×3)."""
+    weights_file: str
+    """File name Keras downloads for ``weights="imagenet"``; also what a local weights folder must hold."""
+    weights_subdir: str
+
+    def load_module(self) -> Any:
+        return importlib.import_module(self.module)
+
+    @property
+    def preprocess(self) -> Callable[[Any], Any]:
+        return self.load_module().preprocess_input
+
+    @property
+    def weights_url(self) -> str:
+        return WEIGHTS_URL + self.weights_subdir + "/" + self.weights_file
+
+
+MODELS: dict[str, ModelSpec] = {
+    "inception_v3": ModelSpec(
+        name="inception_v3",
+        display="InceptionV3",
+        module="keras.applications.inception_v3",
+        constructor="InceptionV3",
+        size=299,
+        weights_file="inception_v3_weights_tf_dim_ordering_tf_kernels.h5",
+        weights_subdir="inception_v3",
+    ),
+    "resnet50": ModelSpec(
+        name="resnet50",
+        display="ResNet50",
+        module="keras.applications.resnet50",
+        constructor="ResNet50",
+        size=224,
+        weights_file="resnet50_weights_tf_dim_ordering_tf_kernels.h5",
+        weights_subdir="resnet",
+    ),
+}
+MODEL_NAMES: tuple[str, ...] = tuple(MODELS)
+
+
+def parse_model_names(text: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """``"inception_v3,resnet50"`` → a tuple of registry names; unknown names raise ``ValueError``."""
+    names = [n.strip() for n in (text.split(",") if isinstance(text, str) else text) if n.strip()]
+    unknown = [n for n in names if n not in MODELS]
+    if unknown or not names:
+        raise ValueError(f"unknown model {', '.join(unknown) or '(none given)'}; choose from {', '.join(MODEL_NAMES)}")
+    return tuple(dict.fromkeys(names))
+
+
+@lru_cache(maxsize=1)
+def imagenet_labels() -> tuple[str, ...]:
+    """The 1000 ImageNet class names, in output order (``"tench"``, ``"goldfish"``, …)."""
+    index = json.loads(CLASS_INDEX_PATH.read_text(encoding="utf-8"))
+    return tuple(index[str(i)][1] for i in range(len(index)))
+
+
+def build_model(spec: ModelSpec, weights: str) -> Any:
+    """Build the Keras model with ``weights``: ``imagenet``, ``none`` or a folder of weight files.
+
+    Raises :class:`WeightsUnavailable` with instructions when the weights cannot be had; it never
+    falls back to random weights.
+    """
+    constructor = getattr(spec.load_module(), spec.constructor)
+    if weights == "none":
+        return constructor(weights=None)
+    if weights == "imagenet":
+        try:
+            return constructor(weights="imagenet")
+        # Keras wraps network failures in a bare Exception, so that is what we can catch here.
+        except Exception as err:  # noqa: BLE001
+            raise WeightsUnavailable(
+                f"Could not get the ImageNet weights for {spec.display} ({err}). This machine may be offline. "
+                f"Download {spec.weights_url} elsewhere, put it in a folder here and set REELSIGHT_WEIGHTS to that folder "
+                "(or copy it into ~/.keras/models/). For a trial with random weights set REELSIGHT_WEIGHTS=none; "
+                "such results are labelled 'random weights'."
+            ) from err
+    path = Path(weights).expanduser()
+    file = path / spec.weights_file if path.is_dir() else path
+    if not file.is_file():
+        raise WeightsUnavailable(
+            f"REELSIGHT_WEIGHTS={weights} holds no {spec.weights_file} for {spec.display}. "
+            f"Download it from {spec.weights_url} into that folder, or set REELSIGHT_WEIGHTS=imagenet or none."
+        )
+    try:
+        return constructor(weights=str(file))
+    except (OSError, ValueError) as err:
+        raise WeightsUnavailable(f"{file} could not be loaded into {spec.display} ({err}). Download a fresh copy from {spec.weights_url}.") from err

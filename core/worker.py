@@ -1,0 +1,187 @@
+"""The worker process: claims jobs, runs them, and keeps its lease and heartbeat alive.
+
+``python -m core worker`` runs one. A heartbeat thread writes ``workers.<id>.last_seen`` and
+extends the current job's lease every ``lease_s / 4`` seconds; if the process dies, the lease runs
+out and another worker's :func:`core.jobs.reap_expired` puts the job back in the queue.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from core import jobs
+from core.analyze import JOB_KIND as ANALYZE, run_analyze_job
+from core.classify import FrameClassifier
+from core.config import Settings
+from core.docstore import new_id
+from core.errors import JobCancelled, LeaseLost, ReelsightError
+
+log = logging.getLogger(__name__)
+
+HANDLERS: dict[str, Callable[[JobContext], None]] = {ANALYZE: run_analyze_job}
+"""Job kind → function that executes it."""
+
+_CLASSIFIERS: dict[tuple[tuple[str, ...], str], FrameClassifier] = {}
+"""Built models, shared by every job (and every Worker object) of this process."""
+
+
+def describe_device() -> tuple[str, str]:
+    """``(device, backend)``: the GPU's name, or ``CPU``, and the Keras backend."""
+    import keras
+
+    backend = keras.backend.backend()
+    device = "CPU"
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        gpus = tf.config.list_physical_devices("GPU")
+        if gpus:
+            device = tf.config.experimental.get_device_details(gpus[0]).get("device_name", "GPU")
+    elif backend == "torch":
+        import torch
+
+        if torch.cuda.is_available():
+            device = torch.cuda.get_device_name(0)
+    elif backend == "jax":
+        import jax
+
+        gpu = [d for d in jax.devices() if d.platform == "gpu"]
+        if gpu:
+            device = gpu[0].device_kind
+    return device, backend
+
+
+class JobContext:
+    """What a job handler sees: the job, the store, settings, progress reporting, models."""
+
+    def __init__(self, worker: Worker, job: dict[str, Any]) -> None:
+        self.worker = worker
+        self.job = job
+        self.store = worker.store
+        self.settings = worker.settings
+        self.device = worker.device
+        self._stage: str | None = None
+        self._stage_t0 = 0.0
+        self._stage_done0 = 0
+        self._last_write = 0.0
+
+    def classifier(self, models: tuple[str, ...]) -> FrameClassifier:
+        return self.worker.classifier(models)
+
+    def progress(self, stage: str, done: int, total: int | None, throttle_s: float = 0.0) -> None:
+        """Record progress; raises :class:`JobCancelled` or :class:`LeaseLost` when the job must stop."""
+        now = time.monotonic()
+        if stage != self._stage:
+            self._stage, self._stage_t0, self._stage_done0 = stage, now, done
+        elif throttle_s and now - self._last_write < throttle_s:
+            return
+        self._last_write = now
+        eta = None
+        rate_done = done - self._stage_done0
+        if total and rate_done > 0 and now > self._stage_t0:
+            eta = round((total - done) * (now - self._stage_t0) / rate_done, 1)
+        doc = jobs.extend_lease(self.store, self.job["_id"], self.worker.id, self.settings.lease_s, {"stage": stage, "done": int(done), "total": total, "eta_s": eta})
+        if doc is None:
+            raise LeaseLost(f"Job {self.job['_id']} was taken over by another worker.")
+        if doc.get("cancel_requested"):
+            raise JobCancelled(f"Job {self.job['_id']} was cancelled.")
+
+
+class Worker:
+    """One worker: ``run()`` loops (or drains the queue with ``burst=True``)."""
+
+    def __init__(self, store: Any, settings: Settings, worker_id: str | None = None) -> None:
+        self.store = store
+        self.settings = settings
+        self.id = worker_id or f"{socket.gethostname()}-{os.getpid()}-{new_id()[:4]}"
+        self.device, self.backend = describe_device()
+        self.current_job: str | None = None
+        self._stop = threading.Event()
+        self._beat: threading.Thread | None = None
+
+    def classifier(self, models: tuple[str, ...]) -> FrameClassifier:
+        """Models are built once per worker process and reused across jobs."""
+        key = (tuple(models), self.settings.weights)
+        if key not in _CLASSIFIERS:
+            _CLASSIFIERS[key] = FrameClassifier(tuple(models), self.settings.weights)
+        return _CLASSIFIERS[key]
+
+    # -- heartbeat
+    def _register(self) -> None:
+        now = jobs.utcnow()
+        self.store.workers.update_one(
+            {"_id": self.id},
+            {"$set": {"host": socket.gethostname(), "pid": os.getpid(), "device": self.device, "backend": self.backend, "weights": self.settings.weights, "started_at": now, "last_seen": now, "job_id": None, "state": "idle"}},
+            upsert=True,
+        )
+
+    def heartbeat(self) -> None:
+        self.store.workers.update_one({"_id": self.id}, {"$set": {"last_seen": jobs.utcnow(), "job_id": self.current_job, "state": "busy" if self.current_job else "idle"}})
+        if self.current_job:
+            jobs.extend_lease(self.store, self.current_job, self.id, self.settings.lease_s)
+
+    def _beat_loop(self) -> None:
+        interval = max(0.2, self.settings.lease_s / 4)
+        while not self._stop.wait(interval):
+            try:
+                self.heartbeat()
+            except ReelsightError as err:  # a hiccup in the store; the next beat retries
+                log.warning("heartbeat failed: %s", err)
+
+    # -- jobs
+    def run_one(self) -> bool:
+        """Reap expired leases, claim one job and run it. False when the queue is empty."""
+        jobs.reap_expired(self.store)
+        job = jobs.claim(self.store, self.id, self.settings.lease_s, tuple(HANDLERS))
+        if job is None:
+            return False
+        self.current_job = job["_id"]
+        log.info("job %s (%s) claimed, attempt %s", job["_id"], job["kind"], job["attempts"])
+        try:
+            HANDLERS[job["kind"]](JobContext(self, job))
+        except JobCancelled:
+            jobs.finish(self.store, job["_id"], self.id, "cancelled")
+            log.info("job %s cancelled", job["_id"])
+        except LeaseLost:
+            log.warning("job %s: lease lost, another worker continues it", job["_id"])
+        except ReelsightError as err:
+            jobs.finish(self.store, job["_id"], self.id, "failed", str(err))
+            log.error("job %s failed: %s", job["_id"], err)
+        except Exception as err:  # a bug or a transient fault: retried, with the traceback logged
+            log.error("job %s crashed: %s\n%s", job["_id"], err, traceback.format_exc())
+            jobs.requeue(self.store, job["_id"], self.id, f"Unexpected error: {err}. The job will be retried; if it keeps failing, report it with the worker's log.")
+        else:
+            jobs.finish(self.store, job["_id"], self.id, "done")
+            log.info("job %s done", job["_id"])
+        finally:
+            self.current_job = None
+        return True
+
+    def run(self, burst: bool = False, poll_s: float = 1.0) -> int:
+        """Process jobs until stopped (or, with ``burst``, until the queue is empty). Returns jobs run."""
+        self._register()
+        self._beat = threading.Thread(target=self._beat_loop, name="heartbeat", daemon=True)
+        self._beat.start()
+        count = 0
+        log.info("worker %s ready on %s (%s backend, weights=%s)", self.id, self.device, self.backend, self.settings.weights)
+        try:
+            while not self._stop.is_set():
+                if self.run_one():
+                    count += 1
+                elif burst:
+                    break
+                else:
+                    self._stop.wait(poll_s)
+        finally:
+            self._stop.set()
+            self.store.workers.update_one({"_id": self.id}, {"$set": {"state": "stopped", "last_seen": jobs.utcnow(), "job_id": None}})
+        return count
+
+    def stop(self) -> None:
+        self._stop.set()

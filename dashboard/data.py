@@ -1,0 +1,79 @@
+"""Cached data access for the pages. Every function delegates to :mod:`core`.
+
+One database client per process (``st.cache_resource``); read functions return DataFrames through
+``st.cache_data`` keyed by the database location and run ids. Writes clear the caches they affect.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from core import jobs as core_jobs
+from core import results as core_results
+from core import videos as core_videos
+from core.config import Settings, load_settings
+from core.store import Store, open_store
+
+
+def settings() -> Settings:
+    """Resolved on every rerun (cheap), so an environment change shows up without a restart."""
+    return load_settings()
+
+
+@st.cache_resource(show_spinner="Opening the database…")
+def _open(db: str, _settings: Settings) -> Store:
+    return open_store(_settings)
+
+
+def store() -> Store:
+    s = settings()
+    return _open(s.db, s)
+
+
+def db_key() -> str:
+    return settings().db
+
+
+@st.cache_data(ttl=10, show_spinner=False)
+def videos(db: str) -> pd.DataFrame:
+    return core_videos.list_videos(store())
+
+
+@st.cache_data(ttl=5, show_spinner=False)
+def runs(db: str, video_id: str | None = None) -> pd.DataFrame:
+    return core_results.list_runs(store(), video_id)
+
+
+@st.cache_data(ttl=3600, show_spinner="Loading frames…")
+def frame_table(db: str, run_id: str, model: str, n_frames: int) -> pd.DataFrame:
+    """``n_frames`` is part of the key: a run still in progress is re-read as it grows."""
+    return core_results.frame_table(store(), run_id, model)
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def thumbnails(db: str, run_id: str, frames: tuple[int, ...]) -> dict[int, str]:
+    return core_results.thumbnails(store(), run_id, list(frames))
+
+
+def run_doc(run_id: str) -> dict[str, Any] | None:
+    return store().runs.find_one({"_id": run_id})
+
+
+def stored_frames(run_id: str) -> int:
+    return store().frames.count_documents({"run_id": run_id})
+
+
+def job_list(states: tuple[str, ...] | None = None, limit: int = 50) -> list[dict[str, Any]]:
+    return core_jobs.list_jobs(store(), limit=limit, states=states)
+
+
+def workers() -> list[dict[str, Any]]:
+    return core_jobs.live_workers(store(), settings().lease_s)
+
+
+def clear_video_caches() -> None:
+    """After adding, deleting or editing videos, or queueing runs."""
+    videos.clear()
+    runs.clear()

@@ -1,0 +1,89 @@
+"""Jobs: live progress, cancel and retry; the workers that run them."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core import jobs as core_jobs
+from dashboard import data, state
+from dashboard.widgets import ago, succeeded, worker_status
+
+STATE_ICONS = {"queued": "⏳", "running": "▶️", "done": "✅", "failed": "❌", "cancelled": "⏹️"}
+REFRESH_S = 2
+
+st.title("Jobs")
+st.caption(f"Analyses run by the workers. This page refreshes every {REFRESH_S} seconds.")
+state.show_flash(state.JOBS_FLASH)
+
+wanted = state.get_param(state.QP_JOB_STATES)
+states = st.pills(
+    "Show",
+    core_jobs.STATES,
+    selection_mode="multi",
+    default=[s for s in (wanted.split(",") if wanted else core_jobs.STATES) if s in core_jobs.STATES],
+    format_func=lambda s: f"{STATE_ICONS[s]} {s}",
+)
+state.set_params(**{state.QP_JOB_STATES: ",".join(states) if set(states) != set(core_jobs.STATES) else None})
+
+
+def _progress_text(job: dict) -> tuple[float, str]:
+    p = job.get("progress") or {}
+    done, total = int(p.get("done") or 0), p.get("total")
+    stage = p.get("stage") or job["state"]
+    if job["state"] == "done":
+        return 1.0, f"done · {done} frames"
+    if total:
+        eta = f" · about {p['eta_s']:.0f} s left" if p.get("eta_s") is not None and job["state"] == "running" else ""
+        unit = "bytes" if stage == "download" else "frames"
+        return min(done / total, 1.0), f"{stage} · {done:,}/{total:,} {unit}{eta}"
+    return 0.0, stage
+
+
+@st.fragment(run_every=REFRESH_S)
+def live_jobs() -> None:
+    st.subheader("Workers")
+    live = worker_status()
+    if live:
+        st.dataframe(
+            pd.DataFrame(
+                [{"worker": w["_id"], "device": w.get("device"), "backend": w.get("backend"), "weights": w.get("weights"), "state": w.get("state"), "job": w.get("job_id"), "last seen": ago(w.get("last_seen"))} for w in live]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+
+    st.subheader("Queue")
+    if not states:
+        st.info("Choose at least one state above.")
+        return
+    job_rows = data.job_list(tuple(states))
+    if not job_rows:
+        st.info("No jobs to show. Queue an analysis on the Videos page.", icon=":material/inbox:")
+        return
+    videos = data.videos(data.db_key())
+    titles = dict(zip(videos["video_id"], videos["title"]))
+    for job in job_rows:
+        video_id = job["params"].get("video_id")
+        with st.container(border=True):
+            head, actions = st.columns([5, 1], vertical_alignment="center")
+            with head:
+                st.markdown(f"{STATE_ICONS.get(job['state'], '')} **{titles.get(video_id, video_id)}** · `{job['_id']}` · {job['state']} · attempt {job.get('attempts', 0)} · queued {ago(job.get('created_at'))}")
+                fraction, text = _progress_text(job)
+                st.progress(fraction, text=text)
+                if job.get("error") and job["state"] != "done":
+                    (st.error if job["state"] == "failed" else st.caption)(job["error"])
+            with actions:
+                if job["state"] in ("queued", "running"):
+                    label = "Stopping…" if job.get("cancel_requested") else "Cancel"
+                    if st.button(label, key=f"cancel.{job['_id']}", disabled=bool(job.get("cancel_requested")), icon=":material/stop_circle:"):
+                        if succeeded(lambda j=job["_id"]: core_jobs.cancel(data.store(), j)):
+                            st.rerun(scope="fragment")
+                elif job["state"] in ("failed", "cancelled"):
+                    if st.button("Retry", key=f"retry.{job['_id']}", icon=":material/replay:"):
+                        if succeeded(lambda j=job["_id"]: core_jobs.retry(data.store(), j)):
+                            st.rerun(scope="fragment")
+                elif job["state"] == "done" and video_id:
+                    st.page_link("pages/results.py", label="Results", icon=":material/insights:", query_params={state.QP_VIDEO: video_id, state.QP_RUN: job["params"].get("run_id")})
+
+
+live_jobs()

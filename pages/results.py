@@ -1,0 +1,107 @@
+"""Results (first cut): per video, run and model, the frame table with thumbnails and the label counts."""
+from __future__ import annotations
+
+import streamlit as st
+
+from core.charts import label_counts_bar
+from core.models import MODELS
+from core.results import label_counts
+from dashboard import data, state
+from dashboard.widgets import random_weights_notice
+
+PAGE_SIZE = 25
+
+st.title("Results")
+st.caption("Every sampled frame's top labels, per model. Pick a video; its latest finished run is shown unless you choose another.")
+
+db = data.db_key()
+videos = data.videos(db)
+all_runs = data.runs(db)
+if videos.empty or all_runs.empty:
+    st.info("Nothing analysed yet. Add a video and queue an analysis on the Videos page.", icon=":material/insights:")
+    st.page_link("pages/videos.py", label="Go to Videos", icon=":material/movie:")
+    st.stop()
+
+analysed = [v for v in videos["video_id"] if v in set(all_runs["video_id"])]
+titles = dict(zip(videos["video_id"], videos["title"].fillna("(untitled)")))
+if st.session_state.get(state.QP_VIDEO) not in analysed:
+    st.session_state.pop(state.QP_VIDEO, None)
+video_id = st.selectbox("Video", analysed, format_func=lambda v: f"{titles[v]} · {v}", key=state.QP_VIDEO, bind="query-params")
+
+runs = all_runs[all_runs["video_id"] == video_id].reset_index(drop=True)
+done = runs[runs["state"] == "done"]
+default_run = (done if not done.empty else runs)["run_id"].iloc[0]
+run_labels = {
+    r.run_id: f"{r.created_at:%Y-%m-%d %H:%M} · {r.fps if isinstance(r.fps, str) else f'{r.fps:g} fps'} · {r.state}{' · random weights' if r.random_weights else ''} · {r.run_id}"
+    for r in runs.itertuples()
+}
+if st.session_state.get(state.QP_RUN) not in run_labels:
+    st.session_state[state.QP_RUN] = default_run
+col_run, col_model = st.columns([3, 1])
+run_id = col_run.selectbox("Run", list(run_labels), format_func=run_labels.get, key=state.QP_RUN, bind="query-params")
+run = data.run_doc(run_id) or {}
+models = list(run.get("settings", {}).get("models", []))
+if st.session_state.get(state.QP_MODEL) not in models:
+    st.session_state.pop(state.QP_MODEL, None)
+model = col_model.segmented_control("Model", models, format_func=lambda m: MODELS[m].display, key=state.QP_MODEL, default=models[0], required=True, bind="query-params")
+
+random_weights_notice(run)
+run_row = runs.set_index("run_id").loc[run_id]
+n_stored = data.stored_frames(run_id)
+if run_row["state"] != "done":
+    st.info(f"This run is **{run_row['state']}**: {n_stored} frames stored so far. Progress is on the Jobs page.", icon=":material/hourglass_top:")
+if n_stored == 0:
+    st.stop()
+
+table = data.frame_table(db, run_id, model, n_stored)
+counts = label_counts(table)
+s = run.get("settings", {})
+m1, m2, m3, m4 = st.columns(4)
+m1.metric("Frames analysed", f"{len(table):,}")
+m2.metric("Mean top-1 confidence", f"{table['score_1'].mean():.3f}")
+m3.metric("Distinct top-1 labels", f"{counts.shape[0]:,}")
+m4.metric("Sampling", "every frame" if s.get("fps") is None else f"{s['fps']:g} fps", help=f"Trim start {s.get('trim_start_s', 0):g} s, trim end {s.get('trim_end_s', 0):g} s, top-{s.get('top_k')}")
+
+left, right = st.columns([2, 3], gap="large")
+with left:
+    st.plotly_chart(label_counts_bar(counts, f"Top-1 labels · {MODELS[model].display}"), config={"displaylogo": False})
+    st.dataframe(
+        counts,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "label": "Label",
+            "frames": st.column_config.NumberColumn("Frames"),
+            "share": st.column_config.ProgressColumn("Share", format="percent", min_value=0.0, max_value=1.0),
+            "mean_score": st.column_config.NumberColumn("Mean score", format="%.3f"),
+        },
+    )
+with right:
+    st.markdown(f"**Frames** · {len(table):,} rows")
+    pages = max(1, -(-len(table) // PAGE_SIZE))
+    page = st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1, key=f"results.page.{run_id}.{model}")
+    view = table.iloc[(page - 1) * PAGE_SIZE : page * PAGE_SIZE].copy()
+    thumbs = data.thumbnails(db, run_id, tuple(int(f) for f in view["frame"]))
+    view.insert(0, "thumbnail", view["frame"].map(thumbs))
+    k = int(s.get("top_k", 5))
+    shown = ["thumbnail", "time_s", "frame"] + [c for r in range(1, min(k, 3) + 1) for c in (f"label_{r}", f"score_{r}")]
+    st.dataframe(
+        view[shown],
+        hide_index=True,
+        width="stretch",
+        row_height=64,
+        column_config={
+            "thumbnail": st.column_config.ImageColumn("Frame", width="small"),
+            "time_s": st.column_config.NumberColumn("Time (s)", format="%.2f"),
+            "frame": st.column_config.NumberColumn("Index"),
+            **{f"label_{r}": st.column_config.TextColumn(f"Label {r}") for r in range(1, k + 1)},
+            **{f"score_{r}": st.column_config.ProgressColumn(f"Score {r}", format="%.3f", min_value=0.0, max_value=1.0) for r in range(1, k + 1)},
+        },
+    )
+    st.download_button(
+        "Download all frames (CSV)",
+        table.to_csv(index=False).encode(),
+        file_name=f"frames_{video_id}_{run_id}_{model}.csv",
+        mime="text/csv",
+        icon=":material/download:",
+    )

@@ -1,0 +1,148 @@
+"""Videos: add YouTube links or files, set view counts, queue analyses, delete."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core.analyze import RunSettings, request_analysis
+from core.errors import ReelsightError
+from core.ingest import VIDEO_EXTENSIONS, add_upload, add_url
+from core.models import MODELS, MODEL_NAMES
+from core.videos import delete_video, set_views
+from dashboard import data, state
+from dashboard.widgets import guarded, succeeded
+
+st.title("Videos")
+st.caption("Add videos, enter the view counts your business uses, and queue them for frame-by-frame analysis.")
+state.show_flash(state.VIDEOS_FLASH)
+
+store, settings = data.store(), data.settings()
+
+# ------------------------------------------------------------------ add
+with st.expander("**Add videos**", expanded=data.videos(data.db_key()).empty, icon=":material/add_circle:"):
+    tab_urls, tab_files = st.tabs(["YouTube links", "Upload files"])
+    with tab_urls:
+        with st.form("add_urls", clear_on_submit=True, border=False):
+            urls = st.text_area("YouTube links, one per line", key=state.VIDEOS_URLS, placeholder="https://www.youtube.com/watch?v=…", height=110)
+            submitted = st.form_submit_button("Add links", type="primary", icon=":material/link:")
+        if submitted:
+            lines = [u.strip() for u in urls.splitlines() if u.strip()]
+            if not lines:
+                st.warning("Paste at least one link.")
+            for url in lines:
+                with st.spinner(f"Reading {url}…"):
+                    try:
+                        video_id, created = add_url(store, settings, url)
+                    except ReelsightError as err:
+                        state.flash(state.VIDEOS_FLASH, "error", str(err))
+                        continue
+                title = store.videos.find_one({"_id": video_id}, {"title": 1})["title"]
+                state.flash(state.VIDEOS_FLASH, "success" if created else "info", f"{'Added' if created else 'Already in the library:'} {title}")
+            data.clear_video_caches()
+            st.rerun()
+    with tab_files:
+        files = st.file_uploader(
+            f"Video files ({', '.join(VIDEO_EXTENSIONS)}; up to {settings.max_upload_mb} MB each)",
+            type=list(VIDEO_EXTENSIONS),
+            accept_multiple_files=True,
+            key=state.VIDEOS_UPLOADS,
+        )
+        if st.button("Add uploaded files", disabled=not files, icon=":material/upload:"):
+            for file in files or []:
+                try:
+                    _, created = add_upload(store, settings, file.name, file.getvalue())
+                except ReelsightError as err:
+                    state.flash(state.VIDEOS_FLASH, "error", str(err))
+                    continue
+                state.flash(state.VIDEOS_FLASH, "success" if created else "info", f"{'Added' if created else 'Already in the library:'} {file.name}")
+            data.clear_video_caches()
+            st.rerun()
+
+# ------------------------------------------------------------------ library
+videos = data.videos(data.db_key())
+if videos.empty:
+    st.info("No videos yet. Add YouTube links or upload files above to get started.", icon=":material/movie:")
+    st.stop()
+
+runs = data.runs(data.db_key())
+latest = runs.drop_duplicates("video_id").set_index("video_id") if not runs.empty else None
+table = videos.copy()
+table["last run"] = table["video_id"].map(latest["state"]) if latest is not None else None
+table["frames"] = table["video_id"].map(latest["frames"]) if latest is not None else None
+
+st.subheader(f"Library · {len(videos)} video{'s' if len(videos) != 1 else ''}")
+st.dataframe(
+    table[["title", "channel", "views", "views_source", "duration_s", "last run", "frames", "url", "video_id"]],
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "title": st.column_config.TextColumn("Title", width="large"),
+        "channel": "Channel",
+        "views": st.column_config.NumberColumn("Views", format="localized", help="The analyst's figure when entered, else YouTube's count."),
+        "views_source": st.column_config.TextColumn("Views from"),
+        "duration_s": st.column_config.NumberColumn("Duration (s)", format="%.1f"),
+        "last run": "Last run",
+        "frames": st.column_config.NumberColumn("Frames analysed"),
+        "url": st.column_config.LinkColumn("Link", display_text="open"),
+        "video_id": st.column_config.TextColumn("ID"),
+    },
+)
+titles = dict(zip(videos["video_id"], videos["title"].fillna("(untitled)")))
+
+
+def _label(video_id: str) -> str:
+    return f"{titles[video_id]} · {video_id}"
+
+
+col_analyze, col_edit = st.columns([3, 2], gap="large")
+
+# ------------------------------------------------------------------ analyze
+with col_analyze, st.container(border=True):
+    st.markdown("##### :material/play_circle: Analyze")
+    chosen = st.multiselect("Videos", list(titles), default=list(titles)[:1], format_func=_label, key=state.VIDEOS_ANALYZE_SELECTION)
+    every = st.toggle("Every frame", help="Classify every frame instead of sampling. Slow on long videos.")
+    c1, c2, c3 = st.columns(3)
+    fps = c1.number_input("Frames per second", min_value=0.1, max_value=60.0, value=1.0, step=0.5, disabled=every, help="The source study used 24.")
+    trim_start = c2.number_input("Trim start (s)", min_value=0.0, value=0.0, step=1.0, help="Skip title cards.")
+    trim_end = c3.number_input("Trim end (s)", min_value=0.0, value=0.0, step=1.0, help="Skip end screens.")
+    c4, c5 = st.columns([2, 1])
+    models = c4.multiselect("Models", list(MODEL_NAMES), default=list(MODEL_NAMES), format_func=lambda m: MODELS[m].display)
+    top_k = c5.number_input("Top-k labels", min_value=1, max_value=20, value=5)
+    if st.button("Queue analysis", type="primary", disabled=not chosen or not models, icon=":material/rocket_launch:"):
+        rs = guarded(lambda: RunSettings(fps=None if every else float(fps), trim_start_s=trim_start, trim_end_s=trim_end, models=tuple(models), top_k=int(top_k)))
+        if rs is not None:
+            queued = [r for r in (guarded(lambda v=v: request_analysis(store, v, rs)) for v in chosen) if r]
+            if queued:
+                state.flash(state.VIDEOS_FLASH, "success", f"Queued {len(queued)} analysis run{'s' if len(queued) > 1 else ''}. Follow them on the Jobs page; earlier runs are kept.")
+                data.clear_video_caches()
+                st.rerun()
+
+# ------------------------------------------------------------------ edit / delete
+with col_edit, st.container(border=True):
+    st.markdown("##### :material/edit: View count")
+    target = st.selectbox("Video", list(titles), format_func=_label, key="videos.edit_target")
+    row = videos.set_index("video_id").loc[target]
+    youtube = int(row["view_count"]) if pd.notna(row["view_count"]) else None
+    st.caption(f"YouTube reports {youtube:,} views." if youtube is not None else "YouTube gives no view count for this video.")
+    current = int(row["views"]) if pd.notna(row["views"]) else 0
+    views = st.number_input("Business view count", min_value=0, step=1000, value=current, key=f"videos.views.{target}")
+    b1, b2 = st.columns(2)
+    if b1.button("Save views", icon=":material/save:"):
+        if succeeded(lambda: set_views(store, target, int(views))):
+            state.flash(state.VIDEOS_FLASH, "success", f"Views of {titles[target]} set to {int(views):,}.")
+            data.clear_video_caches()
+            st.rerun()
+    if b2.button("Use YouTube's", disabled=youtube is None):
+        if succeeded(lambda: set_views(store, target, None)):
+            data.clear_video_caches()
+            st.rerun()
+
+    st.divider()
+    st.markdown("##### :material/delete: Delete")
+    sure = st.checkbox("Also delete all its runs and results", key="videos.delete_confirm")
+    if st.button("Delete video", disabled=not sure, icon=":material/delete_forever:"):
+        counts = guarded(lambda: delete_video(store, target))
+        if counts is not None:
+            state.flash(state.VIDEOS_FLASH, "success", f"Deleted {titles[target]} with {counts['runs']} run(s) and {counts['frames']} frame result(s).")
+            data.clear_video_caches()
+            st.rerun()
