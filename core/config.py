@@ -3,7 +3,8 @@
 Environment variables: ``REELSIGHT_DB`` (a ``mongodb://`` URI or a folder for the embedded store),
 ``REELSIGHT_DATA`` (folder for blobs and downloads), ``REELSIGHT_WEIGHTS`` (``imagenet``, ``none``
 or a folder of weight files), ``REELSIGHT_ALLOWED_HOSTS`` (comma-separated host names),
-``REELSIGHT_LEASE_S`` (job lease in seconds). The same keys may stand at the top level of
+``REELSIGHT_LEASE_S`` (job lease in seconds), ``REELSIGHT_BATCH_SIZE`` (frames per model call),
+``REELSIGHT_MAX_UPLOAD_MB`` (overrides the upload limit below). The same keys may stand at the top level of
 ``.streamlit/secrets.toml``. The upload limit is Streamlit's ``server.maxUploadSize`` (MB) in
 ``.streamlit/config.toml``, so the dashboard and the CLI enforce one figure.
 """
@@ -89,7 +90,7 @@ def load_settings(root: Path | None = None, **overrides: Any) -> Settings:
     try:
         lease_s = float(pick("lease_s", 60.0))
         batch_size = int(pick("batch_size", 16))
-        max_upload_mb = int(streamlit_cfg.get("server", {}).get("maxUploadSize", 200))
+        max_upload_mb = int(pick("max_upload_mb", streamlit_cfg.get("server", {}).get("maxUploadSize", 200)))
     except (TypeError, ValueError) as err:
         raise ConfigError(f"A numeric setting has a non-numeric value: {err}") from err
     if lease_s <= 0 or batch_size <= 0:

@@ -26,7 +26,24 @@ log = logging.getLogger(__name__)
 
 VIDEO_EXTENSIONS = ("mp4", "mov", "avi", "mkv", "webm")
 METADATA_FIELDS = ("title", "description", "tags", "channel", "upload_date", "duration", "view_count", "like_count", "webpage_url")
-_YDL_BASE: dict[str, Any] = {"quiet": True, "no_warnings": True, "noprogress": True, "noplaylist": True, "socket_timeout": 30}
+
+
+class _YdlLogger:
+    """Routes yt-dlp's messages to our log, so it never prints to the user's terminal itself."""
+
+    def debug(self, msg: str) -> None:
+        log.debug("yt-dlp: %s", msg)
+
+    info = debug
+
+    def warning(self, msg: str) -> None:
+        log.info("yt-dlp: %s", msg)
+
+    def error(self, msg: str) -> None:
+        log.info("yt-dlp: %s", msg)  # raised to the caller as DownloadError, with the reason
+
+
+_YDL_BASE: dict[str, Any] = {"quiet": True, "no_warnings": True, "noprogress": True, "noplaylist": True, "socket_timeout": 30, "logger": _YdlLogger()}
 
 
 def is_url(source: str) -> bool:
@@ -151,7 +168,7 @@ def add_upload(store: Any, settings: Settings, name: str, data: bytes, views: in
     if len(data) / 2**20 > settings.max_upload_mb:
         raise IngestError(f"{name} is {len(data) / 2**20:.0f} MB, over the {settings.max_upload_mb} MB upload limit. Trim the video, or raise server.maxUploadSize in .streamlit/config.toml.")
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"upload{ext}"
+        path = Path(tmp) / (Path(name).name or f"upload{ext}")  # errors then name the user's file
         path.write_bytes(data)
         return add_file(store, settings, path, views=views, name=name)
 

@@ -1,6 +1,9 @@
 """Session-state keys and URL query parameters, so a copied link restores the same view."""
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 import streamlit as st
 
 # Query-parameter names (kept short: they appear in shared links).
@@ -41,3 +44,33 @@ def flash(key: str, kind: str, message: str) -> None:
 def show_flash(key: str) -> None:
     for kind, message in st.session_state.pop(key, []):
         getattr(st, kind)(message)
+
+
+
+def url_choice(widget: Callable[..., Any], label: str, options: Sequence[Any], key: str, default: Any = None, **kwargs: Any) -> Any:
+    """Draw a single-choice widget (``st.selectbox``, ``st.segmented_control``, …) whose value lives
+    in the URL under ``key`` as the raw option, so a copied link restores it.
+
+    On first draw the URL's value is used when it is a valid option, else ``default``, else the
+    first option. A value that stopped being valid (e.g. another video was chosen) is reset.
+    """
+    options = list(options)
+    if st.session_state.get(key) not in options:
+        wanted = st.query_params.get(key)
+        st.session_state[key] = wanted if wanted in options else (default if default in options else options[0])
+    value = widget(label, options, key=key, **kwargs)
+    set_params(**{key: value})
+    return value
+
+
+def url_multi_choice(widget: Callable[..., Any], label: str, options: Sequence[str], key: str, **kwargs: Any) -> list[str]:
+    """Like :func:`url_choice` for multi-selection widgets; the URL holds a comma-separated list,
+    and is cleared when everything is selected (the default)."""
+    options = list(options)
+    if key not in st.session_state:
+        wanted = st.query_params.get(key)
+        chosen = [o for o in wanted.split(",") if o in options] if wanted else options
+        st.session_state[key] = chosen
+    value = list(widget(label, options, key=key, **kwargs) or [])
+    set_params(**{key: ",".join(value) if set(value) != set(options) else None})
+    return value

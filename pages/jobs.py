@@ -15,16 +15,7 @@ st.title("Jobs")
 st.caption(f"Analyses run by the workers. This page refreshes every {REFRESH_S} seconds.")
 state.show_flash(state.JOBS_FLASH)
 
-wanted = state.get_param(state.QP_JOB_STATES)
-states = st.pills(
-    "Show",
-    core_jobs.STATES,
-    selection_mode="multi",
-    default=[s for s in (wanted.split(",") if wanted else core_jobs.STATES) if s in core_jobs.STATES],
-    format_func=lambda s: f"{STATE_ICONS[s]} {s}",
-)
-state.set_params(**{state.QP_JOB_STATES: ",".join(states) if set(states) != set(core_jobs.STATES) else None})
-
+states = state.url_multi_choice(st.pills, "Show", core_jobs.STATES, state.QP_JOB_STATES, selection_mode="multi", format_func=lambda s: f"{STATE_ICONS[s]} {s}")
 
 def _progress_text(job: dict) -> tuple[float, str]:
     p = job.get("progress") or {}

@@ -24,9 +24,7 @@ if videos.empty or all_runs.empty:
 
 analysed = [v for v in videos["video_id"] if v in set(all_runs["video_id"])]
 titles = dict(zip(videos["video_id"], videos["title"].fillna("(untitled)")))
-if st.session_state.get(state.QP_VIDEO) not in analysed:
-    st.session_state.pop(state.QP_VIDEO, None)
-video_id = st.selectbox("Video", analysed, format_func=lambda v: f"{titles[v]} · {v}", key=state.QP_VIDEO, bind="query-params")
+video_id = state.url_choice(st.selectbox, "Video", analysed, state.QP_VIDEO, format_func=lambda v: f"{titles[v]} · {v}")
 
 runs = all_runs[all_runs["video_id"] == video_id].reset_index(drop=True)
 done = runs[runs["state"] == "done"]
@@ -35,15 +33,11 @@ run_labels = {
     r.run_id: f"{r.created_at:%Y-%m-%d %H:%M} · {r.fps if isinstance(r.fps, str) else f'{r.fps:g} fps'} · {r.state}{' · random weights' if r.random_weights else ''} · {r.run_id}"
     for r in runs.itertuples()
 }
-if st.session_state.get(state.QP_RUN) not in run_labels:
-    st.session_state[state.QP_RUN] = default_run
 col_run, col_model = st.columns([3, 1])
-run_id = col_run.selectbox("Run", list(run_labels), format_func=run_labels.get, key=state.QP_RUN, bind="query-params")
+run_id = state.url_choice(col_run.selectbox, "Run", list(run_labels), state.QP_RUN, default=default_run, format_func=run_labels.get)
 run = data.run_doc(run_id) or {}
 models = list(run.get("settings", {}).get("models", []))
-if st.session_state.get(state.QP_MODEL) not in models:
-    st.session_state.pop(state.QP_MODEL, None)
-model = col_model.segmented_control("Model", models, format_func=lambda m: MODELS[m].display, key=state.QP_MODEL, default=models[0], required=True, bind="query-params")
+model = state.url_choice(col_model.segmented_control, "Model", models, state.QP_MODEL, format_func=lambda m: MODELS[m].display, required=True)
 
 random_weights_notice(run)
 run_row = runs.set_index("run_id").loc[run_id]

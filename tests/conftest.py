@@ -59,8 +59,8 @@ def clip(media_dir: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def http_base(media_dir: Path) -> Iterator[str]:
-    """An HTTP server on 127.0.0.1 serving ``media_dir``; yields its base URL."""
+def http_base(media_dir: Path, clip: Path) -> Iterator[str]:
+    """An HTTP server on 127.0.0.1 serving ``media_dir`` (with ``clip.mp4``); yields its base URL."""
     handler = functools.partial(_QuietHandler, directory=str(media_dir))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -1,0 +1,124 @@
+"""Adding videos: yt-dlp for real against 127.0.0.1, local files, uploads, and every bad input."""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from core import ingest
+from core.errors import DownloadError, EmptyVideoError, IngestError, VideoOpenError
+from core.videos import delete_video, effective_views, get_video, list_videos, set_views
+from tests.media import write_zero_frame_avi
+
+
+def nothing_written(store) -> bool:
+    blobs = [p for p in store.blobs.root.iterdir()] if store.blobs.root.exists() else []
+    return store.videos.count_documents({}) == 0 and blobs == []
+
+
+def test_add_url_stores_yt_dlp_metadata(store, settings, http_base: str) -> None:
+    url = f"{http_base}/clip.mp4"
+    video_id, created = ingest.add_url(store, settings, url, views=1234)
+    assert created
+    video = get_video(store, video_id)
+    assert video["source"] == "url" and video["url"] == url
+    assert video["webpage_url"] == url and video["title"] == "clip"
+    assert set(ingest.METADATA_FIELDS) <= set(video)  # every field stored, even when yt-dlp has none
+    assert video["view_count"] is None and effective_views(video) == 1234
+    # the same link again is recognised, not duplicated
+    assert ingest.add_url(store, settings, url) == (video_id, False)
+    assert store.videos.count_documents({}) == 1
+
+
+def test_download_fetches_the_file_once(store, settings, http_base: str, tmp_path: Path) -> None:
+    video_id, _ = ingest.add_url(store, settings, f"{http_base}/clip.mp4")
+    progress: list[tuple[int, int | None]] = []
+    path = ingest.download(get_video(store, video_id), tmp_path / "dl", lambda d, t: progress.append((d, t)))
+    assert path.name == f"{video_id}.mp4" and path.stat().st_size > 0
+    assert progress and progress[-1][0] == path.stat().st_size
+    again = ingest.download(get_video(store, video_id), tmp_path / "dl", lambda d, t: pytest.fail("downloaded twice"))
+    assert again == path
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        pytest.param("ftp://www.youtube.com/watch?v=x", r"not an http\(s\) URL", id="not-http"),
+        pytest.param("file:///etc/passwd", r"not an http\(s\) URL", id="file-scheme"),
+        pytest.param("https://vimeo.com/123", "not an allowed host", id="host-not-allowed"),
+        pytest.param("https://notyoutube.com/watch?v=x", "not an allowed host", id="lookalike-host"),
+    ],
+)
+def test_bad_urls_are_refused_before_any_network(store, settings, url: str, message: str) -> None:
+    with pytest.raises(IngestError, match=message):
+        ingest.add_url(store, settings, url)
+    assert nothing_written(store)
+
+
+def test_unreachable_url_gives_a_download_error(store, settings, http_base: str) -> None:
+    with pytest.raises(DownloadError, match="Could not read .*missing.mp4"):
+        ingest.add_url(store, settings, f"{http_base}/missing.mp4")
+    assert nothing_written(store)
+
+
+def test_allowlist_is_a_setting(store, settings, http_base: str) -> None:
+    strict = dataclasses.replace(settings, allowed_hosts=("youtube.com",))
+    with pytest.raises(IngestError, match="REELSIGHT_ALLOWED_HOSTS"):
+        ingest.add_url(store, strict, f"{http_base}/clip.mp4")
+
+
+def test_add_file_copies_into_the_blob_store(store, settings, clip: Path) -> None:
+    video_id, created = ingest.add_file(store, settings, clip, views=5, title="My clip")
+    video = get_video(store, video_id)
+    assert created and video["title"] == "My clip" and video["fps"] == 10 and video["frame_count"] == 30
+    assert store.blobs.local_path(video["blob"]).read_bytes() == clip.read_bytes()
+    assert ingest.add_file(store, settings, clip) == (video_id, False)
+    assert len(list(store.blobs.root.iterdir())) == 1
+
+
+def test_upload_goes_through_the_same_checks(store, settings, clip: Path) -> None:
+    video_id, created = ingest.add_upload(store, settings, "party.mp4", clip.read_bytes())
+    assert created and get_video(store, video_id)["filename"] == "party.mp4"
+    with pytest.raises(IngestError, match="not a supported video type"):
+        ingest.add_upload(store, settings, "notes.txt", b"hello")
+
+
+@pytest.mark.parametrize("case", ["missing", "not-video", "zero-frames", "wrong-extension", "too-large"])
+def test_bad_files_leave_nothing_behind(store, settings, tmp_path: Path, clip: Path, case: str) -> None:
+    if case == "missing":
+        path, error, message = tmp_path / "nope.mp4", IngestError, "No such file"
+    elif case == "not-video":
+        path = tmp_path / "fake.mp4"
+        path.write_bytes(b"\x00garbage" * 500)
+        error, message = VideoOpenError, "not a video"
+    elif case == "zero-frames":
+        path, error, message = write_zero_frame_avi(tmp_path / "empty.avi"), EmptyVideoError, "no frames"
+    elif case == "wrong-extension":
+        path = tmp_path / "clip.gif"
+        path.write_bytes(clip.read_bytes())
+        error, message = IngestError, "not a supported video type"
+    else:
+        path, error, message = clip, IngestError, "over the 0 MB upload limit"
+        settings = dataclasses.replace(settings, max_upload_mb=0)
+    with pytest.raises(error, match=message):
+        ingest.add_file(store, settings, path)
+    assert nothing_written(store)
+
+
+def test_views_can_be_set_cleared_and_must_be_positive(store, settings, clip: Path) -> None:
+    video_id, _ = ingest.add_file(store, settings, clip)
+    assert list_videos(store).loc[0, "views"] is None or list_videos(store)["views"].isna().all()
+    set_views(store, video_id, 20_000_000)
+    row = list_videos(store).iloc[0]
+    assert row["views"] == 20_000_000 and row["views_source"] == "analyst"
+    with pytest.raises(IngestError, match="zero or more"):
+        set_views(store, video_id, -1)
+    set_views(store, video_id, None)
+    assert list_videos(store).iloc[0]["views_source"] == "none"
+
+
+def test_delete_removes_the_file(store, settings, clip: Path) -> None:
+    video_id, _ = ingest.add_file(store, settings, clip)
+    delete_video(store, video_id)
+    assert nothing_written(store)

@@ -1,0 +1,163 @@
+"""Every page under Streamlit's AppTest, on an empty and a populated database, with its main widgets."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core import ingest, jobs
+from core.analyze import RunSettings, request_analysis
+from core.config import PROJECT_ROOT
+from core.videos import get_video
+from core.worker import Worker
+
+APP = str(PROJECT_ROOT / "streamlit_app.py")
+PAGES = ["pages/videos.py", "pages/jobs.py", "pages/results.py"]
+
+
+def open_page(page: str, query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    if page != "pages/videos.py":
+        at.switch_page(page)
+    if query:
+        at.query_params.update(query)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def texts(at: AppTest) -> str:
+    parts = [e.value for kind in ("markdown", "info", "warning", "error", "success", "caption", "title", "subheader") for e in getattr(at, kind)]
+    return "\n".join(str(p) for p in parts)
+
+
+def button(at: AppTest, label: str):
+    matches = [b for b in at.button if b.label == label]
+    assert matches, f"no button {label!r}: {[b.label for b in at.button]}"
+    return matches[0]
+
+
+@pytest.fixture
+def analysed(store, settings, clip: Path) -> dict[str, str]:
+    """One uploaded video with two finished runs (1 fps, then 2 fps with ResNet50 only)."""
+    video_id, _ = ingest.add_file(store, settings, clip, views=1000, title="Generated clip")
+    first, _ = request_analysis(store, video_id, RunSettings(fps=1, top_k=3))
+    Worker(store, settings, worker_id="w").run(burst=True)
+    second, job_id = request_analysis(store, video_id, RunSettings(fps=2, models=("resnet50",)))
+    Worker(store, settings, worker_id="w").run(burst=True)
+    return {"video_id": video_id, "first": first, "second": second, "job_id": job_id}
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_pages_render_on_an_empty_database(store, page: str) -> None:
+    at = open_page(page)
+    shown = texts(at)
+    expected = {
+        "pages/videos.py": "No videos yet",
+        "pages/jobs.py": "No worker is running",
+        "pages/results.py": "Nothing analysed yet",
+    }[page]
+    assert expected in shown
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_pages_render_on_a_populated_database(analysed, page: str) -> None:
+    at = open_page(page)
+    assert "Nothing analysed yet" not in texts(at) and "No videos yet" not in texts(at)
+
+
+def test_videos_page_adds_urls_and_reports_bad_ones(store, http_base: str) -> None:
+    at = open_page("pages/videos.py")
+    at.text_area(key="videos.urls").input(f"{http_base}/clip.mp4\nftp://youtube.com/x\n")
+    button(at, "Add links").click()
+    at.run()
+    assert not at.exception
+    assert any("Added clip" in s.value for s in at.success)
+    assert [e.value for e in at.error] == ["ftp://youtube.com/x is not an http(s) URL. Paste a link such as https://www.youtube.com/watch?v=…"]
+    assert store.videos.count_documents({}) == 1
+    assert "Library · 1 video" in texts(at)
+
+
+def test_videos_page_uploads_files(store, clip: Path) -> None:
+    at = open_page("pages/videos.py")
+    at.file_uploader(key="videos.uploads").upload("party.mp4", clip.read_bytes(), "video/mp4").upload("notes.mp4", b"nope" * 100, "video/mp4")
+    at.run()
+    button(at, "Add uploaded files").click()
+    at.run()
+    assert not at.exception
+    assert any("Added party.mp4" in s.value for s in at.success)
+    assert any("notes.mp4 is not a video OpenCV can read" in e.value for e in at.error)
+    assert [v["filename"] for v in store.videos.find({})] == ["party.mp4"]
+
+
+def test_videos_page_queues_analysis_sets_views_and_deletes(store, settings, clip: Path) -> None:
+    video_id, _ = ingest.add_file(store, settings, clip, title="Generated clip")
+    at = open_page("pages/videos.py")
+    at.toggle[0].set_value(True)  # every frame
+    at.number_input(key=f"videos.views.{video_id}").set_value(20_000_000)
+    at.run()
+    button(at, "Queue analysis").click()
+    at.run()
+    assert any("Queued 1 analysis run" in s.value for s in at.success)
+    run = store.runs.find_one({"video_id": video_id})
+    assert run["settings"]["fps"] is None and run["settings"]["models"] == ["inception_v3", "resnet50"]
+    assert jobs.list_jobs(store)[0]["state"] == "queued"
+
+    button(at, "Save views").click()
+    at.run()
+    assert get_video(store, video_id)["views_override"] == 20_000_000
+
+    at.checkbox(key="videos.delete_confirm").check()
+    at.run()
+    button(at, "Delete video").click()
+    at.run()
+    assert not at.exception
+    assert store.videos.count_documents({}) == 0 and store.runs.count_documents({}) == 0
+    assert "No videos yet" in texts(at)
+
+
+def test_jobs_page_cancels_and_retries(store, settings, clip: Path) -> None:
+    video_id, _ = ingest.add_file(store, settings, clip)
+    _, job_id = request_analysis(store, video_id, RunSettings(fps=1))
+    at = open_page("pages/jobs.py")
+    assert "No worker is running" in texts(at) and "python -m core worker" in texts(at)
+    button(at, "Cancel").click()
+    at.run()
+    assert jobs.get_job(store, job_id)["state"] == "cancelled"
+    at = open_page("pages/jobs.py")
+    button(at, "Retry").click()
+    at.run()
+    assert jobs.get_job(store, job_id)["state"] == "queued"
+
+
+def test_jobs_page_lists_live_workers(store, settings) -> None:
+    worker = Worker(store, settings, worker_id="gpu-box-1")
+    worker._register()
+    at = open_page("pages/jobs.py")
+    assert "No worker is running" not in texts(at)
+    table = at.dataframe[0].value
+    assert list(table["worker"]) == ["gpu-box-1"] and list(table["device"]) == ["CPU"]
+
+
+def test_results_page_shows_the_latest_run_by_default(analysed) -> None:
+    at = open_page("pages/results.py")
+    assert at.selectbox(key="run").value == analysed["second"]
+    assert [m.value for m in at.metric][:1] == ["6"]  # 2 fps over 3 s
+    assert any("Random weights" in w.value for w in at.warning)
+    assert at.get("plotly_chart")
+
+
+def test_results_page_restores_state_from_the_url(analysed) -> None:
+    at = open_page("pages/results.py", {"video": analysed["video_id"], "run": analysed["first"], "model": "inception_v3"})
+    assert at.selectbox(key="run").value == analysed["first"]
+    assert at.segmented_control(key="model").value == "inception_v3"
+    assert [m.value for m in at.metric][:1] == ["3"]
+    frames_table = at.dataframe[1].value
+    assert list(frames_table["frame"]) == [0, 10, 20]
+    assert all(str(t).startswith("data:image/jpeg;base64,") for t in frames_table["thumbnail"])
+    at.segmented_control(key="model").set_value("resnet50")
+    at.run()
+    assert not at.exception
+    assert at.query_params.get("model") in (["resnet50"], "resnet50")
