@@ -3,12 +3,13 @@ from pathlib import Path
 
 import streamlit as st
 
+from dashboard.shell import inside_navigation
 from dashboard.widgets import sidebar
 
 HERE = Path(__file__).parent
 PAGES = HERE / "pages"
 
-st.set_page_config(page_title="Reelsight", page_icon=":material/movie_filter:", layout="wide")
+st.set_page_config(page_title="Reelsight", page_icon="🎬", layout="wide")
 navigation = st.navigation(
     {
         "Library": [
@@ -21,4 +22,5 @@ navigation = st.navigation(
     }
 )
 sidebar()
-navigation.run()
+with inside_navigation():
+    navigation.run()

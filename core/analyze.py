@@ -15,6 +15,7 @@ import logging
 import math
 import queue
 import threading
+from contextlib import closing
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -219,13 +220,14 @@ def run_analyze_job(ctx: Any) -> None:
     ctx.progress("classify", stored, expected)
     stream = _Stream(path, info, rs.plan, classifier.sizes, done, ctx.settings.batch_size)
     try:
-        for batch in stream.batches():
-            preds = classifier.predict([s.payload for s in batch], rs.top_k)
-            frame_docs, thumb_docs = _docs(run_id, video_id, batch, preds)
-            insert_ignoring_duplicates(store.thumbs, thumb_docs)
-            insert_ignoring_duplicates(store.frames, frame_docs)
-            stored += len(frame_docs)
-            ctx.progress("classify", stored, max(expected or 0, stored))
+        with closing(stream.batches()) as batches:
+            for batch in batches:
+                preds = classifier.predict([s.payload for s in batch], rs.top_k)
+                frame_docs, thumb_docs = _docs(run_id, video_id, batch, preds)
+                insert_ignoring_duplicates(store.thumbs, thumb_docs)
+                insert_ignoring_duplicates(store.frames, frame_docs)
+                stored += len(frame_docs)
+                ctx.progress("classify", stored, max(expected or 0, stored))
     except JobCancelled:
         if store.runs.find_one({"_id": run_id}, {"_id": 1}) is None:  # video deleted meanwhile
             store.frames.delete_many({"run_id": run_id})

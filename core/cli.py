@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -88,15 +89,18 @@ def cmd_worker(args: argparse.Namespace) -> None:
     from core.store import open_store
 
     worker = Worker(open_store(settings), settings)
-    signal.signal(signal.SIGTERM, lambda *_: worker.stop())
+    for sig in (signal.SIGTERM, signal.SIGINT):  # finish cleanly: the running job is handed back
+        signal.signal(sig, lambda *_: worker.stop())
     n = worker.run(burst=args.burst)
     print(f"{n} job(s) processed", file=sys.stderr)
 
 
 def cmd_jobs(args: argparse.Namespace) -> None:
-    from core.jobs import list_jobs
+    from core.jobs import list_jobs, reap_expired
 
-    rows = list_jobs(_store(args), limit=args.limit)
+    store = _store(args)
+    reap_expired(store)
+    rows = list_jobs(store, limit=args.limit)
     if not rows:
         print("no jobs")
         return
@@ -131,21 +135,31 @@ def cmd_export(args: argparse.Namespace) -> None:
 
 
 def cmd_app(args: argparse.Namespace) -> None:
-    """Start one worker and the dashboard; stop the worker when the dashboard exits."""
+    """Start one worker and the dashboard; stop both when either exits or on Ctrl-C / SIGTERM."""
     env = dict(os.environ)
     if args.db:
         env["REELSIGHT_DB"] = args.db
-    worker = subprocess.Popen([sys.executable, "-m", "core", "worker"], cwd=PROJECT_ROOT, env=env)
+    dashboard_cmd = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "streamlit_app.py"), "--server.port", str(args.port)]
+    if args.headless:
+        dashboard_cmd += ["--server.headless", "true"]
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # run the clean-up below on SIGTERM too
+    children = [
+        subprocess.Popen([sys.executable, "-m", "core", "worker"], cwd=PROJECT_ROOT, env=env),
+        subprocess.Popen(dashboard_cmd, cwd=PROJECT_ROOT, env=env),
+    ]
     try:
-        cmd = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "streamlit_app.py"), "--server.port", str(args.port)]
-        if args.headless:
-            cmd += ["--server.headless", "true"]
-        subprocess.call(cmd, cwd=PROJECT_ROOT, env=env)
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
     except KeyboardInterrupt:
         pass
     finally:
-        worker.terminate()
-        worker.wait(timeout=30)
+        for child in children:  # the worker hands its running job back at its next batch
+            child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                child.kill()
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -55,3 +55,7 @@ class JobCancelled(ReelsightError):
 
 class LeaseLost(ReelsightError):
     """Raised inside a running job when another worker has taken it over."""
+
+
+class WorkerStopping(ReelsightError):
+    """Raised inside a running job when its worker was asked to shut down; the job is released."""

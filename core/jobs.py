@@ -89,6 +89,8 @@ def finish(store: Any, job_id: str, worker_id: str, state: str, error: str | Non
     if state not in FINAL_STATES:
         raise ValueError(state)
     fields: dict[str, Any] = {"state": state, "finished_at": utcnow(), "updated_at": utcnow(), "lease_until": None, "error": error}
+    if state == "done":
+        fields["progress.stage"] = "done"
     return store.jobs.update_one(_owned(job_id, worker_id), {"$set": fields}).matched_count == 1
 
 
@@ -101,6 +103,15 @@ def requeue(store: Any, job_id: str, worker_id: str, error: str) -> bool:
         return finish(store, job_id, worker_id, "failed", error)
     fields = {"state": "queued", "worker_id": None, "lease_until": None, "error": error, "updated_at": utcnow()}
     return store.jobs.update_one(_owned(job_id, worker_id), {"$set": fields}).matched_count == 1
+
+
+def release(store: Any, job_id: str, worker_id: str) -> bool:
+    """Hand an owned job back to the queue because its worker is shutting down.
+
+    The attempt is not counted: nothing went wrong with the job, and stored results are reused.
+    """
+    fields = {"state": "queued", "worker_id": None, "lease_until": None, "updated_at": utcnow()}
+    return store.jobs.update_one(_owned(job_id, worker_id), {"$set": fields, "$inc": {"attempts": -1}}).matched_count == 1
 
 
 def reap_expired(store: Any) -> list[str]:

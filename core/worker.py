@@ -9,18 +9,21 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import sqlite3
 import threading
 import time
 import traceback
 from collections.abc import Callable
 from typing import Any
 
+from pymongo.errors import PyMongoError
+
 from core import jobs
 from core.analyze import JOB_KIND as ANALYZE, run_analyze_job
 from core.classify import FrameClassifier
 from core.config import Settings
 from core.docstore import new_id
-from core.errors import JobCancelled, LeaseLost, ReelsightError
+from core.errors import JobCancelled, LeaseLost, ReelsightError, WorkerStopping
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +78,10 @@ class JobContext:
         return self.worker.classifier(models)
 
     def progress(self, stage: str, done: int, total: int | None, throttle_s: float = 0.0) -> None:
-        """Record progress; raises :class:`JobCancelled` or :class:`LeaseLost` when the job must stop."""
+        """Record progress; raises :class:`JobCancelled`, :class:`LeaseLost` or
+        :class:`WorkerStopping` when the job must stop."""
+        if self.worker.stopping:
+            raise WorkerStopping(f"Worker {self.worker.id} is shutting down.")
         now = time.monotonic()
         if stage != self._stage:
             self._stage, self._stage_t0, self._stage_done0 = stage, now, done
@@ -131,7 +137,7 @@ class Worker:
         while not self._stop.wait(interval):
             try:
                 self.heartbeat()
-            except ReelsightError as err:  # a hiccup in the store; the next beat retries
+            except (ReelsightError, sqlite3.Error, PyMongoError) as err:  # a hiccup in the store; the next beat retries
                 log.warning("heartbeat failed: %s", err)
 
     # -- jobs
@@ -150,6 +156,9 @@ class Worker:
             log.info("job %s cancelled", job["_id"])
         except LeaseLost:
             log.warning("job %s: lease lost, another worker continues it", job["_id"])
+        except WorkerStopping:
+            jobs.release(self.store, job["_id"], self.id)
+            log.info("job %s released: this worker is stopping; the next worker resumes it", job["_id"])
         except ReelsightError as err:
             jobs.finish(self.store, job["_id"], self.id, "failed", str(err))
             log.error("job %s failed: %s", job["_id"], err)
@@ -184,4 +193,9 @@ class Worker:
         return count
 
     def stop(self) -> None:
+        """Ask the worker to finish: a running job is released at its next progress report."""
         self._stop.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()

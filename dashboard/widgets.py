@@ -52,7 +52,9 @@ def worker_status(compact: bool = False) -> list[dict[str, Any]]:
         st.warning(f"**No worker is running**, so queued jobs will wait. {START_WORKER_HELP}", icon=":material/warning:")
     elif compact:
         devices = ", ".join(sorted({w.get("device", "?") for w in live}))
-        st.caption(f":green[●] {len(live)} worker{'s' if len(live) > 1 else ''} on {devices}")
+        st.caption(f":green[:material/circle:] {len(live)} worker{'s' if len(live) > 1 else ''} on {devices}")
+        if any(w.get("weights") == "none" for w in live):
+            st.caption(":orange[:material/science: A worker uses random weights (testing only).]")
     return live
 
 
@@ -73,5 +75,3 @@ def sidebar() -> None:
         worker_status(compact=True)
         kind = "MongoDB" if s.uses_mongo else "embedded store"
         st.caption(f"Database: {kind}")
-        if s.random_weights:
-            st.caption(":orange[Weights: random (testing only)]")

@@ -6,10 +6,19 @@ import streamlit as st
 
 from core import jobs as core_jobs
 from dashboard import data, state
+from dashboard.shell import ensure_shell
 from dashboard.widgets import ago, succeeded, worker_status
 
-STATE_ICONS = {"queued": "⏳", "running": "▶️", "done": "✅", "failed": "❌", "cancelled": "⏹️"}
+STATE_ICONS = {
+    "queued": ":orange[:material/schedule:]",
+    "running": ":blue[:material/play_circle:]",
+    "done": ":green[:material/check_circle:]",
+    "failed": ":red[:material/error:]",
+    "cancelled": ":gray[:material/cancel:]",
+}
 REFRESH_S = 2
+
+ensure_shell()
 
 st.title("Jobs")
 st.caption(f"Analyses run by the workers. This page refreshes every {REFRESH_S} seconds.")
@@ -32,6 +41,7 @@ def _progress_text(job: dict) -> tuple[float, str]:
 
 @st.fragment(run_every=REFRESH_S)
 def live_jobs() -> None:
+    core_jobs.reap_expired(data.store())  # a dead worker's job goes back to the queue even if no worker is alive
     st.subheader("Workers")
     live = worker_status()
     if live:

@@ -7,9 +7,12 @@ from core.charts import label_counts_bar
 from core.models import MODELS
 from core.results import label_counts
 from dashboard import data, state
+from dashboard.shell import ensure_shell
 from dashboard.widgets import random_weights_notice
 
 PAGE_SIZE = 25
+
+ensure_shell()
 
 st.title("Results")
 st.caption("Every sampled frame's top labels, per model. Pick a video; its latest finished run is shown unless you choose another.")

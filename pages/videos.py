@@ -10,7 +10,10 @@ from core.ingest import VIDEO_EXTENSIONS, add_upload, add_url
 from core.models import MODELS, MODEL_NAMES
 from core.videos import delete_video, set_views
 from dashboard import data, state
+from dashboard.shell import ensure_shell
 from dashboard.widgets import guarded, succeeded
+
+ensure_shell()
 
 st.title("Videos")
 st.caption("Add videos, enter the view counts your business uses, and queue them for frame-by-frame analysis.")

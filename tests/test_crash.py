@@ -60,3 +60,25 @@ def test_sigkilled_worker_loses_nothing(store, settings, env, tmp_path: Path, mo
     assert store.runs.find_one({"_id": run_id})["n_frames"] == 120
     resumed = [r.getMessage() for r in caplog.records if "already stored" in r.getMessage()]
     assert resumed and f"{stored_before} already stored" in resumed[0], "the rescuer must skip stored frames, not redo them"
+
+
+@pytest.mark.slow
+def test_sigterm_hands_the_job_back_without_using_an_attempt(store, settings, env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    clip = write_clip(tmp_path / "long.mp4", n_frames=120, fps=10)
+    video_id, _ = ingest.add_file(store, settings, clip)
+    run_id, job_id = request_analysis(store, video_id, RunSettings(fps=None, models=("resnet50",)))
+    child_env = {**os.environ, **env, "REELSIGHT_BATCH_SIZE": "2"}
+    proc = subprocess.Popen([sys.executable, "-m", "core", "worker"], cwd=PROJECT_ROOT, env=child_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait(lambda: store.frames.count_documents({"run_id": run_id}) >= 4, 180, "the worker to store frames")
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+    finally:
+        proc.kill()
+    job = jobs.get_job(store, job_id)
+    assert job["state"] == "queued" and job["attempts"] == 0 and job["worker_id"] is None
+    assert 4 <= store.frames.count_documents({"run_id": run_id}) < 120
+    assert store.workers.find_one({})["state"] == "stopped"
+    Worker(store, settings, worker_id="next").run(burst=True)
+    assert jobs.get_job(store, job_id)["state"] == "done"
+    assert [d["frame"] for d in store.frames.find({"run_id": run_id}, {"frame": 1}, sort=[("frame", 1)])] == list(range(120))

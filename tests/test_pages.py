@@ -161,3 +161,13 @@ def test_results_page_restores_state_from_the_url(analysed) -> None:
     at.run()
     assert not at.exception
     assert at.query_params.get("model") in (["resnet50"], "resnet50")
+
+
+def test_jobs_page_requeues_a_dead_workers_job(store, settings, clip: Path) -> None:
+    video_id, _ = ingest.add_file(store, settings, clip)
+    _, job_id = request_analysis(store, video_id, RunSettings(fps=1))
+    jobs.claim(store, "dead-worker", lease_s=0.01)
+    at = open_page("pages/jobs.py")
+    job = jobs.get_job(store, job_id)
+    assert job["state"] == "queued" and "dead-worker stopped responding" in job["error"]
+    assert "stopped responding" in texts(at)
