@@ -17,7 +17,13 @@ navigation = st.navigation(
             st.Page(PAGES / "jobs.py", title="Jobs", icon=":material/pending_actions:"),
         ],
         "Explore": [
-            st.Page(PAGES / "results.py", title="Results", icon=":material/insights:"),
+            st.Page(PAGES / "overview.py", title="Overview", icon=":material/dashboard:"),
+            st.Page(PAGES / "confidence.py", title="Confidence", icon=":material/speed:"),
+            st.Page(PAGES / "popularity.py", title="Popular vs unpopular", icon=":material/trending_up:"),
+            st.Page(PAGES / "wordclouds.py", title="Word clouds", icon=":material/cloud:"),
+            st.Page(PAGES / "regression.py", title="Regression", icon=":material/functions:"),
+            st.Page(PAGES / "explorer.py", title="Frames explorer", icon=":material/grid_view:"),
+            st.Page(PAGES / "results.py", title="Results by run", icon=":material/table_rows:"),
         ],
     }
 )

@@ -1,6 +1,7 @@
 """Chart builders: DataFrame in, plotly Figure out. Shared by the pages and (later) the reports."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -19,23 +20,72 @@ def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
     return fig
 
 
-def label_counts_bar(counts: pd.DataFrame, title: str, top: int = 20) -> go.Figure:
-    """Horizontal bars of top-1 label counts.
+BLUE, ORANGE, GREY = "#4C78A8", "#F58518", "#9D9D9D"
 
-    ``counts``: columns ``label, frames, share`` (as from :func:`core.results.label_counts`);
-    the ``top`` most frequent are drawn, largest at the top.
+
+def label_counts_bar(counts: pd.DataFrame, title: str, top: int = 20, count_col: str = "frames", color: str = BLUE) -> go.Figure:
+    """Horizontal bars of top-1 label counts, the most frequent at the top.
+
+    ``counts``: columns ``label`` and ``count_col`` (frames), already sorted by count descending;
+    the first ``top`` rows are drawn.
     """
     data = counts.head(top).iloc[::-1]
-    fig = go.Figure(
-        go.Bar(
-            x=data["frames"],
-            y=data["label"],
-            orientation="h",
-            marker_color="#4C78A8",
-            customdata=(data["share"] * 100).round(1) if "share" in data else None,
-            hovertemplate="%{y}: %{x} frames (%{customdata}%)<extra></extra>",
-        )
-    )
+    fig = go.Figure(go.Bar(x=data[count_col], y=data["label"], orientation="h", marker_color=color, hovertemplate="%{y}: %{x} frames<extra></extra>"))
     fig.update_xaxes(title_text="Frames with this top-1 label", gridcolor="#eee", rangemode="tozero")
-    fig.update_yaxes(title_text=None, automargin=True)
-    return _layout(fig, title, height=max(220, 24 * len(data) + 80))
+    fig.update_yaxes(title_text=None, automargin=True, type="category")
+    return _layout(fig, title, height=max(220, 22 * len(data) + 90))
+
+
+def score_histogram(scores: pd.Series, title: str, bins: int = 30) -> go.Figure:
+    """Histogram of top-1 confidence (0–1) with the mean marked."""
+    fig = go.Figure(go.Histogram(x=scores, xbins={"start": 0, "end": 1.0001, "size": 1 / bins}, marker_color=BLUE, hovertemplate="%{x}: %{y} frames<extra></extra>"))
+    mean = float(scores.mean()) if len(scores) else float("nan")
+    fig.add_vline(x=mean, line_dash="dash", line_color=ORANGE, annotation_text=f"mean {mean:.3f}", annotation_position="top right")
+    fig.update_xaxes(title_text="Top-1 confidence", range=[0, 1], gridcolor="#eee")
+    fig.update_yaxes(title_text="Frames", gridcolor="#eee")
+    return _layout(fig, title, height=300)
+
+
+def bootstrap_chart(sample_means: np.ndarray, mean_of_means: float, sd: float, ci: tuple[float, float], title: str) -> go.Figure:
+    """Distribution of bootstrap sample means, the fitted normal curve and the 95% interval."""
+    fig = go.Figure(go.Histogram(x=sample_means, histnorm="probability density", nbinsx=40, marker_color=BLUE, opacity=0.75, name="sample means"))
+    if sd > 0:
+        xs = np.linspace(sample_means.min(), sample_means.max(), 200)
+        pdf = np.exp(-0.5 * ((xs - mean_of_means) / sd) ** 2) / (sd * np.sqrt(2 * np.pi))
+        fig.add_trace(go.Scatter(x=xs, y=pdf, mode="lines", line={"color": ORANGE, "width": 2}, name="normal fit"))
+    fig.add_vrect(x0=ci[0], x1=ci[1], fillcolor=GREY, opacity=0.15, line_width=0, annotation_text="95% interval", annotation_position="top left")
+    fig.add_vline(x=mean_of_means, line_dash="dash", line_color=ORANGE, annotation_text=f"mean of sample means {mean_of_means:.3f}")
+    fig.update_xaxes(title_text="Mean top-1 confidence of a sample", gridcolor="#eee")
+    fig.update_yaxes(title_text="Density", gridcolor="#eee")
+    return _layout(fig, title, height=300)
+
+
+def label_timeline(top1: pd.DataFrame, title: str, top: int = 12) -> go.Figure:
+    """Top-1 label along the video, one row per model: ``top1`` has ``model, time_s, label, score``.
+
+    Labels outside each model's ``top`` most frequent are drawn grey as "other".
+    """
+    frames = top1.copy()
+    keep = set()
+    for _, group in frames.groupby("model"):
+        keep |= set(group["label"].value_counts().head(top).index)
+    frames["shown"] = frames["label"].where(frames["label"].isin(keep), "other")
+    fig = go.Figure()
+    palette = ["#4C78A8", "#F58518", "#E45756", "#72B7B2", "#54A24B", "#EECA3B", "#B279A2", "#FF9DA6", "#9D755D", "#BAB0AC", "#2E2E8F", "#8CD17D"]
+    for i, (label, group) in enumerate(frames.groupby("shown", sort=True)):
+        fig.add_trace(
+            go.Scatter(
+                x=group["time_s"],
+                y=group["model"],
+                mode="markers",
+                marker={"symbol": "line-ns", "size": 18, "line": {"width": 3, "color": GREY if label == "other" else palette[i % len(palette)]}},
+                name=label,
+                customdata=group[["label", "score"]],
+                hovertemplate="%{x:.1f} s · %{customdata[0]} (%{customdata[1]:.2f})<extra></extra>",
+            )
+        )
+    fig.update_xaxes(title_text="Time (s)", gridcolor="#eee")
+    fig.update_yaxes(title_text=None, type="category")
+    fig = _layout(fig, title, height=160 + 40 * frames["model"].nunique())
+    fig.update_layout(showlegend=True, legend={"orientation": "h", "y": -0.35})
+    return fig

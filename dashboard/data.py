@@ -10,11 +10,13 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from core import analytics
 from core import jobs as core_jobs
 from core import results as core_results
 from core import videos as core_videos
 from core.config import Settings, load_settings
 from core.store import Store, open_store
+from core.wordclouds import wordcloud_png
 
 
 def settings() -> Settings:
@@ -57,6 +59,23 @@ def thumbnails(db: str, run_id: str, frames: tuple[int, ...]) -> dict[int, str]:
     return core_results.thumbnails(store(), run_id, list(frames))
 
 
+@st.cache_data(ttl=3600, show_spinner="Loading labels…")
+def top1(db: str, run_ids: tuple[str, ...]) -> pd.DataFrame:
+    """Finished runs never change, so this is keyed by run ids alone."""
+    return analytics.top1_table(store(), list(run_ids))
+
+
+@st.cache_data(ttl=10, show_spinner=False)
+def video_table(db: str, runs: tuple[tuple[str, str], ...]) -> pd.DataFrame:
+    """Short ttl: view counts can be edited at any time."""
+    return analytics.video_table(store(), dict(runs))
+
+
+@st.cache_data(ttl=3600, show_spinner="Drawing the word cloud…")
+def wordcloud(frequencies: tuple[tuple[str, float], ...]) -> bytes:
+    return wordcloud_png(dict(frequencies))
+
+
 def run_doc(run_id: str) -> dict[str, Any] | None:
     return store().runs.find_one({"_id": run_id})
 
@@ -77,3 +96,4 @@ def clear_video_caches() -> None:
     """After adding, deleting or editing videos, or queueing runs."""
     videos.clear()
     runs.clear()
+    video_table.clear()

@@ -10,20 +10,26 @@ import streamlit as st
 QP_VIDEO = "video"
 QP_RUN = "run"
 QP_MODEL = "model"
-QP_PAGE = "p"
 QP_JOB_STATES = "states"
+QP_VIDEOS = "videos"
+QP_RUNS = "runs"
+"""Run overrides as ``video:run,video:run``; videos not named use their latest finished run."""
+QP_THRESHOLD = "threshold"
+QP_LABEL = "label"
 
 # Session-state keys, namespaced by page.
 VIDEOS_FLASH = "videos.flash"
 VIDEOS_URLS = "videos.urls"
 VIDEOS_UPLOADS = "videos.uploads"
+VIDEOS_UPLOADS_ROUND = "videos.uploads_round"
 VIDEOS_ANALYZE_SELECTION = "videos.analyze_selection"
-JOBS_FLASH = "jobs.flash"
-
-
-def get_param(name: str, default: str | None = None) -> str | None:
-    value = st.query_params.get(name)
-    return value if value not in (None, "") else default
+VIDEOS_EDIT_TARGET = "videos.edit_target"
+VIDEOS_VIEWS = "videos.views"
+"""Prefix: one number input per video, ``videos.views.<video_id>``."""
+VIDEOS_DELETE_CONFIRM = "videos.delete_confirm"
+RESULTS_PAGE = "results.page"
+SCOPE_RUN = "scope.run"
+"""Prefix: one run picker per video, ``scope.run.<video_id>``."""
 
 
 def set_params(**values: str | int | None) -> None:

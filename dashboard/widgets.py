@@ -5,6 +5,8 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from core.errors import ReelsightError
@@ -21,6 +23,24 @@ def guarded(action: Callable[[], T]) -> T | None:
         return action()
     except ReelsightError as err:
         st.error(str(err), icon=":material/error:")
+        return None
+
+
+def download_csv(table: pd.DataFrame, file_name: str, label: str = "Download CSV") -> None:
+    """A download button for a table, as shown."""
+    st.download_button(label, table.to_csv(index=False).encode("utf-8"), file_name=file_name, mime="text/csv", icon=":material/download:", key=f"csv.{file_name}")
+
+
+def chart(figure: go.Figure, name: str) -> None:
+    """Draw a plotly chart; its toolbar's camera button downloads it as ``<name>.png``."""
+    st.plotly_chart(figure, config={"displaylogo": False, "toImageButtonOptions": {"format": "png", "filename": name, "scale": 2}}, key=f"chart.{name}")
+
+
+def float_param(name: str) -> float | None:
+    """A number from the URL, or None when absent or not a number."""
+    try:
+        return float(st.query_params[name]) if st.query_params.get(name) else None
+    except ValueError:
         return None
 
 

@@ -22,7 +22,6 @@ ensure_shell()
 
 st.title("Jobs")
 st.caption(f"Analyses run by the workers. This page refreshes every {REFRESH_S} seconds.")
-state.show_flash(state.JOBS_FLASH)
 
 states = state.url_multi_choice(st.pills, "Show", core_jobs.STATES, state.QP_JOB_STATES, selection_mode="multi", format_func=lambda s: f"{STATE_ICONS[s]} {s}")
 

@@ -76,7 +76,7 @@ with left:
 with right:
     st.markdown(f"**Frames** · {len(table):,} rows")
     pages = max(1, -(-len(table) // PAGE_SIZE))
-    page = st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1, key=f"results.page.{run_id}.{model}")
+    page = st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1, key=f"{state.RESULTS_PAGE}.{run_id}.{model}")
     view = table.iloc[(page - 1) * PAGE_SIZE : page * PAGE_SIZE].copy()
     thumbs = data.thumbnails(db, run_id, tuple(int(f) for f in view["frame"]))
     view.insert(0, "thumbnail", view["frame"].map(thumbs))

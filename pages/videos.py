@@ -31,7 +31,7 @@ with st.expander("**Add videos**", expanded=data.videos(data.db_key()).empty, ic
         if submitted:
             lines = [u.strip() for u in urls.splitlines() if u.strip()]
             if not lines:
-                st.warning("Paste at least one link.")
+                state.flash(state.VIDEOS_FLASH, "warning", "Paste at least one link, one per line.")
             for url in lines:
                 with st.spinner(f"Reading {url}…"):
                     try:
@@ -48,7 +48,7 @@ with st.expander("**Add videos**", expanded=data.videos(data.db_key()).empty, ic
             f"Video files ({', '.join(VIDEO_EXTENSIONS)}; up to {settings.max_upload_mb} MB each)",
             type=list(VIDEO_EXTENSIONS),
             accept_multiple_files=True,
-            key=state.VIDEOS_UPLOADS,
+            key=f"{state.VIDEOS_UPLOADS}.{st.session_state.get(state.VIDEOS_UPLOADS_ROUND, 0)}",
         )
         if st.button("Add uploaded files", disabled=not files, icon=":material/upload:"):
             for file in files or []:
@@ -58,6 +58,7 @@ with st.expander("**Add videos**", expanded=data.videos(data.db_key()).empty, ic
                     state.flash(state.VIDEOS_FLASH, "error", str(err))
                     continue
                 state.flash(state.VIDEOS_FLASH, "success" if created else "info", f"{'Added' if created else 'Already in the library:'} {file.name}")
+            st.session_state[state.VIDEOS_UPLOADS_ROUND] = st.session_state.get(state.VIDEOS_UPLOADS_ROUND, 0) + 1  # empty the uploader
             data.clear_video_caches()
             st.rerun()
 
@@ -123,12 +124,12 @@ with col_analyze, st.container(border=True):
 # ------------------------------------------------------------------ edit / delete
 with col_edit, st.container(border=True):
     st.markdown("##### :material/edit: View count")
-    target = st.selectbox("Video", list(titles), format_func=_label, key="videos.edit_target")
+    target = st.selectbox("Video", list(titles), format_func=_label, key=state.VIDEOS_EDIT_TARGET)
     row = videos.set_index("video_id").loc[target]
     youtube = int(row["view_count"]) if pd.notna(row["view_count"]) else None
     st.caption(f"YouTube reports {youtube:,} views." if youtube is not None else "YouTube gives no view count for this video.")
     current = int(row["views"]) if pd.notna(row["views"]) else 0
-    views = st.number_input("Business view count", min_value=0, step=1000, value=current, key=f"videos.views.{target}")
+    views = st.number_input("Business view count", min_value=0, step=1000, value=current, key=f"{state.VIDEOS_VIEWS}.{target}")
     b1, b2 = st.columns(2)
     if b1.button("Save views", icon=":material/save:"):
         if succeeded(lambda: set_views(store, target, int(views))):
@@ -142,7 +143,7 @@ with col_edit, st.container(border=True):
 
     st.divider()
     st.markdown("##### :material/delete: Delete")
-    sure = st.checkbox("Also delete all its runs and results", key="videos.delete_confirm")
+    sure = st.checkbox("Also delete all its runs and results", key=state.VIDEOS_DELETE_CONFIRM)
     if st.button("Delete video", disabled=not sure, icon=":material/delete_forever:"):
         counts = guarded(lambda: delete_video(store, target))
         if counts is not None:

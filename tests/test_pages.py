@@ -82,7 +82,7 @@ def test_videos_page_adds_urls_and_reports_bad_ones(store, http_base: str) -> No
 
 def test_videos_page_uploads_files(store, clip: Path) -> None:
     at = open_page("pages/videos.py")
-    at.file_uploader(key="videos.uploads").upload("party.mp4", clip.read_bytes(), "video/mp4").upload("notes.mp4", b"nope" * 100, "video/mp4")
+    at.file_uploader[0].upload("party.mp4", clip.read_bytes(), "video/mp4").upload("notes.mp4", b"nope" * 100, "video/mp4")
     at.run()
     button(at, "Add uploaded files").click()
     at.run()
@@ -90,6 +90,7 @@ def test_videos_page_uploads_files(store, clip: Path) -> None:
     assert any("Added party.mp4" in s.value for s in at.success)
     assert any("notes.mp4 is not a video OpenCV can read" in e.value for e in at.error)
     assert [v["filename"] for v in store.videos.find({})] == ["party.mp4"]
+    assert not at.file_uploader[0].value, "the uploader is emptied after adding"
 
 
 def test_videos_page_queues_analysis_sets_views_and_deletes(store, settings, clip: Path) -> None:

@@ -1,0 +1,57 @@
+"""Confidence: how sure are the models? Histograms of top-1 confidence and bootstrap sample means."""
+from __future__ import annotations
+
+import streamlit as st
+
+from core import analytics
+from core.charts import bootstrap_chart, score_histogram
+from core.models import MODELS
+from dashboard import widgets
+from dashboard.scope import analysis_scope
+from dashboard.shell import ensure_shell
+
+ensure_shell()
+
+st.title("Confidence")
+st.caption("How sure the models are about each frame's top label. The source study found a mean top-1 confidence of about 0.42 on its videos.")
+
+scope = analysis_scope(choose_model=False)
+if scope is None:
+    st.stop()
+
+with st.expander("Settings", icon=":material/tune:"):
+    c1, c2, c3, c4 = st.columns(4)
+    sample_size = c1.number_input("Sample size (frames)", min_value=1, max_value=10_000, value=30, help="Frames drawn, with replacement, for each sample.")
+    draws = c2.number_input("Number of samples", min_value=10, max_value=20_000, value=1000, step=100)
+    seed = c3.number_input("Random seed", min_value=0, value=0, help="The same seed gives the same numbers.")
+    ood = c4.number_input("Out-of-domain threshold", min_value=0.0, max_value=1.0, value=analytics.DEFAULT_OOD_THRESHOLD, step=0.05, help="Runs whose mean top-1 confidence is below this are flagged.")
+
+table = analytics.confidence_table(scope.top1, int(sample_size), int(draws), int(seed), float(ood))
+titles = dict(zip(scope.videos["video_id"], scope.videos["title"]))
+flagged = table[table["out_of_domain"]]
+if not flagged.empty:
+    names = ", ".join(f"{titles[r.video_id]} ({MODELS[r.model].display}, {r.mean_top1:.2f})" for r in flagged.itertuples())
+    st.warning(
+        f"**Likely out of domain:** {names}. The mean top-1 confidence is below {ood:g}, which usually means the video shows "
+        "things the 1000 ImageNet classes do not cover well (cartoons, text, people on stage). Read their labels as loose associations, not facts.",
+        icon=":material/report:",
+    )
+
+for vid in scope.runs:
+    st.subheader(titles[vid])
+    columns = st.columns(len(scope.models))
+    for column, model in zip(columns, scope.models):
+        scores = scope.top1[(scope.top1["video_id"] == vid) & (scope.top1["model"] == model)]["score"]
+        if scores.empty:
+            column.caption(f"{MODELS[model].display}: not in this run.")
+            continue
+        boot = analytics.bootstrap_means(scores.to_numpy(), int(sample_size), int(draws), int(seed))
+        with column:
+            st.markdown(f"**{MODELS[model].display}** · {len(scores):,} frames · mean top-1 **{scores.mean():.3f}**")
+            widgets.chart(score_histogram(scores, "Top-1 confidence per frame"), f"confidence_{vid}_{model}")
+            widgets.chart(bootstrap_chart(boot.sample_means, boot.mean_of_means, boot.sd, (boot.ci_low, boot.ci_high), f"{int(draws)} sample means (n = {int(sample_size)})"), f"bootstrap_{vid}_{model}")
+            st.caption(f"Mean of sample means {boot.mean_of_means:.3f} · 95% interval {boot.ci_low:.3f}–{boot.ci_high:.3f}")
+
+st.subheader("Summary")
+st.dataframe(table.assign(title=table["video_id"].map(titles)), hide_index=True, width="stretch")
+widgets.download_csv(table, "confidence.csv")

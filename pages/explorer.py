@@ -1,0 +1,72 @@
+"""Frames explorer: thumbnails with every model's labels, filters, a label timeline and model agreement."""
+from __future__ import annotations
+
+import streamlit as st
+
+from core import analytics
+from core.charts import label_timeline
+from core.models import MODELS
+from core.results import frame_table
+from dashboard import data, state, widgets
+from dashboard.scope import analysis_scope
+from dashboard.shell import ensure_shell
+
+ensure_shell()
+GRID_COLUMNS, PER_PAGE = 6, 24
+
+st.title("Frames explorer")
+st.caption("Browse sampled frames with what each model saw. Filter by label, confidence and time.")
+
+scope = analysis_scope()
+if scope is None:
+    st.stop()
+titles = dict(zip(scope.videos["video_id"], scope.videos["title"]))
+vid = state.url_choice(st.selectbox, "Video", list(scope.runs), state.QP_VIDEO, format_func=titles.get)
+run_id = scope.runs[vid]
+frames = scope.top1[scope.top1["video_id"] == vid]
+model = scope.model
+mine = frames[frames["model"] == model]
+
+widgets.chart(label_timeline(frames, f"Top-1 label along the video · {titles[vid]}"), f"timeline_{vid}")
+
+f1, f2, f3 = st.columns([2, 2, 2])
+labels = sorted(mine["label"].unique())
+wanted = [l for l in (st.query_params.get(state.QP_LABEL) or "").split(",") if l in labels]
+chosen = f1.multiselect(f"Top-1 label ({MODELS[model].display})", labels, default=wanted, placeholder="All labels")
+state.set_params(**{state.QP_LABEL: ",".join(chosen) or None})
+low, high = f2.slider("Top-1 confidence", 0.0, 1.0, (0.0, 1.0), 0.01)
+end = float(frames["time_s"].max()) if not frames.empty else 0.0
+t0, t1 = f3.slider("Time (s)", 0.0, max(end, 0.1), (0.0, max(end, 0.1)), 0.5)
+keep = mine[(mine["score"] >= low) & (mine["score"] <= high) & (mine["time_s"] >= t0) & (mine["time_s"] <= t1)]
+if chosen:
+    keep = keep[keep["label"].isin(chosen)]
+st.markdown(f"**{len(keep):,}** of {len(mine):,} frames match.")
+
+if not keep.empty:
+    pages = max(1, -(-len(keep) // PER_PAGE))
+    page = st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1, key=f"explorer.page.{run_id}.{model}") if pages > 1 else 1
+    shown = keep.iloc[(page - 1) * PER_PAGE : page * PER_PAGE]
+    thumbs = data.thumbnails(data.db_key(), run_id, tuple(int(f) for f in shown["frame"]))
+    tables = {m: frame_table(data.store(), run_id, m).set_index("frame") for m in scope.models}
+    for start in range(0, len(shown), GRID_COLUMNS):
+        for cell, row in zip(st.columns(GRID_COLUMNS), shown.iloc[start : start + GRID_COLUMNS].itertuples()):
+            with cell:
+                if row.frame in thumbs:
+                    st.image(thumbs[row.frame], width="stretch")
+                lines = [f"**{row.time_s:.1f} s**"]
+                for m, table in tables.items():
+                    if row.frame in table.index:
+                        r = table.loc[row.frame]
+                        k = sum(1 for c in table.columns if c.startswith("label_"))
+                        top = " · ".join(f"{r[f'label_{i}']} {r[f'score_{i}']:.2f}" for i in range(1, min(k, 3) + 1))
+                        lines.append(f"{MODELS[m].display}: {top}")
+                st.caption("  \n".join(lines))
+
+if len(scope.models) >= 2:
+    st.subheader("Model agreement")
+    a, b = scope.models[0], scope.models[1]
+    agree = analytics.agreement(scope.top1, a, b)
+    agree.insert(0, "title", agree["video_id"].map(titles))
+    st.caption(f"Share of frames on which {MODELS[a].display} and {MODELS[b].display} give the same top-1 label, and their most common disagreements.")
+    st.dataframe(agree, hide_index=True, width="stretch", column_config={"agreement": st.column_config.ProgressColumn("Agreement", format="percent", min_value=0.0, max_value=1.0)})
+    widgets.download_csv(agree, "agreement.csv")

@@ -1,0 +1,46 @@
+"""Overview: one row per video with views, group, frames, settings, confidence and top labels."""
+from __future__ import annotations
+
+import streamlit as st
+
+from core import analytics
+from core.models import MODELS
+from dashboard import state, widgets
+from dashboard.scope import analysis_scope
+from dashboard.shell import ensure_shell
+
+ensure_shell()
+
+st.title("Overview")
+st.caption("Every selected video at a glance: its views, popularity group, what was analysed and what the models saw.")
+
+scope = analysis_scope(choose_model=False)
+if scope is None:
+    st.stop()
+
+try:
+    threshold, groups = analytics.split_popularity(scope.videos, widgets.float_param(state.QP_THRESHOLD))
+except analytics.AnalysisUnavailable:
+    threshold, groups = None, scope.videos.assign(group="no views")
+table = analytics.overview_table(scope.top1, groups)
+st.dataframe(
+    table,
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "title": st.column_config.TextColumn("Title", width="large"),
+        "channel": "Channel",
+        "views": st.column_config.NumberColumn("Views", format="localized"),
+        "group": "Group",
+        "frames": st.column_config.NumberColumn("Frames analysed"),
+        "sampling": "Sampling",
+        "random_weights": st.column_config.CheckboxColumn("Random weights", help="Untrained models: labels are meaningless."),
+        **{f"mean_top1_{m}": st.column_config.NumberColumn(f"Mean top-1 · {MODELS[m].display}", format="%.3f") for m in scope.models},
+        **{f"top3_{m}": st.column_config.TextColumn(f"Top-3 labels · {MODELS[m].display}") for m in scope.models},
+        "run_id": "Run",
+        "video_id": "Video",
+    },
+)
+if threshold is not None:
+    st.caption(f"Popular means at least {threshold:,.0f} views (the median of the selection unless set on the Popular vs unpopular page).")
+widgets.download_csv(table, "overview.csv")

@@ -1,0 +1,69 @@
+"""Popular vs unpopular: the study's top-20 labels per group and model, and which labels stand out."""
+from __future__ import annotations
+
+import streamlit as st
+
+from core import analytics
+from core.charts import BLUE, ORANGE, label_counts_bar
+from core.models import MODELS
+from dashboard import state, widgets
+from dashboard.scope import analysis_scope
+from dashboard.shell import ensure_shell
+
+ensure_shell()
+
+st.title("Popular vs unpopular")
+st.caption("Which labels dominate the frames of popular videos, and which those of unpopular ones? A video is popular when its views reach the threshold.")
+
+scope = analysis_scope(choose_model=False)
+if scope is None:
+    st.stop()
+
+views = scope.videos["views"].dropna()
+if views.empty:
+    st.info("None of the selected videos has a view count yet. Enter views on the Videos page.", icon=":material/visibility:")
+    st.stop()
+median = float(views.median())
+url_threshold = widgets.float_param(state.QP_THRESHOLD)
+threshold = st.number_input("Popular from (views)", min_value=0.0, value=url_threshold if url_threshold is not None else median, step=1_000_000.0, format="%.0f", help=f"Default: the median of the selected videos, {median:,.0f}.")
+state.set_params(**{state.QP_THRESHOLD: None if threshold == median else f"{threshold:.0f}"})
+_, groups = analytics.split_popularity(scope.videos, threshold)
+
+st.dataframe(
+    groups[["title", "views", "group"]].sort_values("views", ascending=False),
+    hide_index=True,
+    width="stretch",
+    column_config={"title": "Video", "views": st.column_config.NumberColumn("Views", format="localized"), "group": "Group"},
+)
+counts = groups["group"].value_counts()
+if counts.get("popular", 0) == 0 or counts.get("unpopular", 0) == 0:
+    st.info("All selected videos fall in one group at this threshold. Change the threshold or select more videos to compare.", icon=":material/balance:")
+    st.stop()
+
+features = analytics.top_features(scope.top1, groups, n=20)
+for model in scope.models:
+    st.subheader(MODELS[model].display)
+    left, right = st.columns(2)
+    for column, group, color in ((left, "popular", BLUE), (right, "unpopular", ORANGE)):
+        rows = features[(features["model"] == model) & (features["group"] == group)]
+        with column:
+            widgets.chart(label_counts_bar(rows, f"Top-20 labels · {group} videos", count_col="count", color=color), f"top20_{model}_{group}")
+    lift = analytics.lift(scope.top1, groups, model)
+    with st.expander(f"Lift · labels over-represented among popular videos ({MODELS[model].display})", icon=":material/trending_up:"):
+        st.caption(f"Lift = share of popular videos' frames ÷ share of unpopular videos' frames (counts smoothed by {analytics.LIFT_SMOOTHING}). Above 1: more typical of popular videos.")
+        st.dataframe(
+            lift,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "label": "Label",
+                "popular": st.column_config.NumberColumn("Frames · popular"),
+                "unpopular": st.column_config.NumberColumn("Frames · unpopular"),
+                "popular_share": st.column_config.NumberColumn("Share · popular", format="percent"),
+                "unpopular_share": st.column_config.NumberColumn("Share · unpopular", format="percent"),
+                "lift": st.column_config.NumberColumn("Lift", format="%.2f"),
+            },
+        )
+        widgets.download_csv(lift, f"lift_{model}.csv")
+
+widgets.download_csv(features, "top_features.csv", "Download top-20 tables (CSV)")

@@ -1,0 +1,59 @@
+"""Regression: do labels predict views? statsmodels OLS, the study's frame-level model and a video-level one."""
+from __future__ import annotations
+
+import streamlit as st
+
+from core import regression
+from core.analytics import AnalysisUnavailable
+from core.models import MODELS
+from dashboard import widgets
+from dashboard.scope import analysis_scope
+from dashboard.shell import ensure_shell
+
+ensure_shell()
+
+st.title("Regression")
+st.caption("Ordinary least squares of views (in millions) on labels, fitted with statsmodels: the study's `views ~ C(label)` on frames, and a model with one row per video.")
+
+scope = analysis_scope()
+if scope is None:
+    st.stop()
+model = scope.model
+
+
+def show(result: regression.RegressionResult, name: str) -> None:
+    for note in result.warnings:
+        st.warning(note, icon=":material/report:")
+    stats = result.stats()
+    cols = st.columns(5)
+    cols[0].metric("R²", f"{stats['r2']:.3f}")
+    cols[1].metric("Adj. R²", f"{stats['adj_r2']:.3f}")
+    cols[2].metric("F", f"{stats['f_stat']:.2f}", help=f"p(F) = {stats['f_pvalue']:.3g}")
+    cols[3].metric("Observations", f"{result.n_obs:,}", help=f"{result.n_videos} videos; df model {stats['df_model']:g}, df residual {stats['df_resid']:g}")
+    cols[4].metric("AIC / BIC", f"{stats['aic']:.0f} / {stats['bic']:.0f}", help=f"Log-likelihood {stats['llf']:.1f}")
+    max_p = st.slider("Show terms with p below", 0.0, 1.0, 1.0, 0.01, key=f"reg.p.{name}")
+    coefs = result.coefs[result.coefs["p_value"].fillna(1.0) <= max_p]
+    st.dataframe(
+        coefs,
+        hide_index=True,
+        width="stretch",
+        column_config={c: st.column_config.NumberColumn(c, format="%.4g") for c in ("coef", "std_err", "t", "p_value", "ci_low", "ci_high")},
+    )
+    widgets.download_csv(result.coefs, f"regression_{name}.csv")
+    with st.expander("statsmodels summary"):
+        st.code(result.summary, language=None)
+
+
+frame_tab, video_tab = st.tabs(["Frame level (the study's model)", "Video level"])
+with frame_tab:
+    try:
+        show(regression.frame_regression(scope.top1, scope.videos, model), f"{model}_frames")
+    except AnalysisUnavailable as err:
+        st.info(str(err), icon=":material/info:")
+with video_tab:
+    top_n = st.number_input("Label shares as regressors", min_value=1, max_value=20, value=3, help="The most frequent top-1 labels across the selected videos.")
+    try:
+        show(regression.video_regression(scope.top1, scope.videos, model, int(top_n)), f"{model}_videos")
+    except AnalysisUnavailable as err:
+        st.info(str(err), icon=":material/info:")
+st.caption(f"Model: {MODELS[model].display}. Views are the analyst's figure where entered, else YouTube's.")

@@ -1,0 +1,69 @@
+"""The analytics pages under AppTest: empty database, a single video, a random-weights run, and the
+normal case. Each shows a friendly message or its content, never an exception."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from core import ingest
+from core.analyze import RunSettings, request_analysis
+from core.worker import Worker
+from tests.synthetic import populate
+from tests.test_pages import open_page, texts
+
+ANALYTICS = ["pages/overview.py", "pages/confidence.py", "pages/popularity.py", "pages/wordclouds.py", "pages/regression.py", "pages/explorer.py"]
+
+
+@pytest.mark.parametrize("page", ANALYTICS)
+def test_empty_database(store, page: str) -> None:
+    at = open_page(page)
+    assert "Nothing analysed yet" in texts(at)
+
+
+@pytest.mark.parametrize("page", ANALYTICS)
+def test_single_video(store, page: str) -> None:
+    populate(store, n_videos=1, n_frames=20)
+    at = open_page(page)
+    shown = texts(at)
+    if page == "pages/regression.py":
+        assert "needs at least two videos" in shown
+    if page == "pages/popularity.py":
+        assert "fall in one group" in shown
+
+
+@pytest.fixture
+def random_run(store, settings, clip: Path) -> str:
+    video_id, _ = ingest.add_file(store, settings, clip, views=1_000_000)
+    request_analysis(store, video_id, RunSettings(fps=2))
+    Worker(store, settings, worker_id="w").run(burst=True)
+    return video_id
+
+
+@pytest.mark.parametrize("page", ANALYTICS)
+def test_single_run_with_random_weights(random_run, page: str) -> None:
+    at = open_page(page)
+    assert any("Random weights" in w.value for w in at.warning)
+
+
+@pytest.mark.parametrize("page", ANALYTICS)
+def test_normal_case(store, page: str) -> None:
+    populate(store, n_videos=4, n_frames=40)
+    at = open_page(page)
+    assert not any("Random weights" in w.value for w in at.warning)
+    shown = texts(at)
+    if page in ("pages/confidence.py", "pages/popularity.py", "pages/explorer.py"):
+        assert at.get("plotly_chart"), "charts are drawn"
+    if page == "pages/regression.py":
+        assert [m.label for m in at.metric][:2] == ["R²", "Adj. R²"]
+    if page == "pages/popularity.py":
+        assert len(at.get("plotly_chart")) == 4  # two models × two groups, the study's four charts
+    if page == "pages/wordclouds.py":
+        assert len(at.get("image")) == 8  # 4 videos × 2 models
+
+
+def test_url_state_restores_the_selection(store) -> None:
+    ids = populate(store, n_videos=3, n_frames=20)
+    at = open_page("pages/popularity.py", {"videos": ",".join(ids[:2]), "threshold": "7000000"})
+    assert at.multiselect(key="videos").value == ids[:2]
+    assert at.number_input[0].value == 7_000_000
