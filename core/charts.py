@@ -86,6 +86,6 @@ def label_timeline(top1: pd.DataFrame, title: str, top: int = 12) -> go.Figure:
         )
     fig.update_xaxes(title_text="Time (s)", gridcolor="#eee")
     fig.update_yaxes(title_text=None, type="category")
-    fig = _layout(fig, title, height=160 + 40 * frames["model"].nunique())
-    fig.update_layout(showlegend=True, legend={"orientation": "h", "y": -0.35})
+    fig = _layout(fig, title, height=230 + 40 * frames["model"].nunique())
+    fig.update_layout(showlegend=True, legend={"orientation": "h", "y": -0.6, "yanchor": "top"}, margin={"b": 10})
     return fig

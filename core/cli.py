@@ -134,6 +134,20 @@ def cmd_export(args: argparse.Namespace) -> None:
     print(path)
 
 
+def cmd_report(args: argparse.Namespace) -> None:
+    from core.report import build_report, write_report
+
+    videos = [v.strip() for v in args.videos.split(",") if v.strip()] if args.videos else None
+    store = _store(args)
+    if videos:
+        from core.videos import get_video
+
+        for vid in videos:
+            get_video(store, vid)
+    path = write_report(build_report(store, videos, threshold=args.threshold), args.out)
+    print(path)
+
+
 def cmd_app(args: argparse.Namespace) -> None:
     """Start one worker and the dashboard; stop both when either exits or on Ctrl-C / SIGTERM."""
     env = dict(os.environ)
@@ -219,6 +233,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, type=Path, metavar="DIR")
     p.add_argument("--run", metavar="RUN_ID", help="one specific run")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("report", help="write DIR/report.html with its CSVs and word clouds")
+    p.add_argument("--out", required=True, type=Path, metavar="DIR")
+    p.add_argument("--videos", help="comma-separated video ids (default: every analysed video)")
+    p.add_argument("--threshold", type=float, metavar="VIEWS", help="popular from this many views (default: the median)")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("app", help="start the dashboard with one local worker")
     p.add_argument("--port", type=int, default=8501)

@@ -29,6 +29,7 @@ VIDEOS_VIEWS = "videos.views"
 VIDEOS_DELETE_CONFIRM = "videos.delete_confirm"
 RESULTS_PAGE = "results.page"
 SCOPE_RUN = "scope.run"
+OVERVIEW_REPORT = "overview.report_html"
 """Prefix: one run picker per video, ``scope.run.<video_id>``."""
 
 

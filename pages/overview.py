@@ -5,7 +5,8 @@ import streamlit as st
 
 from core import analytics
 from core.models import MODELS
-from dashboard import state, widgets
+from core.report import build_report
+from dashboard import data, state, widgets
 from dashboard.scope import analysis_scope
 from dashboard.shell import ensure_shell
 
@@ -44,3 +45,12 @@ st.dataframe(
 if threshold is not None:
     st.caption(f"Popular means at least {threshold:,.0f} views (the median of the selection unless set on the Popular vs unpopular page).")
 widgets.download_csv(table, "overview.csv")
+
+st.subheader("Report for stakeholders")
+st.caption("One HTML file with every chart (still interactive), the tables, the settings and run ids used, and the random-weights flag. It opens offline.")
+if st.button("Build report", icon=":material/description:"):
+    with st.spinner("Computing every analysis…"):
+        built = build_report(data.store(), list(scope.runs), threshold=threshold, run_ids=scope.runs)
+    st.session_state[state.OVERVIEW_REPORT] = built.html
+if st.session_state.get(state.OVERVIEW_REPORT):
+    st.download_button("Download report.html", st.session_state[state.OVERVIEW_REPORT].encode("utf-8"), file_name="reelsight_report.html", mime="text/html", icon=":material/download:", type="primary")

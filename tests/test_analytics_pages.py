@@ -67,3 +67,12 @@ def test_url_state_restores_the_selection(store) -> None:
     at = open_page("pages/popularity.py", {"videos": ",".join(ids[:2]), "threshold": "7000000"})
     assert at.multiselect(key="videos").value == ids[:2]
     assert at.number_input[0].value == 7_000_000
+
+
+def test_overview_builds_a_downloadable_report(store) -> None:
+    populate(store, n_videos=2, n_frames=20)
+    at = open_page("pages/overview.py")
+    [b for b in at.button if b.label == "Build report"][0].click()
+    at.run()
+    assert not at.exception
+    assert "Download report.html" in [b.label for b in at.get("download_button")]
