@@ -5,7 +5,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-requirements
 
-.PHONY: run test worker clean
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: run test worker clean bench-pages
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +20,15 @@ run: $(STAMP)
 worker: $(STAMP)
 	$(PY) -m core worker
 
-test: $(STAMP)
+# Debian's Chromium for the browser test (needs root, as on CI; elsewhere the test skips without it).
+$(CHROMIUM):
+	-apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium
+
+test: $(STAMP) $(CHROMIUM)
 	$(PY) -m pytest
+
+bench-pages: $(STAMP)
+	$(PY) -m benchmarks.pages
 
 clean:
 	rm -rf $(VENV) .pytest_cache

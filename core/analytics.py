@@ -45,13 +45,25 @@ def selected_runs(store: Any, video_ids: list[str] | None = None, run_ids: dict[
 
 
 def top1_table(store: Any, run_ids: list[str]) -> pd.DataFrame:
-    """Top-1 rows of the given runs, columns :data:`TOP1_COLUMNS`, ordered by run, frame, model."""
-    rows = []
+    """Top-1 rows of the given runs, columns :data:`TOP1_COLUMNS`, ordered by run, frame, model.
+
+    Reads each run's compact ``run_top1`` document (written when the run finished); a run
+    without one is read from its frames."""
+    from core.analyze import compact_top1
+
+    parts = []
     for run_id in run_ids:
-        for doc in store.frames.find({"run_id": run_id}, {"video_id": 1, "frame": 1, "time_s": 1, "preds": 1}, sort=[("frame", 1)]):
-            for model, pred in sorted(doc["preds"].items()):
-                rows.append((doc["video_id"], run_id, model, doc["frame"], doc["time_s"], pred["labels"][0], pred["scores"][0]))
-    return pd.DataFrame(rows, columns=TOP1_COLUMNS)
+        doc = store.run_top1.find_one({"_id": run_id})
+        if doc is None:
+            run = store.runs.find_one({"_id": run_id}, {"settings": 1}) or {}
+            doc = compact_top1(store, run_id, tuple(run.get("settings", {}).get("models", ())))
+        n = len(doc["frames"])
+        for model, pred in sorted(doc["models"].items()):
+            parts.append(pd.DataFrame({"video_id": [doc["video_id"]] * n, "run_id": run_id, "model": model, "frame": doc["frames"], "time_s": doc["time_s"], "label": pred["labels"], "score": pred["scores"]}))
+    if not parts:
+        return pd.DataFrame(columns=TOP1_COLUMNS)
+    table = pd.concat(parts, ignore_index=True).dropna(subset=["label"])
+    return table.sort_values(["run_id", "frame", "model"], kind="stable", ignore_index=True)[TOP1_COLUMNS]
 
 
 def video_table(store: Any, runs: dict[str, str]) -> pd.DataFrame:

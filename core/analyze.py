@@ -167,25 +167,37 @@ def _docs(run_id: str, video_id: str, batch: list[frames.Sample[FramePayload]], 
 
 
 def summarize_run(store: Any, run_id: str, models: tuple[str, ...]) -> dict[str, Any]:
-    """Per model: frames, mean top-1 score and the most frequent top-1 labels with counts."""
-    counts = {m: Counter() for m in models}
-    score_sum = {m: 0.0 for m in models}
-    n = 0
-    for doc in store.frames.find({"run_id": run_id}, {"preds": 1}):
-        n += 1
+    """Store the run's compact top-1 table (``run_top1``) and return per model: frames, mean top-1
+    score and the most frequent top-1 labels with counts."""
+    compact = compact_top1(store, run_id, models)
+    store.run_top1.replace_one({"_id": run_id}, compact, upsert=True)
+    summary = {}
+    for m in models:
+        labels, scores = compact["models"][m]["labels"], compact["models"][m]["scores"]
+        counts = Counter(labels)
+        summary[m] = {
+            "frames": len(labels),
+            "mean_top1": sum(scores) / len(scores) if scores else None,
+            "labels": [{"label": label, "count": c} for label, c in counts.most_common(SUMMARY_LABELS)],
+        }
+    return summary
+
+
+def compact_top1(store: Any, run_id: str, models: tuple[str, ...]) -> dict[str, Any]:
+    """``{"_id": run_id, "video_id", "frames": [...], "time_s": [...], "models": {m: {"labels", "scores"}}}``
+    from the run's frame documents, in frame order (frames a model lacks are left out of the arrays
+    only when no model has them)."""
+    frames, times, video_id = [], [], None
+    per_model: dict[str, dict[str, list]] = {m: {"labels": [], "scores": []} for m in models}
+    for doc in store.frames.find({"run_id": run_id}, {"frame": 1, "time_s": 1, "video_id": 1, "preds": 1}, sort=[("frame", 1)]):
+        video_id = doc["video_id"]
+        frames.append(doc["frame"])
+        times.append(doc["time_s"])
         for m in models:
             pred = doc["preds"].get(m)
-            if pred:
-                counts[m][pred["labels"][0]] += 1
-                score_sum[m] += pred["scores"][0]
-    return {
-        m: {
-            "frames": n,
-            "mean_top1": score_sum[m] / n if n else None,
-            "labels": [{"label": label, "count": c} for label, c in counts[m].most_common(SUMMARY_LABELS)],
-        }
-        for m in models
-    }
+            per_model[m]["labels"].append(pred["labels"][0] if pred else None)
+            per_model[m]["scores"].append(pred["scores"][0] if pred else None)
+    return {"_id": run_id, "video_id": video_id, "frames": frames, "time_s": times, "models": per_model}
 
 
 def _video_path(ctx: Any, video: dict[str, Any]) -> Any:

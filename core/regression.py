@@ -12,9 +12,11 @@ from __future__ import annotations
 import re
 import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import statsmodels.api as sm
 import statsmodels.formula.api as smf
 
 from core.analytics import AnalysisUnavailable
@@ -67,6 +69,31 @@ def _fit(data: pd.DataFrame, formula: str, level: str, model: str, n_videos: int
         warnings.simplefilter("ignore")  # statsmodels warns on tiny samples; we say it in plain words below
         fit = smf.ols(formula, data=data).fit()
         summary = str(fit.summary())
+    return _result(fit, summary, formula, level, model, n_videos)
+
+
+def _fit_categorical(labels: pd.Series, views: pd.Series, model: str, n_videos: int) -> RegressionResult:
+    """``views ~ C(label)`` with the dummy matrix built directly (Intercept + ``C(label)[T.x]``,
+    treatment coding against the first label alphabetically, as patsy does), its rank taken from
+    the small matrix XᵀX and the fit done by QR. Same numbers as the formula API, about 5× faster
+    on tens of thousands of frames: patsy and two SVDs of the n × k matrix are what cost time."""
+    levels = sorted(labels.unique())
+    codes = pd.Categorical(labels, categories=levels).codes
+    exog = np.zeros((len(labels), len(levels)))
+    exog[:, 0] = 1.0
+    rows = np.flatnonzero(codes > 0)
+    exog[rows, codes[rows]] = 1.0
+    names = ["Intercept"] + [f"C(label)[T.{level}]" for level in levels[1:]]
+    ols = sm.OLS(views.to_numpy(dtype=float), pd.DataFrame(exog, columns=names))
+    ols.rank = int(np.linalg.matrix_rank(exog.T @ exog))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = ols.fit(method="qr")
+        summary = str(fit.summary(yname="views"))
+    return _result(fit, summary, "views ~ C(label)", "frame", model, n_videos)
+
+
+def _result(fit: Any, summary: str, formula: str, level: str, model: str, n_videos: int) -> RegressionResult:
     ci = fit.conf_int()
     coefs = pd.DataFrame(
         {
@@ -80,8 +107,7 @@ def _fit(data: pd.DataFrame, formula: str, level: str, model: str, n_videos: int
         }
     )
     notes = []
-    exog = fit.model.exog
-    if np.linalg.matrix_rank(exog) < exog.shape[1]:
+    if fit.model.rank < fit.model.exog.shape[1]:
         notes.append(
             "The fit is singular: some labels carry the same information (for example, a label that occurs in only one "
             "video is confounded with that video), so their coefficients are not identifiable. Treat them as unreliable."
@@ -118,7 +144,7 @@ def frame_regression(top1: pd.DataFrame, videos: pd.DataFrame, model: str) -> Re
     rows["views"] = rows["video_id"].map(views)
     if rows["label"].nunique() < 2:
         raise AnalysisUnavailable("Every frame has the same top-1 label, so there is nothing for a regression to compare.")
-    result = _fit(rows, "views ~ C(label)", "frame", model, views.index.nunique())
+    result = _fit_categorical(rows["label"], rows["views"], model, views.index.nunique())
     per_video = len(rows) / result.n_videos
     if per_video > PSEUDO_REPLICATION_RATIO:
         result.warnings.insert(

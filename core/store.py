@@ -8,6 +8,8 @@ Collections (documents are keyed by short string ids):
 - ``frames``: one per (run, sampled frame), ``_id = "<run_id>:<frame>"``; ``preds[model]`` holds
   top-k ``labels`` and ``scores``.
 - ``thumbs``: JPEG thumbnails, same ``_id`` as the frame.
+- ``run_top1``: one per finished run, ``_id = run_id``: the top-1 label and score of every
+  frame and model as parallel arrays, so analytics read one document per run, not every frame.
 - ``jobs``: the work queue (see :mod:`core.jobs`); ``workers``: heartbeats (see :mod:`core.worker`).
 """
 from __future__ import annotations
@@ -32,6 +34,7 @@ _INDEXES: dict[str, list[tuple[list[tuple[str, int]], bool]]] = {
     "thumbs": [([("run_id", 1), ("frame", 1)], True)],
     "jobs": [([("state", 1), ("priority", -1), ("created_at", 1)], False), ([("params.run_id", 1)], False)],
     "workers": [([("last_seen", -1)], False)],
+    "run_top1": [],
 }
 
 

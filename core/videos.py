@@ -72,6 +72,7 @@ def delete_video(store: Any, video_id: str) -> dict[str, int]:
     counts = {
         "frames": store.frames.delete_many({"run_id": {"$in": run_ids}}).deleted_count if run_ids else 0,
         "thumbs": store.thumbs.delete_many({"run_id": {"$in": run_ids}}).deleted_count if run_ids else 0,
+        "run_top1": store.run_top1.delete_many({"_id": {"$in": run_ids}}).deleted_count if run_ids else 0,
         "runs": store.runs.delete_many({"video_id": video_id}).deleted_count,
         "jobs": store.jobs.delete_many({"params.video_id": video_id, "state": {"$ne": "running"}}).deleted_count,
     }

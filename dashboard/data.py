@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from core import analytics
+from core import regression as core_regression
 from core import jobs as core_jobs
 from core import results as core_results
 from core import videos as core_videos
@@ -74,6 +75,16 @@ def video_table(db: str, runs: tuple[tuple[str, str], ...]) -> pd.DataFrame:
 @st.cache_data(ttl=3600, show_spinner="Drawing the word cloud…")
 def wordcloud(frequencies: tuple[tuple[str, float], ...]) -> bytes:
     return wordcloud_png(dict(frequencies))
+
+
+@st.cache_data(ttl=3600, show_spinner="Fitting the regression…", max_entries=32)
+def regression_fit(db: str, runs: tuple[tuple[str, str], ...], views: tuple[tuple[str, float | None], ...], model: str, level: str, top_n: int) -> core_regression.RegressionResult:
+    """Keyed by the runs and the views used: a new run or an edited view count refits."""
+    top1_rows = top1(db, tuple(sorted(r for _, r in runs)))
+    videos = pd.DataFrame(list(views), columns=["video_id", "views"])
+    if level == "frame":
+        return core_regression.frame_regression(top1_rows, videos, model)
+    return core_regression.video_regression(top1_rows, videos, model, top_n)
 
 
 def run_doc(run_id: str) -> dict[str, Any] | None:

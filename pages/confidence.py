@@ -6,7 +6,7 @@ import streamlit as st
 from core import analytics
 from core.charts import bootstrap_chart, score_histogram
 from core.models import MODELS
-from dashboard import widgets
+from dashboard import state, widgets
 from dashboard.scope import analysis_scope
 from dashboard.shell import ensure_shell
 
@@ -37,21 +37,25 @@ if not flagged.empty:
         icon=":material/report:",
     )
 
-for vid in scope.runs:
-    st.subheader(titles[vid])
-    columns = st.columns(len(scope.models))
-    for column, model in zip(columns, scope.models):
-        scores = scope.top1[(scope.top1["video_id"] == vid) & (scope.top1["model"] == model)]["score"]
-        if scores.empty:
-            column.caption(f"{MODELS[model].display}: not in this run.")
-            continue
-        boot = analytics.bootstrap_means(scores.to_numpy(), int(sample_size), int(draws), int(seed))
-        with column:
-            st.markdown(f"**{MODELS[model].display}** · {len(scores):,} frames · mean top-1 **{scores.mean():.3f}**")
-            widgets.chart(score_histogram(scores, "Top-1 confidence per frame"), f"confidence_{vid}_{model}")
-            widgets.chart(bootstrap_chart(boot.sample_means, boot.mean_of_means, boot.sd, (boot.ci_low, boot.ci_high), f"{int(draws)} sample means (n = {int(sample_size)})"), f"bootstrap_{vid}_{model}")
-            st.caption(f"Mean of sample means {boot.mean_of_means:.3f} · 95% interval {boot.ci_low:.3f}–{boot.ci_high:.3f}")
-
 st.subheader("Summary")
-st.dataframe(table.assign(title=table["video_id"].map(titles)), hide_index=True, width="stretch")
+st.dataframe(
+    table.assign(title=table["video_id"].map(titles)),
+    hide_index=True,
+    width="stretch",
+    column_config={c: st.column_config.NumberColumn(c, format="%.3f") for c in ("mean_top1", "mean_of_sample_means", "ci_low", "ci_high")},
+)
 widgets.download_csv(table, "confidence.csv")
+
+vid = state.url_choice(st.selectbox, "Distributions for", list(scope.runs), state.QP_VIDEO, format_func=titles.get)
+columns = st.columns(len(scope.models))
+for column, model in zip(columns, scope.models):
+    scores = scope.top1[(scope.top1["video_id"] == vid) & (scope.top1["model"] == model)]["score"]
+    if scores.empty:
+        column.caption(f"{MODELS[model].display}: not in this run.")
+        continue
+    boot = analytics.bootstrap_means(scores.to_numpy(), int(sample_size), int(draws), int(seed))
+    with column:
+        st.markdown(f"**{MODELS[model].display}** · {len(scores):,} frames · mean top-1 **{scores.mean():.3f}**")
+        widgets.chart(score_histogram(scores, "Top-1 confidence per frame"), f"confidence_{vid}_{model}")
+        widgets.chart(bootstrap_chart(boot.sample_means, boot.mean_of_means, boot.sd, (boot.ci_low, boot.ci_high), f"{int(draws)} sample means (n = {int(sample_size)})"), f"bootstrap_{vid}_{model}")
+        st.caption(f"Mean of sample means {boot.mean_of_means:.3f} · 95% interval {boot.ci_low:.3f}–{boot.ci_high:.3f}")

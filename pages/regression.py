@@ -1,12 +1,13 @@
 """Regression: do labels predict views? statsmodels OLS, the study's frame-level model and a video-level one."""
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from core import regression
 from core.analytics import AnalysisUnavailable
 from core.models import MODELS
-from dashboard import widgets
+from dashboard import data, widgets
 from dashboard.scope import analysis_scope
 from dashboard.shell import ensure_shell
 
@@ -44,16 +45,18 @@ def show(result: regression.RegressionResult, name: str) -> None:
         st.code(result.summary, language=None)
 
 
+runs_key = tuple(sorted(scope.runs.items()))
+views_key = tuple((v, None if pd.isna(n) else float(n)) for v, n in zip(scope.videos["video_id"], scope.videos["views"]))
 frame_tab, video_tab = st.tabs(["Frame level (the study's model)", "Video level"])
 with frame_tab:
     try:
-        show(regression.frame_regression(scope.top1, scope.videos, model), f"{model}_frames")
+        show(data.regression_fit(data.db_key(), runs_key, views_key, model, "frame", 0), f"{model}_frames")
     except AnalysisUnavailable as err:
         st.info(str(err), icon=":material/info:")
 with video_tab:
     top_n = st.number_input("Label shares as regressors", min_value=1, max_value=20, value=3, help="The most frequent top-1 labels across the selected videos.")
     try:
-        show(regression.video_regression(scope.top1, scope.videos, model, int(top_n)), f"{model}_videos")
+        show(data.regression_fit(data.db_key(), runs_key, views_key, model, "video", int(top_n)), f"{model}_videos")
     except AnalysisUnavailable as err:
         st.info(str(err), icon=":material/info:")
 st.caption(f"Model: {MODELS[model].display}. Views are the analyst's figure where entered, else YouTube's.")

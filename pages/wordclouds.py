@@ -10,6 +10,7 @@ from dashboard.scope import analysis_scope
 from dashboard.shell import ensure_shell
 
 ensure_shell()
+VIDEOS_PER_PAGE = 3
 
 st.title("Word clouds")
 st.caption("Each video's top-1 labels, sized by how many frames carry them, one cloud per model, as in the source study.")
@@ -20,7 +21,10 @@ if scope is None:
 weighted = st.toggle("Weight by confidence", help="Size labels by their summed top-1 scores instead of frame counts.")
 titles = dict(zip(scope.videos["video_id"], scope.videos["title"]))
 
-for vid in scope.runs:
+video_ids = list(scope.runs)
+pages = -(-len(video_ids) // VIDEOS_PER_PAGE)
+page = st.number_input(f"Page (of {pages}, {VIDEOS_PER_PAGE} videos each)", min_value=1, max_value=pages, value=1) if pages > 1 else 1
+for vid in video_ids[(page - 1) * VIDEOS_PER_PAGE : page * VIDEOS_PER_PAGE]:
     st.subheader(titles[vid])
     columns = st.columns(len(scope.models))
     for column, model in zip(columns, scope.models):

@@ -59,7 +59,7 @@ def test_normal_case(store, page: str) -> None:
     if page == "pages/popularity.py":
         assert len(at.get("plotly_chart")) == 4  # two models × two groups, the study's four charts
     if page == "pages/wordclouds.py":
-        assert len(at.get("image")) == 8  # 4 videos × 2 models
+        assert len(at.get("image")) == 6  # first page: 3 of the 4 videos × 2 models
 
 
 def test_url_state_restores_the_selection(store) -> None:

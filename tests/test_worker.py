@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import frames, ingest, jobs
+from core import analytics, frames, ingest, jobs
 from core.analyze import RunSettings, request_analysis
 from core.models import imagenet_labels
 from core.results import PREDICTION_COLUMNS, export_predictions, frame_table, label_counts, latest_run, list_runs
@@ -58,6 +58,10 @@ def test_uploaded_video_is_analysed_end_to_end(store, settings, clip: Path, tmp_
         counts = label_counts(table)
         assert {d["label"]: d["count"] for d in summary["labels"]} == dict(zip(counts["label"], counts["frames"]))
     assert store.workers.find_one({"_id": "test-worker"})["state"] == "stopped"
+    compact = analytics.top1_table(store, [run_id])
+    store.run_top1.delete_one({"_id": run_id})
+    pd.testing.assert_frame_equal(compact, analytics.top1_table(store, [run_id]))  # same as reading every frame
+    assert len(compact) == 4 * 2
 
     csv = pd.read_csv(export_predictions(store, tmp_path / "out", [video_id]))
     assert list(csv.columns) == PREDICTION_COLUMNS
@@ -127,6 +131,6 @@ def test_deleting_a_video_deletes_its_results(store, settings, clip: Path) -> No
     run_id, _ = request_analysis(store, video_id, RunSettings(fps=1, models=("resnet50",)))
     drain(store, settings)
     counts = delete_video(store, video_id)
-    assert counts == {"frames": 3, "thumbs": 3, "runs": 1, "jobs": 1}
-    for coll in ("videos", "runs", "frames", "thumbs", "jobs"):
+    assert counts == {"frames": 3, "thumbs": 3, "run_top1": 1, "runs": 1, "jobs": 1}
+    for coll in ("videos", "runs", "frames", "thumbs", "jobs", "run_top1"):
         assert store.db[coll].count_documents({}) == 0, coll

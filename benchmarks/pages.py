@@ -1,0 +1,60 @@
+"""Page-speed benchmark: a generated library of 20 videos × 2 models × 3,000 sampled frames, then
+each analytics page rendered server-side with Streamlit's AppTest, cold (empty caches) and warm.
+
+Run: ``make bench-pages`` (or ``python -m benchmarks.pages [--videos N] [--frames N]``).
+Prints one line per page and writes ``benchmarks/pages.json``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+PAGES = ["overview", "confidence", "popularity", "wordclouds", "regression", "explorer", "results"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--videos", type=int, default=20)
+    parser.add_argument("--frames", type=int, default=3000)
+    parser.add_argument("--json", type=Path, default=Path(__file__).with_name("pages.json"))
+    args = parser.parse_args()
+
+    folder = tempfile.mkdtemp(prefix="reelsight-bench-")
+    os.environ.update(REELSIGHT_DB=f"{folder}/db", REELSIGHT_DATA=f"{folder}/data", REELSIGHT_WEIGHTS="none")
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from core.config import PROJECT_ROOT, load_settings
+    from core.store import open_store
+    from tests.synthetic import populate
+
+    t0 = time.perf_counter()
+    populate(open_store(load_settings()), n_videos=args.videos, n_frames=args.frames)
+    generate_s = time.perf_counter() - t0
+    print(f"generated {args.videos} videos × 2 models × {args.frames} frames in {generate_s:.1f} s")
+
+    results = {}
+    for name in PAGES:
+        st.cache_data.clear()
+        timings = []
+        for _ in range(2):  # cold, then warm
+            at = AppTest.from_file(str(PROJECT_ROOT / "streamlit_app.py"), default_timeout=300)
+            at.run()
+            at.switch_page(f"pages/{name}.py")
+            start = time.perf_counter()
+            at.run()
+            timings.append(time.perf_counter() - start)
+            assert not at.exception, (name, at.exception)
+        results[name] = {"cold_s": round(timings[0], 2), "warm_s": round(timings[1], 2)}
+        print(f"{name:<12} cold {timings[0]:6.2f} s   warm {timings[1]:6.2f} s")
+    report = {"videos": args.videos, "frames_per_video": args.frames, "models": 2, "generate_s": round(generate_s, 1), "cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(), "pages": results}
+    args.json.write_text(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,120 @@
+"""The user journey in a real headless Chromium (Debian's package) driven by Playwright.
+
+Starts the app as ``make run`` does (dashboard + one worker + embedded database, weights none),
+adds a generated clip served from 127.0.0.1, waits for its job, then opens every page: charts must
+render (plotly elements present) and no Streamlit exception box may appear. Screenshots go to
+``test-artifacts/``.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from core.config import PROJECT_ROOT
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+PAGES_WITH_CHARTS = {"confidence": 2, "explorer": 1, "results": 1}
+OTHER_PAGES = ["overview", "popularity", "wordclouds", "regression", "jobs"]
+
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_http(url: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    pytest.fail(f"{url} did not answer within {timeout} s")
+
+
+@pytest.fixture
+def app(env, tmp_path: Path):
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("Debian's chromium is not installed; `make test` installs it")
+        pytest.skip("Debian's chromium is not installed (make test installs it)")
+    port = _free_port()
+    log = open(tmp_path / "app.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "core", "app", "--headless", "--port", str(port)], cwd=PROJECT_ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        _wait_http(f"http://127.0.0.1:{port}/_stcore/health", 90)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def _settle(page, timeout_ms: int = 60_000) -> None:
+    """Wait until the app has rendered a title and stopped running."""
+    page.wait_for_selector("h1", timeout=timeout_ms)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms)
+    page.wait_for_timeout(1500)
+
+
+def _no_exception(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    assert page.locator("[data-testid='stException']").count() == 0, f"{name}: Streamlit exception shown"
+
+
+def test_user_journey(app: str, http_base: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            page.goto(app + "/")
+            _settle(page)
+            page.get_by_text("No videos yet").wait_for()
+            page.get_by_label("YouTube links, one per line").fill(f"{http_base}/clip.mp4")
+            page.get_by_role("button", name="Add links").click()
+            page.get_by_text("Added clip").wait_for(timeout=60_000)
+            _settle(page)
+            _no_exception(page, "videos-added")
+
+            page.get_by_role("button", name="Queue analysis").click()
+            page.get_by_text("Queued 1 analysis run").wait_for(timeout=30_000)
+
+            page.goto(app + "/jobs")
+            _settle(page)
+            page.get_by_text("done · 3 frames").wait_for(timeout=240_000)
+            _no_exception(page, "jobs-done")
+
+            for name, minimum in PAGES_WITH_CHARTS.items():
+                page.goto(app + f"/{name}")
+                _settle(page)
+                page.wait_for_selector(".js-plotly-plot", timeout=30_000)
+                assert page.locator(".js-plotly-plot").count() >= minimum, name
+                assert page.get_by_text("Random weights").count() >= 1, f"{name}: results made with random weights must say so"
+                _no_exception(page, name)
+            for name in OTHER_PAGES:
+                page.goto(app + f"/{name}")
+                _settle(page)
+                _no_exception(page, name)
+        finally:
+            browser.close()
