@@ -6,7 +6,7 @@ import io
 from wordcloud import WordCloud
 
 
-def wordcloud_png(frequencies: dict[str, float], width: int = 800, height: int = 400, seed: int = 0) -> bytes:
+def wordcloud_png(frequencies: dict[str, float], width: int = 640, height: int = 320, seed: int = 0) -> bytes:
     """PNG bytes of a word cloud: each label sized by its frequency (frames, or summed scores).
 
     Underscores in ImageNet names become spaces. ``seed`` fixes the layout, so the same data gives

@@ -16,6 +16,7 @@ QP_RUNS = "runs"
 """Run overrides as ``video:run,video:run``; videos not named use their latest finished run."""
 QP_THRESHOLD = "threshold"
 QP_LABEL = "label"
+QP_LEVEL = "level"
 
 # Session-state keys, namespaced by page.
 VIDEOS_FLASH = "videos.flash"

@@ -6,7 +6,6 @@ import streamlit as st
 from core import analytics
 from core.charts import label_timeline
 from core.models import MODELS
-from core.results import frame_table
 from dashboard import data, state, widgets
 from dashboard.scope import analysis_scope
 from dashboard.shell import ensure_shell
@@ -47,7 +46,8 @@ if not keep.empty:
     page = st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1, key=f"explorer.page.{run_id}.{model}") if pages > 1 else 1
     shown = keep.iloc[(page - 1) * PER_PAGE : page * PER_PAGE]
     thumbs = data.thumbnails(data.db_key(), run_id, tuple(int(f) for f in shown["frame"]))
-    tables = {m: frame_table(data.store(), run_id, m).set_index("frame") for m in scope.models}
+    n_frames = int(frames["frame"].nunique())
+    tables = {m: data.frame_table(data.db_key(), run_id, m, n_frames).set_index("frame") for m in scope.models}
     for start in range(0, len(shown), GRID_COLUMNS):
         for cell, row in zip(st.columns(GRID_COLUMNS), shown.iloc[start : start + GRID_COLUMNS].itertuples()):
             with cell:
@@ -58,7 +58,7 @@ if not keep.empty:
                     if row.frame in table.index:
                         r = table.loc[row.frame]
                         k = sum(1 for c in table.columns if c.startswith("label_"))
-                        top = " · ".join(f"{r[f'label_{i}']} {r[f'score_{i}']:.2f}" for i in range(1, min(k, 3) + 1))
+                        top = " · ".join(f"{r[f'label_{i}']} {r[f'score_{i}']:.2f}" for i in range(1, k + 1))
                         lines.append(f"{MODELS[m].display}: {top}")
                 st.caption("  \n".join(lines))
 

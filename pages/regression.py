@@ -7,7 +7,7 @@ import streamlit as st
 from core import regression
 from core.analytics import AnalysisUnavailable
 from core.models import MODELS
-from dashboard import data, widgets
+from dashboard import data, state, widgets
 from dashboard.scope import analysis_scope
 from dashboard.shell import ensure_shell
 
@@ -47,16 +47,15 @@ def show(result: regression.RegressionResult, name: str) -> None:
 
 runs_key = tuple(sorted(scope.runs.items()))
 views_key = tuple((v, None if pd.isna(n) else float(n)) for v, n in zip(scope.videos["video_id"], scope.videos["views"]))
-frame_tab, video_tab = st.tabs(["Frame level (the study's model)", "Video level"])
-with frame_tab:
-    try:
-        show(data.regression_fit(data.db_key(), runs_key, views_key, model, "frame", 0), f"{model}_frames")
-    except AnalysisUnavailable as err:
-        st.info(str(err), icon=":material/info:")
-with video_tab:
-    top_n = st.number_input("Label shares as regressors", min_value=1, max_value=20, value=3, help="The most frequent top-1 labels across the selected videos.")
-    try:
-        show(data.regression_fit(data.db_key(), runs_key, views_key, model, "video", int(top_n)), f"{model}_videos")
-    except AnalysisUnavailable as err:
-        st.info(str(err), icon=":material/info:")
+LEVELS = {"frame": "Frame level (the study's model)", "video": "Video level"}
+level = state.url_choice(st.segmented_control, "Model level", list(LEVELS), state.QP_LEVEL, format_func=LEVELS.get, required=True)
+top_n = 0
+if level == "video":
+    top_n = int(st.number_input("Label shares as regressors", min_value=1, max_value=20, value=3, help="The most frequent top-1 labels across the selected videos."))
+else:
+    st.caption("One row per sampled frame: its top-1 label, and its video's views in millions.")
+try:
+    show(data.regression_fit(data.db_key(), runs_key, views_key, model, level, top_n), f"{model}_{level}s")
+except AnalysisUnavailable as err:
+    st.info(str(err), icon=":material/info:")
 st.caption(f"Model: {MODELS[model].display}. Views are the analyst's figure where entered, else YouTube's.")

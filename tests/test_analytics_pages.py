@@ -76,3 +76,14 @@ def test_overview_builds_a_downloadable_report(store) -> None:
     at.run()
     assert not at.exception
     assert "Download report.html" in [b.label for b in at.get("download_button")]
+
+
+def test_regression_page_switches_between_frame_and_video_level(store) -> None:
+    populate(store, n_videos=4, n_frames=30)
+    at = open_page("pages/regression.py")
+    frame_obs = [m.value for m in at.metric][3]
+    at.segmented_control(key="level").set_value("video")
+    at.run()
+    assert not at.exception
+    assert [m.value for m in at.metric][3] == "4" and frame_obs == "120"
+    assert any("Only 4 videos for 4 coefficients" in w.value for w in at.warning)
