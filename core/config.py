@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +52,6 @@ class Settings:
     """A running job whose worker sends no heartbeat for this long goes back to the queue."""
     batch_size: int = 16
     """Frames per model call."""
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def uses_mongo(self) -> bool:
