@@ -25,6 +25,10 @@ navigation = st.navigation(
             st.Page(PAGES / "explorer.py", title="Frames explorer", icon=":material/grid_view:"),
             st.Page(PAGES / "results.py", title="Results by run", icon=":material/table_rows:"),
         ],
+        "Screen time": [
+            st.Page(PAGES / "screentime.py", title="Screen time", icon=":material/timer:"),
+            st.Page(PAGES / "classifiers.py", title="Classifiers", icon=":material/model_training:"),
+        ],
     }
 )
 sidebar()

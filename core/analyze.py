@@ -200,7 +200,8 @@ def compact_top1(store: Any, run_id: str, models: tuple[str, ...]) -> dict[str, 
     return {"_id": run_id, "video_id": video_id, "frames": frames, "time_s": times, "models": per_model}
 
 
-def _video_path(ctx: Any, video: dict[str, Any]) -> Any:
+def video_file(ctx: Any, video: dict[str, Any]) -> Any:
+    """The local path of the video's file: its stored upload, or a (cached) download."""
     if video.get("blob"):
         return ctx.store.blobs.local_path(video["blob"])
     ctx.progress("download", 0, None)
@@ -216,7 +217,7 @@ def run_analyze_job(ctx: Any) -> None:
         raise NotFoundError(f"Run {run_id} no longer exists (its video was deleted).")
     video = get_video(store, video_id)
     rs = RunSettings.from_doc(run["settings"])
-    path = _video_path(ctx, video)
+    path = video_file(ctx, video)
     info = frames.probe(path)
     if video.get("fps") is None:
         store.videos.update_one({"_id": video_id}, {"$set": {"fps": info.fps, "frame_count": info.frame_count, "width": info.width, "height": info.height, "duration": video.get("duration") or info.duration_s}})

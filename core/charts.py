@@ -89,3 +89,87 @@ def label_timeline(top1: pd.DataFrame, title: str, top: int = 12) -> go.Figure:
     fig = _layout(fig, title, height=230 + 40 * frames["model"].nunique())
     fig.update_layout(showlegend=True, legend={"orientation": "h", "y": -0.6, "yanchor": "top"}, margin={"b": 10})
     return fig
+
+
+PALETTE = ["#9D9D9D", "#4C78A8", "#F58518", "#E45756", "#72B7B2", "#54A24B", "#EECA3B", "#B279A2", "#FF9DA6", "#9D755D"]
+"""Class colours in class order; the first (usually the "neither" class) is grey."""
+
+
+def class_colors(classes: list[str]) -> dict[str, str]:
+    return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(classes)}
+
+
+def screentime_timeline(frames: pd.DataFrame, segments: pd.DataFrame, classes: list[str], title: str) -> go.Figure:
+    """Smoothed segments as coloured bars on one row, and each sample's raw class as ticks on a second row.
+
+    ``frames``: time_s, class, prob; ``segments``: class, start_s, end_s (smoothed).
+    """
+    colors = class_colors(classes)
+    fig = go.Figure()
+    for name in classes:
+        seg = segments[segments["class"] == name]
+        if len(seg):
+            fig.add_trace(
+                go.Bar(
+                    x=seg["end_s"] - seg["start_s"], base=seg["start_s"], y=["smoothed"] * len(seg), orientation="h",
+                    marker_color=colors[name], name=name, legendgroup=name,
+                    customdata=seg[["start_s", "end_s"]], hovertemplate=f"{name}: %{{customdata[0]:.1f}}–%{{customdata[1]:.1f}} s<extra></extra>",
+                )
+            )  # fmt: skip
+        raw = frames[frames["class"] == name]
+        if len(raw):
+            fig.add_trace(
+                go.Scatter(
+                    x=raw["time_s"], y=["per frame"] * len(raw), mode="markers", name=name, legendgroup=name, showlegend=not len(seg),
+                    marker={"symbol": "line-ns", "size": 16, "line": {"width": 2, "color": colors[name]}},
+                    customdata=raw[["prob"]], hovertemplate=f"%{{x:.1f}} s · {name} (%{{customdata[0]:.2f}})<extra></extra>",
+                )
+            )  # fmt: skip
+    fig.update_xaxes(title_text="Time (s)", gridcolor="#eee", rangemode="tozero")
+    fig.update_yaxes(title_text=None, type="category", categoryorder="array", categoryarray=["per frame", "smoothed"])
+    fig = _layout(fig, title, height=260)
+    fig.update_layout(showlegend=True, barmode="overlay", legend={"orientation": "h", "y": -0.35, "yanchor": "top"})
+    return fig
+
+
+def screentime_comparison(totals: pd.DataFrame, title: str) -> go.Figure:
+    """Seconds per class before and after smoothing: ``totals`` has class, seconds_raw, seconds."""
+    fig = go.Figure(
+        [
+            go.Bar(y=totals["class"], x=totals["seconds_raw"], orientation="h", name="per frame (no smoothing)", marker_color=GREY, hovertemplate="%{y}: %{x:.1f} s<extra>per frame</extra>"),
+            go.Bar(y=totals["class"], x=totals["seconds"], orientation="h", name="smoothed", marker_color=BLUE, hovertemplate="%{y}: %{x:.1f} s<extra>smoothed</extra>"),
+        ]
+    )
+    fig.update_xaxes(title_text="Screen time (s)", gridcolor="#eee", rangemode="tozero")
+    fig.update_yaxes(title_text=None, type="category", autorange="reversed")
+    fig = _layout(fig, title, height=max(200, 60 * len(totals) + 100))
+    fig.update_layout(showlegend=True, barmode="group", legend={"orientation": "h", "y": -0.25, "yanchor": "top"})
+    return fig
+
+
+def confusion_heatmap(matrix: list[list[int]], classes: list[str], title: str) -> go.Figure:
+    """Counts with the true class on the rows and the predicted class on the columns."""
+    fig = go.Figure(
+        go.Heatmap(
+            z=matrix, x=classes, y=classes, colorscale="Blues", showscale=False, text=matrix, texttemplate="%{text}",
+            hovertemplate="true %{y}, predicted %{x}: %{z}<extra></extra>",
+        )
+    )  # fmt: skip
+    fig.update_xaxes(title_text="Predicted class", type="category", side="bottom")
+    fig.update_yaxes(title_text="True class", type="category", autorange="reversed")
+    return _layout(fig, title, height=120 + 50 * len(classes))
+
+
+def training_curves(history: pd.DataFrame, metric: str, title: str, best_epoch: int | None = None) -> go.Figure:
+    """``metric`` (``loss`` or ``accuracy``) per epoch on the training and validation splits, with the kept epoch marked."""
+    fig = go.Figure()
+    if best_epoch:
+        fig.add_vline(x=best_epoch, line_dash="dot", line_color=ORANGE, annotation_text=f"kept: epoch {best_epoch}", annotation_position="top left")
+    for column, name, color in ((metric, "training", GREY), (f"val_{metric}", "validation", BLUE)):
+        if column in history:
+            fig.add_trace(go.Scatter(x=history["epoch"], y=history[column], mode="lines+markers", name=name, line={"color": color}, marker={"size": 4}))
+    fig.update_xaxes(title_text="Epoch", gridcolor="#eee")
+    fig.update_yaxes(title_text=metric.capitalize(), gridcolor="#eee", rangemode="tozero")
+    fig = _layout(fig, title, height=280)
+    fig.update_layout(showlegend=True, legend={"orientation": "h", "y": -0.3, "yanchor": "top"})
+    return fig

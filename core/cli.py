@@ -1,7 +1,7 @@
 """Command line: ``python -m core COMMAND``. Errors print one line on stderr and exit 2.
 
 Commands: ``add``, ``videos``, ``views``, ``delete``, ``analyze``, ``worker``, ``jobs``, ``cancel``,
-``retry``, ``export``, ``app``. Each prints its main result (an id) as its last line.
+``retry``, ``export``, ``report``, ``screentime train|apply``, ``app``. Each prints its main result (an id) as its last line.
 """
 from __future__ import annotations
 
@@ -148,6 +148,80 @@ def cmd_report(args: argparse.Namespace) -> None:
     print(path)
 
 
+def _run_or_queue(args: argparse.Namespace, store: Any, job_id: str) -> bool:
+    """Run the job here unless ``--queue`` was given; True when it ran."""
+    if args.queue:
+        print(f"job {job_id} queued; run `python -m core worker --burst` to process it", file=sys.stderr)
+        return False
+    from core.worker import run_now
+
+    run_now(store, _settings(args), job_id)
+    return True
+
+
+def cmd_screentime_train(args: argparse.Namespace) -> None:
+    from core import screen_classifier, trainingset
+
+    if bool(args.folders) == bool(args.mapping or args.images):
+        raise ReelsightError("Give either --mapping CSV with --images DIR_OR_ZIP, or --folders DIR_OR_ZIP (one sub-folder per class).")
+    if args.mapping and not args.images:
+        raise ReelsightError("--mapping needs --images: the folder or ZIP of the images the CSV names.")
+    if args.images and not args.mapping:
+        raise ReelsightError("--images needs --mapping: the Image_ID,Class CSV that labels them.")
+    name = screen_classifier.check_name(args.name)
+    settings = screen_classifier.TrainSettings(backbone=args.backbone, epochs=args.epochs, image_size=args.image_size, fine_tune_epochs=args.fine_tune, val_fraction=args.val_fraction)
+    if args.folders:
+        training_set = trainingset.from_folders(args.folders)
+    else:
+        training_set = trainingset.from_mapping(args.mapping, args.images, trainingset.parse_classes(args.classes), drop_conflicts=not args.keep_conflicts)
+    for note in training_set.notes:
+        print(f"note: {note}", file=sys.stderr)
+    print("training set: " + ", ".join(f"{k} {v}" for k, v in training_set.counts().items()), file=sys.stderr)
+    store = _store(args)
+    set_id = trainingset.save(store, training_set, name)
+    job_id = screen_classifier.request_training(store, set_id, name, settings)
+    if _run_or_queue(args, store, job_id):
+        doc = store.classifiers.find_one({"job_id": job_id})
+        flag = " (random weights)" if doc.get("random_weights") else ""
+        print(f"{doc['name']}:v{doc['version']}\tvalidation accuracy {doc['metrics']['val_accuracy']:.3f}{flag}")
+
+
+def cmd_screentime_apply(args: argparse.Namespace) -> None:
+    import shutil
+
+    from core import screentime
+
+    if bool(args.video) == bool(args.images):
+        raise ReelsightError("Give either --video VIDEO_ID or --images DIR_OR_ZIP (with --seconds-per-image).")
+    if args.images and args.seconds_per_image is None:
+        raise ReelsightError("--images needs --seconds-per-image S: how long each image stands for.")
+    store = _store(args)
+    from core.screen_classifier import find_classifier
+
+    classifier = find_classifier(store, args.name)
+    source = screentime.video_source(store, args.video) if args.video else screentime.images_source(store, args.images, args.seconds_per_image)
+    labels = None
+    if args.labels:
+        if not args.labels.is_file():
+            raise ReelsightError(f"No such labels CSV: {args.labels}.")
+        labels = screentime.read_labels(args.labels.read_text(encoding="utf-8-sig"), source, [c["name"] for c in classifier["classes"]], args.labels.name)
+    settings = screentime.ApplySettings(fps=args.fps, smooth=args.smooth, annotate=not args.no_video)
+    run_id, job_id = screentime.request_apply(store, classifier["_id"], source, settings, labels)
+    if not _run_or_queue(args, store, job_id):
+        print(run_id)
+        return
+    run = screentime.get_run(store, run_id)
+    result = screentime.compute(run)
+    screentime.write_outputs(result, args.out)
+    if run.get("video_blob"):
+        shutil.copyfile(store.blobs.local_path(run["video_blob"]), args.out / "annotated.mp4")
+    for row in result.totals.itertuples():
+        print(f"{row[1]:<16} {row.seconds:8.1f} s  {row.share:6.1%}", file=sys.stderr)
+    if result.accuracy and result.accuracy.get("matched"):
+        print(f"accuracy on {result.accuracy['matched']} labelled frames: {result.accuracy['raw']['accuracy']:.3f} raw, {result.accuracy['smoothed']['accuracy']:.3f} smoothed", file=sys.stderr)
+    print(args.out)
+
+
 def cmd_app(args: argparse.Namespace) -> None:
     """Start one worker and the dashboard; stop both when either exits or on Ctrl-C / SIGTERM."""
     env = dict(os.environ)
@@ -239,6 +313,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--videos", help="comma-separated video ids (default: every analysed video)")
     p.add_argument("--threshold", type=float, metavar="VIEWS", help="popular from this many views (default: the median)")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("screentime", help="train a character classifier, or measure screen time with one")
+    st_sub = p.add_subparsers(dest="screentime_command", required=True)
+    t = st_sub.add_parser("train", help="train on labelled images; prints NAME:vN and the validation accuracy")
+    t.add_argument("--mapping", type=Path, metavar="CSV", help="Image_ID,Class CSV naming the images")
+    t.add_argument("--images", type=Path, metavar="DIR_OR_ZIP", help="the images the mapping names")
+    t.add_argument("--folders", type=Path, metavar="DIR_OR_ZIP", help="instead: one sub-folder of images per class")
+    t.add_argument("--name", required=True)
+    t.add_argument("--classes", help="class names, e.g. 0=neither,1=Jerry,2=Tom (default: the numbers)")
+    t.add_argument("--backbone", default="vgg16", choices=["vgg16", "resnet50", "inception_v3"])
+    t.add_argument("--epochs", type=int, default=40)
+    t.add_argument("--image-size", type=int, metavar="PX", help="input side in pixels (default: the backbone's, 224 or 299)")
+    t.add_argument("--fine-tune", type=int, default=0, metavar="N", help="then fine-tune the backbone's top block for N epochs")
+    t.add_argument("--val-fraction", type=float, default=0.3, metavar="F", help="share of each class held out for validation")
+    t.add_argument("--keep-conflicts", action="store_true", help="fail on ids labelled twice with different classes instead of dropping them")
+    t.add_argument("--queue", action="store_true", help="queue the job for a worker instead of running it here")
+    t.set_defaults(func=cmd_screentime_train)
+    a = st_sub.add_parser("apply", help="apply a classifier; writes screentime.csv, frames.csv, segments.csv (and annotated.mp4) to DIR")
+    a.add_argument("name", metavar="NAME", help="classifier name (latest version), NAME:vN, or id")
+    a.add_argument("--video", metavar="VIDEO_ID")
+    a.add_argument("--images", type=Path, metavar="DIR_OR_ZIP", help="an image sequence, in natural name order")
+    a.add_argument("--seconds-per-image", type=float, metavar="S")
+    a.add_argument("--fps", type=_fps, default=1.0, help="frames sampled per second of video (default 1; 'all' for every frame)")
+    a.add_argument("--smooth", type=int, default=5, metavar="K", help="rolling mean over K samples (1 = off; default 5)")
+    a.add_argument("--labels", type=Path, metavar="CSV", help="true classes (Image_ID,Class or frame,Class) to score accuracy")
+    a.add_argument("--no-video", action="store_true", help="skip the annotated video")
+    a.add_argument("--out", type=Path, required=True, metavar="DIR")
+    a.add_argument("--queue", action="store_true", help="queue the job for a worker instead of running it here; prints the run id")
+    a.set_defaults(func=cmd_screentime_apply)
 
     p = sub.add_parser("app", help="start the dashboard with one local worker")
     p.add_argument("--port", type=int, default=8501)

@@ -239,7 +239,18 @@ def _project(doc: dict[str, Any], projection: Mapping[str, Any] | Sequence[str] 
         if "_id" not in exclude:
             out["_id"] = doc["_id"]
         return out
-    return {k: v for k, v in doc.items() if k not in exclude}
+    out = {k: v for k, v in doc.items() if k not in exclude}
+    for key in (k for k in exclude if "." in k):  # copy the path down to the excluded field, then drop it
+        *parents, last = key.split(".")
+        node = out
+        for part in parents:
+            if not isinstance(node.get(part), dict):
+                break
+            node[part] = dict(node[part])
+            node = node[part]
+        else:
+            node.pop(last, None)
+    return out
 
 
 # ---------------------------------------------------------------- results

@@ -59,3 +59,15 @@ class LeaseLost(ReelsightError):
 
 class WorkerStopping(ReelsightError):
     """Raised inside a running job when its worker was asked to shut down; the job is released."""
+
+
+class TrainingSetError(ReelsightError):
+    """Labelled training images that cannot be used; the message names the rows or files."""
+
+
+class ScreenTimeError(ReelsightError):
+    """A screen-time classifier cannot be trained or applied as asked."""
+
+
+class YT8MError(ReelsightError):
+    """YouTube-8M records, vocabulary or settings that cannot be used; the message names the file."""

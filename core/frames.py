@@ -168,3 +168,24 @@ def iter_samples(
         cap.release()
     if index < 0:
         raise EmptyVideoError(f"{Path(path).name} has no frames that can be decoded.")
+
+
+def read_frames(path: str | Path, indices: Collection[int], transform: Callable[[np.ndarray], T]) -> dict[int, T]:
+    """Decode ``path`` once and return ``{index: transform(rgb)}`` for the wanted frame ``indices``
+    (RGB uint8, H×W×3). Indices past the end are simply absent from the result."""
+    wanted = set(indices)
+    out: dict[int, T] = {}
+    cap = cv2.VideoCapture(str(path))
+    if not cap.isOpened():
+        raise VideoOpenError(f"{Path(path).name} can no longer be opened. Add the video again.")
+    index = -1
+    try:
+        while len(out) < len(wanted) and cap.grab():
+            index += 1
+            if index in wanted:
+                ok, bgr = cap.retrieve()
+                if ok and bgr is not None:
+                    out[index] = transform(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+    finally:
+        cap.release()
+    return out

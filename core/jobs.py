@@ -48,10 +48,12 @@ def enqueue(store: Any, kind: str, params: dict[str, Any], priority: int = 0, ma
     return job["_id"]
 
 
-def claim(store: Any, worker_id: str, lease_s: float, kinds: tuple[str, ...] | None = None) -> dict[str, Any] | None:
-    """Atomically take the next queued job for ``worker_id``; None when the queue is empty."""
+def claim(store: Any, worker_id: str, lease_s: float, kinds: tuple[str, ...] | None = None, job_id: str | None = None) -> dict[str, Any] | None:
+    """Atomically take the next queued job (or job ``job_id``) for ``worker_id``; None when there is none."""
     now = utcnow()
     flt: dict[str, Any] = {"state": "queued"}
+    if job_id:
+        flt["_id"] = job_id
     if kinds:
         flt["kind"] = {"$in": list(kinds)}
     return store.jobs.find_one_and_update(

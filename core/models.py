@@ -35,6 +35,10 @@ class ModelSpec:
     weights_file: str
     """File name Keras downloads for ``weights="imagenet"``; also what a local weights folder must hold."""
     weights_subdir: str
+    notop_file: str = ""
+    """Weight file for the headless network (``include_top=False``), used as a frozen backbone."""
+    top_block: str = ""
+    """First layer of the last convolutional block: fine-tuning trains from there on."""
 
     def load_module(self) -> Any:
         return importlib.import_module(self.module)
@@ -42,10 +46,6 @@ class ModelSpec:
     @property
     def preprocess(self) -> Callable[[Any], Any]:
         return self.load_module().preprocess_input
-
-    @property
-    def weights_url(self) -> str:
-        return WEIGHTS_URL + self.weights_subdir + "/" + self.weights_file
 
 
 MODELS: dict[str, ModelSpec] = {
@@ -57,6 +57,8 @@ MODELS: dict[str, ModelSpec] = {
         size=299,
         weights_file="inception_v3_weights_tf_dim_ordering_tf_kernels.h5",
         weights_subdir="inception_v3",
+        notop_file="inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5",
+        top_block="mixed9",
     ),
     "resnet50": ModelSpec(
         name="resnet50",
@@ -66,9 +68,28 @@ MODELS: dict[str, ModelSpec] = {
         size=224,
         weights_file="resnet50_weights_tf_dim_ordering_tf_kernels.h5",
         weights_subdir="resnet",
+        notop_file="resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5",
+        top_block="conv5_block1_1_conv",
     ),
 }
 MODEL_NAMES: tuple[str, ...] = tuple(MODELS)
+
+BACKBONES: dict[str, ModelSpec] = {
+    "vgg16": ModelSpec(
+        name="vgg16",
+        display="VGG16",
+        module="keras.applications.vgg16",
+        constructor="VGG16",
+        size=224,
+        weights_file="vgg16_weights_tf_dim_ordering_tf_kernels.h5",
+        weights_subdir="vgg16",
+        notop_file="vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5",
+        top_block="block5_conv1",
+    ),
+    "resnet50": MODELS["resnet50"],
+    "inception_v3": MODELS["inception_v3"],
+}
+"""Frozen feature extractors for screen-time classifiers (ImageNet weights without the top)."""
 
 
 def parse_model_names(text: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
@@ -87,34 +108,39 @@ def imagenet_labels() -> tuple[str, ...]:
     return tuple(index[str(i)][1] for i in range(len(index)))
 
 
-def build_model(spec: ModelSpec, weights: str) -> Any:
+def build_model(spec: ModelSpec, weights: str, include_top: bool = True, size: int | None = None) -> Any:
     """Build the Keras model with ``weights``: ``imagenet``, ``none`` or a folder of weight files.
 
+    ``include_top=False`` gives the headless network with global average pooling (a backbone
+    whose output is one feature vector per image), at ``size``×``size`` input (default: native).
     Raises :class:`WeightsUnavailable` with instructions when the weights cannot be had; it never
     falls back to random weights.
     """
     constructor = getattr(spec.load_module(), spec.constructor)
+    kwargs: dict[str, Any] = {} if include_top else {"include_top": False, "pooling": "avg", "input_shape": (size or spec.size, size or spec.size, 3)}
+    weights_file = spec.weights_file if include_top else spec.notop_file
+    url = WEIGHTS_URL + spec.weights_subdir + "/" + weights_file
     if weights == "none":
-        return constructor(weights=None)
+        return constructor(weights=None, **kwargs)
     if weights == "imagenet":
         try:
-            return constructor(weights="imagenet")
+            return constructor(weights="imagenet", **kwargs)
         # Keras wraps network failures in a bare Exception, so that is what we can catch here.
         except Exception as err:  # noqa: BLE001
             raise WeightsUnavailable(
                 f"Could not get the ImageNet weights for {spec.display} ({err}). This machine may be offline. "
-                f"Download {spec.weights_url} elsewhere, put it in a folder here and set REELSIGHT_WEIGHTS to that folder "
+                f"Download {url} elsewhere, put it in a folder here and set REELSIGHT_WEIGHTS to that folder "
                 "(or copy it into ~/.keras/models/). For a trial with random weights set REELSIGHT_WEIGHTS=none; "
                 "such results are labelled 'random weights'."
             ) from err
     path = Path(weights).expanduser()
-    file = path / spec.weights_file if path.is_dir() else path
+    file = path / weights_file if path.is_dir() else path
     if not file.is_file():
         raise WeightsUnavailable(
-            f"REELSIGHT_WEIGHTS={weights} holds no {spec.weights_file} for {spec.display}. "
-            f"Download it from {spec.weights_url} into that folder, or set REELSIGHT_WEIGHTS=imagenet or none."
+            f"REELSIGHT_WEIGHTS={weights} holds no {weights_file} for {spec.display}. "
+            f"Download it from {url} into that folder, or set REELSIGHT_WEIGHTS=imagenet or none."
         )
     try:
-        return constructor(weights=str(file))
+        return constructor(weights=str(file), **kwargs)
     except (OSError, ValueError) as err:
-        raise WeightsUnavailable(f"{file} could not be loaded into {spec.display} ({err}). Download a fresh copy from {spec.weights_url}.") from err
+        raise WeightsUnavailable(f"{file} could not be loaded into {spec.display} ({err}). Download a fresh copy from {url}.") from err

@@ -88,35 +88,37 @@ def _fit_categorical(labels: pd.Series, views: pd.Series, model: str, n_videos: 
     xtx = np.diag(np.r_[len(y), counts[1:]])
     xtx[0, 1:] = xtx[1:, 0] = counts[1:]
     xty = np.r_[y.sum(), sums[1:]]
-    cov = np.linalg.pinv(xtx)
+    eigenvalues, eigenvectors = np.linalg.eigh(xtx)  # one decomposition gives the rank, the pseudo-inverse and the condition number
+    kept = eigenvalues > eigenvalues.max() * k * np.finfo(float).eps
+    cov = (eigenvectors[:, kept] / eigenvalues[kept]) @ eigenvectors[:, kept].T
     exog = np.zeros((len(y), k))
     exog[:, 0] = 1.0
     rows = np.flatnonzero(codes > 0)
     exog[rows, codes[rows]] = 1.0
     names = ["Intercept"] + [f"C(label)[T.{level}]" for level in levels[1:]]
-    ols = sm.OLS(y, pd.DataFrame(exog, columns=names))
-    eigenvalues = np.clip(np.linalg.eigvalsh(xtx), 0.0, None)
-    ols.rank = int(np.linalg.matrix_rank(xtx))
-    ols.wexog_singular_values = np.sqrt(eigenvalues)[::-1]
+    ols = sm.OLS(y, exog)
+    ols.rank = int(kept.sum())
+    ols.wexog_singular_values = np.sqrt(np.clip(eigenvalues, 0.0, None))[::-1]
     ols.normalized_cov_params = cov
     fit = RegressionResultsWrapper(OLSResults(ols, cov @ xty, normalized_cov_params=cov))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        summary = str(fit.summary(yname="views"))
-    return _result(fit, summary, "views ~ C(label)", "frame", model, n_videos)
+        summary = str(fit.summary(yname="views", xname=names))
+    return _result(fit, summary, "views ~ C(label)", "frame", model, n_videos, terms=names)
 
 
-def _result(fit: Any, summary: str, formula: str, level: str, model: str, n_videos: int) -> RegressionResult:
-    ci = fit.conf_int()
+def _result(fit: Any, summary: str, formula: str, level: str, model: str, n_videos: int, terms: list[str] | None = None) -> RegressionResult:
+    """Collect ``fit``'s statistics; ``terms`` names the coefficients when the model was fitted on a bare array."""
+    ci = np.asarray(fit.conf_int())
     coefs = pd.DataFrame(
         {
-            "term": fit.params.index,
-            "coef": fit.params.to_numpy(),
-            "std_err": fit.bse.to_numpy(),
-            "t": fit.tvalues.to_numpy(),
-            "p_value": fit.pvalues.to_numpy(),
-            "ci_low": ci[0].to_numpy(),
-            "ci_high": ci[1].to_numpy(),
+            "term": terms if terms is not None else fit.params.index,
+            "coef": np.asarray(fit.params),
+            "std_err": np.asarray(fit.bse),
+            "t": np.asarray(fit.tvalues),
+            "p_value": np.asarray(fit.pvalues),
+            "ci_low": ci[:, 0],
+            "ci_high": ci[:, 1],
         }
     )
     notes = []

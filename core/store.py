@@ -10,6 +10,12 @@ Collections (documents are keyed by short string ids):
 - ``thumbs``: JPEG thumbnails, same ``_id`` as the frame.
 - ``run_top1``: one per finished run, ``_id = run_id``: the top-1 label and score of every
   frame and model as parallel arrays, so analytics read one document per run, not every frame.
+- ``labelsets``: labelled training images (see :mod:`core.trainingset`); ``classifiers``: trained
+  screen-time classifiers, unique by ``(name, version)``; ``screentime_runs``: a classifier applied
+  to a video or an image folder (see :mod:`core.screentime`).
+- ``yt8m_datasets``, ``yt8m_videos``, ``yt8m_labels``, ``yt8m_models``: imported YouTube-8M
+  records (statistics, one document per video and per (video, label) pair) and the multi-label
+  models trained on them (see :mod:`core.yt8m`).
 - ``jobs``: the work queue (see :mod:`core.jobs`); ``workers``: heartbeats (see :mod:`core.worker`).
 """
 from __future__ import annotations
@@ -35,6 +41,13 @@ _INDEXES: dict[str, list[tuple[list[tuple[str, int]], bool]]] = {
     "jobs": [([("state", 1), ("priority", -1), ("created_at", 1)], False), ([("params.run_id", 1)], False)],
     "workers": [([("last_seen", -1)], False)],
     "run_top1": [],
+    "labelsets": [([("created_at", -1)], False)],
+    "classifiers": [([("name", 1), ("version", 1)], True)],
+    "screentime_runs": [([("classifier_id", 1), ("created_at", -1)], False)],
+    "yt8m_datasets": [([("created_at", -1)], False)],
+    "yt8m_videos": [([("dataset", 1), ("video_id", 1)], True)],
+    "yt8m_labels": [([("dataset", 1), ("label", 1), ("video_id", 1)], True)],
+    "yt8m_models": [([("dataset", 1), ("created_at", -1)], False)],
 }
 
 

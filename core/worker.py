@@ -23,11 +23,13 @@ from core.analyze import JOB_KIND as ANALYZE, run_analyze_job
 from core.classify import FrameClassifier
 from core.config import Settings
 from core.docstore import new_id
-from core.errors import JobCancelled, LeaseLost, ReelsightError, WorkerStopping
+from core.errors import JobCancelled, JobError, LeaseLost, ReelsightError, WorkerStopping
+from core.screen_classifier import JOB_KIND as TRAIN_CLASSIFIER, run_train_job
+from core.screentime import JOB_KIND as SCREENTIME, run_screentime_job
 
 log = logging.getLogger(__name__)
 
-HANDLERS: dict[str, Callable[[JobContext], None]] = {ANALYZE: run_analyze_job}
+HANDLERS: dict[str, Callable[[JobContext], None]] = {ANALYZE: run_analyze_job, TRAIN_CLASSIFIER: run_train_job, SCREENTIME: run_screentime_job}
 """Job kind → function that executes it."""
 
 _CLASSIFIERS: dict[tuple[tuple[str, ...], str], FrameClassifier] = {}
@@ -141,10 +143,10 @@ class Worker:
                 log.warning("heartbeat failed: %s", err)
 
     # -- jobs
-    def run_one(self) -> bool:
-        """Reap expired leases, claim one job and run it. False when the queue is empty."""
+    def run_one(self, job_id: str | None = None) -> bool:
+        """Reap expired leases, claim one job (``job_id``, or the next) and run it. False when there is none."""
         jobs.reap_expired(self.store)
-        job = jobs.claim(self.store, self.id, self.settings.lease_s, tuple(HANDLERS))
+        job = jobs.claim(self.store, self.id, self.settings.lease_s, tuple(HANDLERS), job_id)
         if job is None:
             return False
         self.current_job = job["_id"]
@@ -199,3 +201,17 @@ class Worker:
     @property
     def stopping(self) -> bool:
         return self._stop.is_set()
+
+
+def run_now(store: Any, settings: Settings, job_id: str) -> dict[str, Any]:
+    """Run one queued job in this process, as the CLI does; returns the finished job document.
+
+    Raises :class:`JobError` with the job's own message when it does not end ``done``.
+    """
+    worker = Worker(store, settings, worker_id=f"{socket.gethostname()}-{os.getpid()}-cli")
+    if not worker.run_one(job_id):
+        raise JobError(f"Job {job_id} is not queued any more (a worker may have taken it); follow it with `python -m core jobs`.")
+    job = store.jobs.find_one({"_id": job_id})
+    if job["state"] != "done":
+        raise JobError(job.get("error") or f"Job {job_id} ended {job['state']}.")
+    return job

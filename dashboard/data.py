@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from core import analytics
+from core import analytics, screen_classifier, screentime
 from core import regression as core_regression
 from core import jobs as core_jobs
 from core import results as core_results
@@ -101,6 +101,60 @@ def job_list(states: tuple[str, ...] | None = None, limit: int = 50) -> list[dic
 
 def workers() -> list[dict[str, Any]]:
     return core_jobs.live_workers(store(), settings().lease_s)
+
+
+def classifiers(db: str) -> list[dict[str, Any]]:
+    """Every classifier, newest first; re-read as soon as one is added (keyed by the count)."""
+    return _classifiers(db, store().classifiers.count_documents({}))
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def _classifiers(db: str, count: int) -> list[dict[str, Any]]:
+    return screen_classifier.list_classifiers(store())
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def classifier(db: str, classifier_id: str) -> dict[str, Any] | None:
+    """A stored classifier never changes, so it is cached by id."""
+    return store().classifiers.find_one({"_id": classifier_id})
+
+
+def screentime_runs(db: str) -> list[dict[str, Any]]:
+    """Every screen-time run, newest first; re-read when one is added or finishes."""
+    runs = store().screentime_runs
+    return _screentime_runs(db, runs.count_documents({}), runs.count_documents({"finished_at": {"$exists": True}}))
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def _screentime_runs(db: str, count: int, finished: int) -> list[dict[str, Any]]:
+    return screentime.list_runs(store())
+
+
+@st.cache_data(ttl=3600, show_spinner="Adding up screen time…", max_entries=64)
+def screentime_result(db: str, run_id: str, finished: str, smooth: int) -> tuple[dict[str, Any], screentime.ScreenTime]:
+    """The run and its tables at window ``smooth``; ``finished`` (its finish time) keys a re-run."""
+    run = screentime.get_run(store(), run_id)
+    return run, screentime.compute(run, smooth)
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def leaderboard(db: str, finished: tuple[str, ...]) -> pd.DataFrame:
+    """Keyed by the finished runs' ids, so a run that finishes shows up at once."""
+    return screentime.leaderboard(store())
+
+
+@st.cache_data(ttl=5, show_spinner=False)
+def labelsets(db: str, kind: str | None = None) -> list[dict[str, Any]]:
+    query = {"kind": kind} if kind else {}
+    return list(store().labelsets.find(query, {"items": 0}, sort=[("created_at", -1)]))
+
+
+def job(job_id: str) -> dict[str, Any] | None:
+    return store().jobs.find_one({"_id": job_id})
+
+
+def blob_bytes(key: str) -> bytes:
+    return store().blobs.local_path(key).read_bytes()
 
 
 def clear_video_caches() -> None:

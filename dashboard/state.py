@@ -17,6 +17,10 @@ QP_RUNS = "runs"
 QP_THRESHOLD = "threshold"
 QP_LABEL = "label"
 QP_LEVEL = "level"
+QP_ST_RUN = "st_run"
+"""Screen-time run shown on the Screen time page."""
+QP_CLASSIFIER = "classifier"
+QP_SMOOTH = "k"
 
 # Session-state keys, namespaced by page.
 VIDEOS_FLASH = "videos.flash"
@@ -30,8 +34,12 @@ VIDEOS_VIEWS = "videos.views"
 VIDEOS_DELETE_CONFIRM = "videos.delete_confirm"
 RESULTS_PAGE = "results.page"
 SCOPE_RUN = "scope.run"
-OVERVIEW_REPORT = "overview.report_html"
 """Prefix: one run picker per video, ``scope.run.<video_id>``."""
+OVERVIEW_REPORT = "overview.report_html"
+CLASSIFIERS_FLASH = "classifiers.flash"
+CLASSIFIERS_JOB = "classifiers.job"
+"""The training job queued from this session, followed live on the Classifiers page."""
+SCREENTIME_FLASH = "screentime.flash"
 
 
 def set_params(**values: str | int | None) -> None:

@@ -17,6 +17,7 @@ STATE_ICONS = {
     "cancelled": ":gray[:material/cancel:]",
 }
 REFRESH_S = 2
+STAGE_UNITS = {"download": "bytes", "train head": "epochs", "fine-tune": "epochs", "features": "images", "read images": "images"}
 
 ensure_shell()
 
@@ -30,10 +31,10 @@ def _progress_text(job: dict) -> tuple[float, str]:
     done, total = int(p.get("done") or 0), p.get("total")
     stage = p.get("stage") or job["state"]
     if job["state"] == "done":
-        return 1.0, f"done · {done} frames"
+        return 1.0, "done" if job["kind"] == "train_classifier" else f"done · {done} frames"
     if total:
         eta = f" · about {p['eta_s']:.0f} s left" if p.get("eta_s") is not None and job["state"] == "running" else ""
-        unit = "bytes" if stage == "download" else "frames"
+        unit = STAGE_UNITS.get(stage, "frames")
         return min(done / total, 1.0), f"{stage} · {done:,}/{total:,} {unit}{eta}"
     return 0.0, stage
 
@@ -64,10 +65,11 @@ def live_jobs() -> None:
     titles = dict(zip(videos["video_id"], videos["title"]))
     for job in job_rows:
         video_id = job["params"].get("video_id")
+        subject = {"train_classifier": f"Train classifier {job['params'].get('name')}", "screentime": "Screen time"}.get(job["kind"]) or titles.get(video_id, video_id)
         with st.container(border=True):
             head, actions = st.columns([5, 1], vertical_alignment="center")
             with head:
-                st.markdown(f"{STATE_ICONS.get(job['state'], '')} **{titles.get(video_id, video_id)}** · `{job['_id']}` · {job['state']} · attempt {job.get('attempts', 0)} · queued {ago(job.get('created_at'))}")
+                st.markdown(f"{STATE_ICONS.get(job['state'], '')} **{subject}** · `{job['_id']}` · {job['state']} · attempt {job.get('attempts', 0)} · queued {ago(job.get('created_at'))}")
                 fraction, text = _progress_text(job)
                 st.progress(fraction, text=text)
                 if job.get("error") and job["state"] != "done":
@@ -82,6 +84,8 @@ def live_jobs() -> None:
                     if st.button("Retry", key=f"retry.{job['_id']}", icon=":material/replay:"):
                         if succeeded(lambda j=job["_id"]: core_jobs.retry(data.store(), j)):
                             st.rerun(scope="fragment")
+                elif job["state"] == "done" and job["kind"] != "analyze":
+                    st.page_link("pages/screentime.py", label="Results", icon=":material/insights:", query_params={state.QP_ST_RUN: job["params"]["run_id"]} if job["kind"] == "screentime" else {})
                 elif job["state"] == "done" and video_id:
                     st.page_link("pages/results.py", label="Results", icon=":material/insights:", query_params={state.QP_VIDEO: video_id, state.QP_RUN: job["params"].get("run_id")})
 

@@ -49,3 +49,44 @@ def write_zero_frame_avi(path: Path) -> Path:
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 25, (64, 48))
     writer.release()
     return path
+
+
+CHARACTERS = ("neither", "red_disc", "blue_square")
+"""Classes of :func:`character_frame`: grey noise only, a large red disc, a large blue square."""
+
+
+def character_frame(class_id: int, rng: np.random.Generator, width: int = 160, height: int = 120) -> np.ndarray:
+    """A BGR frame of grey noise with the class's shape at a random place (class 0: no shape)."""
+    frame = rng.integers(60, 190, (height, width, 1), dtype=np.uint8).repeat(3, axis=2)
+    side = height // 2
+    x, y = int(rng.integers(0, width - side)), int(rng.integers(0, height - side))
+    if class_id == 1:
+        cv2.circle(frame, (x + side // 2, y + side // 2), side // 2, (30, 30, 230), -1)
+    elif class_id == 2:
+        cv2.rectangle(frame, (x, y), (x + side, y + side), (230, 60, 20), -1)
+    return frame
+
+
+def write_character_images(folder: Path, per_class: int, seed: int = 0) -> list[tuple[str, int]]:
+    """``per_class`` JPEGs of each class as ``img<N>.jpg``; returns ``(name, class)`` pairs."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    pairs = []
+    for n in range(per_class * len(CHARACTERS)):
+        class_id = n % len(CHARACTERS)
+        name = f"img{n}.jpg"
+        cv2.imwrite(str(folder / name), character_frame(class_id, rng))
+        pairs.append((name, class_id))
+    return pairs
+
+
+def write_character_clip(path: Path, segments: list[tuple[int, float]], fps: float, seed: int = 1) -> Path:
+    """A clip of consecutive ``(class, seconds)`` segments at ``fps`` (shapes move every frame)."""
+    rng = np.random.default_rng(seed)
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (160, 120))
+    assert writer.isOpened(), f"cannot write {path}"
+    for class_id, seconds in segments:
+        for _ in range(round(seconds * fps)):
+            writer.write(character_frame(class_id, rng))
+    writer.release()
+    return path

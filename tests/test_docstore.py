@@ -59,6 +59,8 @@ def test_sort_limit_skip_projection(coll) -> None:
     assert coll.find_one({"_id": "a"}, {"nested.v": 1}) == {"_id": "a", "nested": {"v": 10}}
     assert coll.find_one({"_id": "a"}, {"n": 1, "_id": 0}) == {"n": 1}
     assert coll.find_one({"_id": "a"}, {"tag": 0, "nested": 0}) == {"_id": "a", "n": 1}
+    assert coll.find_one({"_id": "a"}, {"tag": 0, "nested.v": 0}) == {"_id": "a", "n": 1, "nested": {}}
+    assert coll.find_one({"_id": "a"})["nested"] == {"v": 10}  # the stored document is untouched
 
 
 def test_update_operators_and_upsert(coll) -> None:

@@ -1,0 +1,176 @@
+"""Screen time: apply a trained classifier to a video or an image sequence; timeline, totals, segments, leaderboard."""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from core import charts, screentime
+from core.errors import ReelsightError
+from dashboard import data, state, widgets
+from dashboard.shell import ensure_shell
+
+ensure_shell()
+
+st.title("Screen time")
+st.caption(
+    "How long each character is on screen. A trained classifier labels sampled frames; a rolling mean over K samples "
+    "smooths out one-frame flips before the seconds are added up."
+)
+state.show_flash(state.SCREENTIME_FLASH)
+
+classifiers = data.classifiers(data.db_key())
+if not classifiers:
+    st.info("No classifier yet. Train one on the **Classifiers** page from labelled frames, then come back here.", icon=":material/school:")
+    st.page_link("pages/classifiers.py", label="Train a classifier", icon=":material/model_training:")
+    st.stop()
+NAMES = {d["_id"]: f"{d['name']} v{d['version']} · {', '.join(c['name'] for c in d['classes'])}" + (" · random weights" if d.get("random_weights") else "") for d in classifiers}
+
+
+def measure_form() -> None:
+    videos = data.videos(data.db_key())
+    kinds = {"video": "A video in the library", "images": "A ZIP of images (an image sequence)"}
+    with st.form("screentime.measure"):
+        classifier_id = st.selectbox("Classifier", list(NAMES), format_func=NAMES.get)
+        kind = st.radio("Measure on", list(kinds), format_func=kinds.get, horizontal=True)
+        c1, c2 = st.columns(2)
+        video_id = c1.selectbox("Video", list(videos["video_id"]) if len(videos) else [], format_func=dict(zip(videos["video_id"], videos["title"])).get if len(videos) else str, help="Used when measuring on a video.")
+        images = c2.file_uploader("Images (ZIP), played in name order", type=["zip"], help="Used when measuring on images.")
+        c1, c2, c3 = st.columns(3)
+        fps = c1.number_input("Frames sampled per second", 0.1, 60.0, 1.0, 0.5, help="Each sample stands for 1/fps seconds of screen time.")
+        seconds_per_image = c2.number_input("Seconds per image", 0.04, 3600.0, 1.0, help="For image sequences: the time each image stands for.")
+        smooth = c3.number_input("Smoothing window K (samples)", 1, screentime.MAX_SMOOTH, 5, help="Rolling mean of the class probabilities over K samples; 1 turns smoothing off. You can change it afterwards.")
+        labels = st.file_uploader("Optional: true labels CSV for accuracy (Image_ID,Class for images; frame,Class for a video)", type=["csv"])
+        annotate = st.checkbox("Make an annotated video (label and confidence on every frame)", value=True)
+        submitted = st.form_submit_button("Measure screen time", type="primary", icon=":material/timer:")
+    if not submitted:
+        return
+
+    def queue() -> str:
+        store = data.store()
+        if kind == "video":
+            if not video_id:
+                raise ReelsightError("Add a video on the Videos page first, or measure on a ZIP of images.")
+            source = screentime.video_source(store, video_id)
+        else:
+            if images is None:
+                raise ReelsightError("Upload a ZIP of images, or measure on a video.")
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / Path(images.name).name
+                path.write_bytes(images.getvalue())
+                source = screentime.images_source(store, path, float(seconds_per_image))
+        truth = None
+        if labels is not None:
+            classes = [c["name"] for c in data.classifier(data.db_key(), classifier_id)["classes"]]
+            truth = screentime.read_labels(labels.getvalue().decode("utf-8-sig", errors="replace"), source, classes, labels.name)
+        settings = screentime.ApplySettings(fps=float(fps), smooth=int(smooth), annotate=annotate)
+        return screentime.request_apply(store, classifier_id, source, settings, truth)[0]
+
+    run_id = widgets.guarded(queue)
+    if run_id:
+        state.set_params(**{state.QP_ST_RUN: run_id})
+        st.session_state.pop(state.QP_ST_RUN, None)
+        state.flash(state.SCREENTIME_FLASH, "success", "Queued. The results appear below when the worker has finished.")
+        st.rerun()
+
+
+def _run_label(run: dict) -> str:
+    c = run["classifier"]
+    when = run["created_at"].strftime("%Y-%m-%d %H:%M")
+    status = "" if run.get("finished_at") else " · in progress"
+    return f"{run['source'].get('name')} · {c['name']} v{c['version']} · {when}{status}"
+
+
+@st.fragment(run_every=2)
+def pending(run: dict) -> None:
+    job = data.job(run["job_id"]) if run.get("job_id") else None
+    if job is None:
+        st.warning("This run has no job; start it again above.")
+        return
+    p = job.get("progress") or {}
+    if job["state"] in ("failed", "cancelled"):
+        st.error(f"The run {job['state']}: {job.get('error') or 'no message'}. Retry it on the Jobs page.", icon=":material/error:")
+        return
+    if job["state"] == "done":
+        st.rerun()
+    done, total = int(p.get("done") or 0), p.get("total")
+    st.progress(min(done / total, 1.0) if total else 0.0, text=f"{p.get('stage', job['state'])}" + (f" · {done}/{total}" if total else ""))
+    widgets.worker_status()
+
+
+def results() -> None:
+    runs = data.screentime_runs(data.db_key())
+    if not runs:
+        st.info("No screen-time run yet. Choose a classifier and a video above.", icon=":material/info:")
+        return
+    ids = [r["_id"] for r in runs]
+    labels = {r["_id"]: _run_label(r) for r in runs}
+    run_id = state.url_choice(st.selectbox, "Run", ids, state.QP_ST_RUN, format_func=labels.get)
+    summary = next(r for r in runs if r["_id"] == run_id)
+    if not summary.get("finished_at"):
+        pending(summary)
+        return
+    default_k = int(summary["settings"]["smooth"])
+    k = int(st.slider("Smoothing window K (samples)", 1, max(31, default_k), int(widgets.float_param(state.QP_SMOOTH) or default_k), key=f"screentime.k.{run_id}", help="Change it to see how smoothing moves the totals; the run itself used K = %d." % default_k))
+    state.set_params(**{state.QP_SMOOTH: k if k != default_k else None})
+    run, result = data.screentime_result(data.db_key(), run_id, str(summary["finished_at"]), k)
+    if run["classifier"].get("random_weights"):
+        st.warning("**Random weights.** The classifier's backbone was untrained (`REELSIGHT_WEIGHTS=none`): these numbers only test the pipeline.", icon=":material/science:")
+    classes = run["classes"]
+    st.caption(f"{len(result.frames):,} samples, one every {result.interval_s:.3g} s · analysed {result.duration_s:.1f} s · K = {k}")
+    cols = st.columns(len(classes))
+    for col, row in zip(cols, result.totals.itertuples()):
+        delta = row.seconds - row.seconds_raw
+        col.metric(f"{row[1]} · {row.share:.0%}", f"{row.seconds:.1f} s", f"{delta:+.1f} s from smoothing" if k > 1 and delta else None, delta_color="off", help=f"{row.share:.1%} of the analysed time")
+    name = f"screentime_{run_id}_k{k}"
+    widgets.chart(charts.screentime_timeline(result.frames, result.segments, classes, "Who is on screen"), f"{name}_timeline")
+    left, right = st.columns(2)
+    with left:
+        widgets.chart(charts.screentime_comparison(result.totals, "Screen time before and after smoothing"), f"{name}_comparison")
+    with right:
+        st.dataframe(result.totals, hide_index=True, width="stretch", column_config={"seconds": st.column_config.NumberColumn("seconds", format="%.1f"), "share": st.column_config.NumberColumn("share", format="percent"), "seconds_raw": st.column_config.NumberColumn("seconds (per frame)", format="%.1f"), "share_raw": st.column_config.NumberColumn("share (per frame)", format="percent")})
+        d1, d2, d3 = st.columns(3)
+        with d1:
+            widgets.download_csv(result.totals[["class", "seconds", "share"]], "screentime.csv", "screentime.csv")
+        with d2:
+            widgets.download_csv(result.frames[["frame", "time_s", "class", "prob", "smoothed_class"]], "frames.csv", "frames.csv")
+        with d3:
+            widgets.download_csv(result.segments[["class", "start_s", "end_s"]], "segments.csv", "segments.csv")
+    if result.accuracy:
+        acc = result.accuracy
+        if acc.get("matched"):
+            a1, a2 = st.columns(2)
+            a1.metric("Accuracy per frame", f"{acc['raw']['accuracy']:.1%}", help=f"On {acc['matched']} of {acc['given']} labelled samples")
+            a2.metric("Accuracy after smoothing", f"{acc['smoothed']['accuracy']:.1%}")
+            widgets.chart(charts.confusion_heatmap(acc["smoothed"]["confusion"], classes, "Confusion after smoothing (labelled samples)"), f"{name}_confusion")
+        else:
+            st.warning(f"None of the {acc['given']} labels matched a sample: check that the labels CSV names these images or frame numbers.")
+    with st.expander(f"Appearances ({len(result.segments)} segment{'s' if len(result.segments) != 1 else ''})"):
+        st.dataframe(result.segments, hide_index=True, width="stretch", column_config={c: st.column_config.NumberColumn(c, format="%.2f") for c in ("start_s", "end_s", "duration_s")})
+    if run.get("video_blob"):
+        with st.expander("Annotated video", expanded=False):
+            video_bytes = data.blob_bytes(run["video_blob"])
+            st.video(video_bytes, format="video/mp4")
+            st.download_button("Download annotated video (MP4)", video_bytes, file_name=f"screentime_{run_id}.mp4", mime="video/mp4", icon=":material/download:")
+            st.caption(f"Labels drawn with the run's own K = {default_k}.")
+
+
+def leaderboard() -> None:
+    finished = tuple(r["_id"] for r in data.screentime_runs(data.db_key()) if r.get("finished_at"))
+    board = data.leaderboard(data.db_key(), finished)
+    if board.empty:
+        st.info("The leaderboard fills as classifiers are applied to videos.", icon=":material/leaderboard:")
+        return
+    st.dataframe(board.drop(columns=["run_id"]), hide_index=True, width="stretch", column_config={c: st.column_config.NumberColumn(c, format="%.1f") for c in board.columns if c.endswith("(s)")})
+    widgets.download_csv(board, "screentime_leaderboard.csv")
+
+
+with st.expander("Measure screen time", expanded=not data.screentime_runs(data.db_key()), icon=":material/timer:"):
+    measure_form()
+results_tab, board_tab = st.tabs(["Results", "Leaderboard"])
+with results_tab:
+    results()
+with board_tab:
+    leaderboard()

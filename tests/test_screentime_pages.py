@@ -1,0 +1,113 @@
+"""The Classifiers and Screen time pages under AppTest: empty state, the training form with real
+uploads, the measuring form, and the results, with the worker running the queued jobs in between."""
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from core.worker import Worker
+from tests.media import write_character_images
+from tests.test_pages import button, open_page, texts
+
+
+def _zip(folder: Path, names: list[str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        for name in names:
+            z.write(folder / name, name)
+    return buffer.getvalue()
+
+
+def test_empty_state_points_to_training(store) -> None:
+    at = open_page("pages/screentime.py")
+    assert "No classifier yet" in texts(at)
+    at = open_page("pages/classifiers.py")
+    shown = texts(at)
+    assert "No classifier yet" in shown and "Analyse a video first" in shown
+    assert [b.label for b in at.button if "train" in b.label.lower()] == ["Check and train"]
+
+
+def test_training_form_reports_bad_rows_without_queueing(store, tmp_path: Path) -> None:
+    pairs = write_character_images(tmp_path / "imgs", per_class=2)
+    at = open_page("pages/classifiers.py")
+    at.file_uploader(key="classifiers.mapping").set_value(("mapping.csv", b"Image_ID,Class\nimg0.jpg,0\nghost.jpg,1\n", "text/csv"))
+    at.file_uploader(key="classifiers.images").set_value(("images.zip", _zip(tmp_path / "imgs", [n for n, _ in pairs]), "application/zip"))
+    at.run()
+    at.text_input[0].input("shapes")
+    button(at, "Check and train").click()
+    at.run()
+    assert not at.exception
+    assert any("row 3: no image named ghost.jpg" in e.value for e in at.error)
+    assert store.jobs.count_documents({}) == 0 and store.labelsets.count_documents({}) == 0
+
+
+@pytest.mark.slow
+def test_train_measure_and_read_the_results(store, settings, tmp_path: Path) -> None:
+    pairs = write_character_images(tmp_path / "imgs", per_class=6)
+    names = [n for n, _ in pairs]
+    at = open_page("pages/classifiers.py")
+    at.file_uploader(key="classifiers.mapping").set_value(("mapping.csv", ("Image_ID,Class\n" + "\n".join(f"{n},{c}" for n, c in pairs)).encode(), "text/csv"))
+    at.file_uploader(key="classifiers.images").set_value(("images.zip", _zip(tmp_path / "imgs", names), "application/zip"))
+    at.run()
+    assert [d.value["class"].tolist() for d in at.dataframe if d.key == "classifiers.names"] == [[0, 1, 2]], "the class names table appears once the CSV is uploaded"
+    at.text_input[0].input("shapes")
+    at.number_input[0].set_value(3)  # epochs
+    at.number_input[1].set_value(48)  # image size
+    button(at, "Check and train").click()
+    at.run()
+    assert not at.exception
+    assert any("Training of **shapes** queued on neither 6, 1 6, 2 6" in s.value for s in at.success)
+    assert Worker(store, settings, worker_id="w").run(burst=True) == 1
+
+    at = open_page("pages/classifiers.py")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Training images"] == "12" and metrics["Best epoch"] in {"1", "2", "3"}
+    assert "Random weights" in texts(at)
+
+    at = open_page("pages/screentime.py")
+    assert "No screen-time run yet" in texts(at)
+    at.radio[0].set_value("images")
+    at.file_uploader[0].set_value(("sequence.zip", _zip(tmp_path / "imgs", names[:9]), "application/zip"))
+    at.number_input[1].set_value(2.0)  # seconds per image
+    at.number_input[2].set_value(1)  # K
+    button(at, "Measure screen time").click()
+    at.run()
+    assert not at.exception
+    assert Worker(store, settings, worker_id="w").run(burst=True) == 1
+
+    at = open_page("pages/screentime.py")
+    shown = {m.label: m.value for m in at.metric}
+    assert sum(float(v.split()[0]) for v in shown.values()) == pytest.approx(18.0)  # 9 images × 2 s
+    assert "9 samples, one every 2 s" in texts(at)
+    assert {b.label for b in at.get("download_button")} >= {"screentime.csv", "frames.csv", "segments.csv", "Download annotated video (MP4)"}
+    at.tabs[1].run()
+    assert "shapes v1 (random weights)" in at.tabs[1].dataframe[0].value["classifier"].tolist()
+
+
+@pytest.mark.slow
+def test_frames_labelled_in_the_dashboard_train_a_classifier(store, settings, tmp_path: Path) -> None:
+    from core import ingest, screen_classifier, trainingset
+    from core.analyze import RunSettings, request_analysis
+    from tests.media import write_character_clip
+
+    clip = write_character_clip(tmp_path / "shapes.mp4", [(0, 2.0), (1, 2.0), (2, 2.0)], fps=5)
+    video_id, _ = ingest.add_file(store, settings, clip, title="Shapes")
+    request_analysis(store, video_id, RunSettings(fps=5, models=("resnet50",), top_k=1))
+    assert Worker(store, settings, worker_id="w").run(burst=True) == 1
+
+    at = open_page("pages/classifiers.py")
+    grid = [d for d in at.dataframe if d.key and d.key.startswith("classifiers.labels.")]
+    assert len(grid) == 1 and len(grid[0].value) == 30 and grid[0].value["thumbnail"].str.startswith("data:image/jpeg").all()
+    assert button(at, "Save 0 labelled frames as a training set").disabled
+
+    # What the grid's Save button stores: one (video, frame, class) per labelled frame.
+    labels = [(video_id, frame, frame // 10) for frame in range(0, 30, 2)]
+    set_id = trainingset.save(store, trainingset.from_frame_labels(labels, {0: "neither", 1: "red", 2: "blue"}), "Shapes labels")
+    job_id = screen_classifier.request_training(store, set_id, "from-frames", screen_classifier.TrainSettings(image_size=48, epochs=3))
+    assert Worker(store, settings, worker_id="w").run(burst=True) == 1
+    assert store.jobs.find_one({"_id": job_id})["state"] == "done"
+    doc = store.classifiers.find_one({"name": "from-frames"})
+    assert doc["metrics"]["n_train"] + doc["metrics"]["n_val"] == 15
