@@ -29,6 +29,9 @@ navigation = st.navigation(
             st.Page(PAGES / "screentime.py", title="Screen time", icon=":material/timer:"),
             st.Page(PAGES / "classifiers.py", title="Classifiers", icon=":material/model_training:"),
         ],
+        "Datasets": [
+            st.Page(PAGES / "yt8m.py", title="YouTube-8M", icon=":material/dataset:"),
+        ],
     }
 )
 sidebar()

@@ -1,6 +1,7 @@
 """Page-speed benchmark: a generated library of 20 videos × 2 models × 3,000 sampled frames, then
 each analytics page rendered server-side with Streamlit's AppTest after one untimed pass (module
-imports, as in a running server): "cold" with ``st.cache_data`` cleared, "warm" right after.
+imports, as in a running server): "cold" with ``st.cache_data`` cleared, "warm" right after,
+``--repeat`` times each; the medians and ranges are printed.
 
 Run: ``make bench-pages`` (or ``python -m benchmarks.pages [--videos N] [--frames N]``).
 Prints one line per page and writes ``benchmarks/pages.json``.
@@ -11,6 +12,7 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -22,6 +24,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--videos", type=int, default=20)
     parser.add_argument("--frames", type=int, default=3000)
+    parser.add_argument("--repeat", type=int, default=5, help="cold and warm renders per page; the median is reported")
     parser.add_argument("--json", type=Path, default=Path(__file__).with_name("pages.json"))
     args = parser.parse_args()
 
@@ -52,10 +55,13 @@ def main() -> None:
         render(name)
     results = {}
     for name in PAGES:
-        st.cache_data.clear()
-        timings = [render(name), render(name)]  # empty caches, then warm caches
-        results[name] = {"cold_s": round(timings[0], 2), "warm_s": round(timings[1], 2)}
-        print(f"{name:<12} cold {timings[0]:6.2f} s   warm {timings[1]:6.2f} s")
+        cold, warm = [], []
+        for _ in range(args.repeat):
+            st.cache_data.clear()
+            cold.append(render(name))  # empty caches
+            warm.append(render(name))  # warm caches
+        results[name] = {"cold_s": round(statistics.median(cold), 2), "warm_s": round(statistics.median(warm), 2), "cold_range_s": [round(min(cold), 2), round(max(cold), 2)], "warm_range_s": [round(min(warm), 2), round(max(warm), 2)]}
+        print(f"{name:<12} cold {statistics.median(cold):5.2f} s ({min(cold):.2f}–{max(cold):.2f})   warm {statistics.median(warm):5.2f} s ({min(warm):.2f}–{max(warm):.2f})")
     report = {"videos": args.videos, "frames_per_video": args.frames, "models": 2, "generate_s": round(generate_s, 1), "cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(), "pages": results}
     args.json.write_text(json.dumps(report, indent=2))
 

@@ -23,15 +23,15 @@ def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
 BLUE, ORANGE, GREY = "#4C78A8", "#F58518", "#9D9D9D"
 
 
-def label_counts_bar(counts: pd.DataFrame, title: str, top: int = 20, count_col: str = "frames", color: str = BLUE) -> go.Figure:
+def label_counts_bar(counts: pd.DataFrame, title: str, top: int = 20, count_col: str = "frames", color: str = BLUE, x_title: str = "Frames with this top-1 label") -> go.Figure:
     """Horizontal bars of top-1 label counts, the most frequent at the top.
 
     ``counts``: columns ``label`` and ``count_col`` (frames), already sorted by count descending;
     the first ``top`` rows are drawn.
     """
     data = counts.head(top).iloc[::-1]
-    fig = go.Figure(go.Bar(x=data[count_col], y=data["label"], orientation="h", marker_color=color, hovertemplate="%{y}: %{x} frames<extra></extra>"))
-    fig.update_xaxes(title_text="Frames with this top-1 label", gridcolor="#eee", rangemode="tozero")
+    fig = go.Figure(go.Bar(x=data[count_col], y=data["label"], orientation="h", marker_color=color, hovertemplate="%{y}: %{x}<extra></extra>"))
+    fig.update_xaxes(title_text=x_title, gridcolor="#eee", rangemode="tozero")
     fig.update_yaxes(title_text=None, automargin=True, type="category")
     return _layout(fig, title, height=max(220, 22 * len(data) + 90))
 
@@ -172,4 +172,18 @@ def training_curves(history: pd.DataFrame, metric: str, title: str, best_epoch: 
     fig.update_yaxes(title_text=metric.capitalize(), gridcolor="#eee", rangemode="tozero")
     fig = _layout(fig, title, height=280)
     fig.update_layout(showlegend=True, legend={"orientation": "h", "y": -0.3, "yanchor": "top"})
+    return fig
+
+
+def curves(data: pd.DataFrame, x: str, y: str, title: str, x_title: str, y_title: str, diagonal: bool = False) -> go.Figure:
+    """One line per ``curve`` (e.g. a class name) of ``y`` against ``x``; ``diagonal`` draws the chance line of a ROC plot."""
+    fig = go.Figure()
+    for i, (name, group) in enumerate(data.groupby("curve", sort=False)):
+        fig.add_trace(go.Scatter(x=group[x], y=group[y], mode="lines", name=str(name), line={"color": PALETTE[(i + 1) % len(PALETTE)], "shape": "hv" if not diagonal else "linear"}))
+    if diagonal:
+        fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="chance", line={"color": GREY, "dash": "dot"}))
+    fig.update_xaxes(title_text=x_title, range=[0, 1.01], gridcolor="#eee")
+    fig.update_yaxes(title_text=y_title, range=[0, 1.01], gridcolor="#eee")
+    fig = _layout(fig, title, height=360)
+    fig.update_layout(showlegend=True, legend={"orientation": "h", "y": -0.25, "yanchor": "top"})
     return fig

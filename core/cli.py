@@ -1,7 +1,7 @@
 """Command line: ``python -m core COMMAND``. Errors print one line on stderr and exit 2.
 
 Commands: ``add``, ``videos``, ``views``, ``delete``, ``analyze``, ``worker``, ``jobs``, ``cancel``,
-``retry``, ``export``, ``report``, ``screentime train|apply``, ``app``. Each prints its main result (an id) as its last line.
+``retry``, ``export``, ``report``, ``screentime train|apply``, ``yt8m import|train``, ``app``. Each prints its main result (an id) as its last line.
 """
 from __future__ import annotations
 
@@ -222,6 +222,50 @@ def cmd_screentime_apply(args: argparse.Namespace) -> None:
     print(args.out)
 
 
+def _yt8m_import(args: argparse.Namespace, store: Any) -> dict[str, Any]:
+    from core import yt8m
+    from core.worker import run_now
+
+    dataset_id, job_id = yt8m.request_import(store, args.records, args.vocabulary)
+    run_now(store, _settings(args), job_id)
+    return yt8m.get_dataset(store, dataset_id)
+
+
+def cmd_yt8m_import(args: argparse.Namespace) -> None:
+    from core import yt8m
+
+    dataset = _yt8m_import(args, _store(args))
+    stats = dataset["stats"]
+    print(f"videos: {stats['n_videos']}")
+    print("labels per video: " + ", ".join(f"{k}: {v}" for k, v in stats["labels_per_video"].items()))
+    print("videos per vertical: " + ", ".join(f"{k} {v}" for k, v in list(stats["vertical_counts"].items())[:10]))
+    top = yt8m.counts_table(dataset, 10)
+    print("most frequent labels: " + ", ".join(f"{r.name} ({r.index}) {r.videos}" for r in top.itertuples()))
+    if stats["unknown"]["records"]:
+        print(f"warning: {stats['unknown']['records']} record(s) use label indices {args.vocabulary.name} does not know: {', '.join(stats['unknown']['labels'])}", file=sys.stderr)
+    print(dataset["_id"])
+
+
+def cmd_yt8m_train(args: argparse.Namespace) -> None:
+    from core import yt8m_train
+    from core.worker import run_now
+
+    settings = yt8m_train.YT8MSettings(
+        features=tuple(f.strip() for f in args.features.split(",") if f.strip()), epochs=args.epochs, hidden=args.hidden,
+        batch_size=args.batch_size, learning_rate=args.learning_rate, category=args.category, top_n=args.top_n, threshold=args.threshold,
+    )  # fmt: skip
+    store = _store(args)
+    dataset = _yt8m_import(args, store)
+    job_id = yt8m_train.request_training(store, dataset["_id"], settings)
+    run_now(store, _settings(args), job_id)
+    doc = store.yt8m_models.find_one({"job_id": job_id})
+    yt8m_train.write_outputs(store, doc, args.out)
+    m = doc["metrics"]
+    scores = "  ".join(f"{label} {'n/a' if m[key] is None else format(m[key], '.3f')}" for label, key in (("mAP", "map"), ("GAP@20", "gap"), ("Hit@1", "hit_at_1"), ("PERR", "perr")))
+    print(f"{scores}  ({m['n_train']} training, {m['n_test']} test videos, {m['n_classes']} classes)", file=sys.stderr)
+    print(args.out)
+
+
 def cmd_app(args: argparse.Namespace) -> None:
     """Start one worker and the dashboard; stop both when either exits or on Ctrl-C / SIGTERM."""
     env = dict(os.environ)
@@ -342,6 +386,26 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--out", type=Path, required=True, metavar="DIR")
     a.add_argument("--queue", action="store_true", help="queue the job for a worker instead of running it here; prints the run id")
     a.set_defaults(func=cmd_screentime_apply)
+
+    p = sub.add_parser("yt8m", help="YouTube-8M video-level features: import, train a multi-label classifier")
+    y_sub = p.add_subparsers(dest="yt8m_command", required=True)
+    for name, helptext in (("import", "stream the records and print counts; prints the dataset id"), ("train", "import, then train and evaluate; writes metrics.json, per_class.csv, predictions.csv")):
+        y = y_sub.add_parser(name, help=helptext)
+        y.add_argument("--records", required=True, metavar="GLOB", help="TFRecord files: a glob, a folder or one file")
+        y.add_argument("--vocabulary", required=True, type=Path, metavar="CSV", help="vocabulary.csv")
+        if name == "import":
+            y.set_defaults(func=cmd_yt8m_import)
+            continue
+        y.add_argument("--category", metavar="NAME", help="only videos with this label (e.g. Cooking) or vertical")
+        y.add_argument("--features", default="rgb,audio", help="rgb, audio or rgb,audio (default)")
+        y.add_argument("--epochs", type=int, default=10)
+        y.add_argument("--hidden", type=int, default=1024, help="hidden units (default 1024)")
+        y.add_argument("--batch-size", type=int, default=64)
+        y.add_argument("--learning-rate", type=float, default=1e-3)
+        y.add_argument("--top-n", type=int, metavar="N", help="only the N most frequent training labels")
+        y.add_argument("--threshold", type=float, default=0.5, help="for per-class precision, recall and F1")
+        y.add_argument("--out", required=True, type=Path, metavar="DIR")
+        y.set_defaults(func=cmd_yt8m_train)
 
     p = sub.add_parser("app", help="start the dashboard with one local worker")
     p.add_argument("--port", type=int, default=8501)

@@ -97,6 +97,14 @@ def thumbnails(store: Any, run_id: str, frames: list[int]) -> dict[int, str]:
     return out
 
 
+def frame_predictions(store: Any, run_id: str, frames: list[int]) -> dict[int, dict[str, list[tuple[str, float]]]]:
+    """Frame index → model → top-k ``(label, score)`` pairs, for the frames asked only (one query)."""
+    out: dict[int, dict[str, list[tuple[str, float]]]] = {}
+    for doc in store.frames.find({"_id": {"$in": [f"{run_id}:{f}" for f in frames]}}, {"frame": 1, "preds": 1}):
+        out[doc["frame"]] = {m: list(zip(p["labels"], p["scores"])) for m, p in doc.get("preds", {}).items()}
+    return out
+
+
 def predictions_long(store: Any, run_id: str) -> pd.DataFrame:
     """Every prediction of a run in long form, columns :data:`PREDICTION_COLUMNS` (rank 1 = top-1)."""
     rows = []

@@ -26,10 +26,18 @@ from core.docstore import new_id
 from core.errors import JobCancelled, JobError, LeaseLost, ReelsightError, WorkerStopping
 from core.screen_classifier import JOB_KIND as TRAIN_CLASSIFIER, run_train_job
 from core.screentime import JOB_KIND as SCREENTIME, run_screentime_job
+from core.yt8m import IMPORT_JOB as YT8M_IMPORT, run_import_job as run_yt8m_import
+from core.yt8m_train import TRAIN_JOB as YT8M_TRAIN, run_train_job as run_yt8m_train
 
 log = logging.getLogger(__name__)
 
-HANDLERS: dict[str, Callable[[JobContext], None]] = {ANALYZE: run_analyze_job, TRAIN_CLASSIFIER: run_train_job, SCREENTIME: run_screentime_job}
+HANDLERS: dict[str, Callable[[JobContext], None]] = {
+    ANALYZE: run_analyze_job,
+    TRAIN_CLASSIFIER: run_train_job,
+    SCREENTIME: run_screentime_job,
+    YT8M_IMPORT: run_yt8m_import,
+    YT8M_TRAIN: run_yt8m_train,
+}
 """Job kind → function that executes it."""
 
 _CLASSIFIERS: dict[tuple[tuple[str, ...], str], FrameClassifier] = {}

@@ -10,14 +10,14 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from core import analytics, screen_classifier, screentime
+from core import analytics, screen_classifier, screentime, yt8m_train
 from core import regression as core_regression
 from core import jobs as core_jobs
 from core import results as core_results
 from core import videos as core_videos
 from core.config import Settings, load_settings
 from core.store import Store, open_store
-from core.wordclouds import wordcloud_png
+from core.wordclouds import wordcloud_pngs
 
 
 def settings() -> Settings:
@@ -60,6 +60,11 @@ def thumbnails(db: str, run_id: str, frames: tuple[int, ...]) -> dict[int, str]:
     return core_results.thumbnails(store(), run_id, list(frames))
 
 
+@st.cache_data(ttl=3600, show_spinner=False)
+def frame_predictions(db: str, run_id: str, frames: tuple[int, ...]) -> dict[int, dict[str, list[tuple[str, float]]]]:
+    return core_results.frame_predictions(store(), run_id, list(frames))
+
+
 @st.cache_data(ttl=3600, show_spinner="Loading labels…")
 def top1(db: str, run_ids: tuple[str, ...]) -> pd.DataFrame:
     """Finished runs never change, so this is keyed by run ids alone."""
@@ -72,9 +77,10 @@ def video_table(db: str, runs: tuple[tuple[str, str], ...]) -> pd.DataFrame:
     return analytics.video_table(store(), dict(runs))
 
 
-@st.cache_data(ttl=3600, show_spinner="Drawing the word cloud…")
-def wordcloud(frequencies: tuple[tuple[str, float], ...]) -> bytes:
-    return wordcloud_png(dict(frequencies))
+@st.cache_data(ttl=3600, show_spinner="Drawing the word clouds…")
+def wordclouds(frequencies: tuple[tuple[tuple[str, float], ...], ...]) -> list[bytes]:
+    """One PNG per frequency table, drawn in parallel (a page's clouds come in one call)."""
+    return wordcloud_pngs([dict(f) for f in frequencies])
 
 
 @st.cache_data(ttl=3600, show_spinner="Fitting the regression…", max_entries=32)
@@ -147,6 +153,32 @@ def leaderboard(db: str, finished: tuple[str, ...]) -> pd.DataFrame:
 def labelsets(db: str, kind: str | None = None) -> list[dict[str, Any]]:
     query = {"kind": kind} if kind else {}
     return list(store().labelsets.find(query, {"items": 0}, sort=[("created_at", -1)]))
+
+
+def yt8m_datasets(db: str) -> list[dict[str, Any]]:
+    """Imported datasets, newest first; re-read when one is added or finishes importing."""
+    coll = store().yt8m_datasets
+    return _yt8m_datasets(db, coll.count_documents({}), coll.count_documents({"imported_at": {"$exists": True}}))
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def _yt8m_datasets(db: str, count: int, imported: int) -> list[dict[str, Any]]:
+    return list(store().yt8m_datasets.find({}, sort=[("created_at", -1)]))
+
+
+def yt8m_models(db: str, dataset_id: str) -> list[dict[str, Any]]:
+    return _yt8m_models(db, dataset_id, store().yt8m_models.count_documents({"dataset": dataset_id}))
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def _yt8m_models(db: str, dataset_id: str, count: int) -> list[dict[str, Any]]:
+    return list(store().yt8m_models.find({"dataset": dataset_id}, {"history": 0}, sort=[("created_at", -1)]))
+
+
+@st.cache_data(ttl=3600, show_spinner="Loading the test predictions…", max_entries=8)
+def yt8m_test(db: str, model_id: str) -> dict[str, Any]:
+    """A model's test-split ids, scores, labels and classes (a stored model never changes)."""
+    return yt8m_train.test_predictions(store(), yt8m_train.get_model(store(), model_id))
 
 
 def job(job_id: str) -> dict[str, Any] | None:

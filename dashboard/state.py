@@ -21,6 +21,8 @@ QP_ST_RUN = "st_run"
 """Screen-time run shown on the Screen time page."""
 QP_CLASSIFIER = "classifier"
 QP_SMOOTH = "k"
+QP_DATASET = "dataset"
+QP_YT8M_MODEL = "yt8m_model"
 
 # Session-state keys, namespaced by page.
 VIDEOS_FLASH = "videos.flash"
@@ -40,6 +42,7 @@ CLASSIFIERS_FLASH = "classifiers.flash"
 CLASSIFIERS_JOB = "classifiers.job"
 """The training job queued from this session, followed live on the Classifiers page."""
 SCREENTIME_FLASH = "screentime.flash"
+YT8M_FLASH = "yt8m.flash"
 
 
 def set_params(**values: str | int | None) -> None:

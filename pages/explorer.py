@@ -45,21 +45,19 @@ if not keep.empty:
     pages = max(1, -(-len(keep) // PER_PAGE))
     page = st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1, key=f"explorer.page.{run_id}.{model}") if pages > 1 else 1
     shown = keep.iloc[(page - 1) * PER_PAGE : page * PER_PAGE]
-    thumbs = data.thumbnails(data.db_key(), run_id, tuple(int(f) for f in shown["frame"]))
-    n_frames = int(frames["frame"].nunique())
-    tables = {m: data.frame_table(data.db_key(), run_id, m, n_frames).set_index("frame") for m in scope.models}
+    shown_frames = tuple(int(f) for f in shown["frame"])
+    thumbs = data.thumbnails(data.db_key(), run_id, shown_frames)
+    preds = data.frame_predictions(data.db_key(), run_id, shown_frames)
     for start in range(0, len(shown), GRID_COLUMNS):
         for cell, row in zip(st.columns(GRID_COLUMNS), shown.iloc[start : start + GRID_COLUMNS].itertuples()):
             with cell:
                 if row.frame in thumbs:
                     st.image(thumbs[row.frame], width="stretch")
                 lines = [f"**{row.time_s:.1f} s**"]
-                for m, table in tables.items():
-                    if row.frame in table.index:
-                        r = table.loc[row.frame]
-                        k = sum(1 for c in table.columns if c.startswith("label_"))
-                        top = " · ".join(f"{r[f'label_{i}']} {r[f'score_{i}']:.2f}" for i in range(1, k + 1))
-                        lines.append(f"{MODELS[m].display}: {top}")
+                for m in scope.models:
+                    top = preds.get(row.frame, {}).get(m)
+                    if top:
+                        lines.append(f"{MODELS[m].display}: " + " · ".join(f"{label} {score:.2f}" for label, score in top))
                 st.caption("  \n".join(lines))
 
 if len(scope.models) >= 2:

@@ -24,19 +24,20 @@ titles = dict(zip(scope.videos["video_id"], scope.videos["title"]))
 video_ids = list(scope.runs)
 pages = -(-len(video_ids) // VIDEOS_PER_PAGE)
 page = st.number_input(f"Page (of {pages}, {VIDEOS_PER_PAGE} videos each)", min_value=1, max_value=pages, value=1) if pages > 1 else 1
-for vid in video_ids[(page - 1) * VIDEOS_PER_PAGE : page * VIDEOS_PER_PAGE]:
+shown = [(vid, model) for vid in video_ids[(page - 1) * VIDEOS_PER_PAGE : page * VIDEOS_PER_PAGE] for model in scope.models]
+freqs = {key: analytics.label_frequencies(scope.top1, key[0], key[1], weighted=weighted) for key in shown}
+drawn = [key for key in shown if freqs[key]]
+pngs = dict(zip(drawn, data.wordclouds(tuple(tuple(sorted(freqs[key].items())) for key in drawn))))
+for vid in dict.fromkeys(v for v, _ in shown):
     st.subheader(titles[vid])
-    columns = st.columns(len(scope.models))
-    for column, model in zip(columns, scope.models):
-        freqs = analytics.label_frequencies(scope.top1, vid, model, weighted=weighted)
+    for column, model in zip(st.columns(len(scope.models)), scope.models):
         with column:
-            st.markdown(f"**{MODELS[model].display}** · {len(freqs)} labels")
-            if not freqs:
+            st.markdown(f"**{MODELS[model].display}** · {len(freqs[(vid, model)])} labels")
+            if (vid, model) not in pngs:
                 st.caption("No frames for this model.")
                 continue
-            png = data.wordcloud(tuple(sorted(freqs.items())))
-            st.image(png, width="stretch")
-            st.download_button("Download PNG", png, file_name=f"wordcloud_{vid}_{model}.png", mime="image/png", icon=":material/download:", key=f"wc.{vid}.{model}")
+            st.image(pngs[(vid, model)], width="stretch")
+            st.download_button("Download PNG", pngs[(vid, model)], file_name=f"wordcloud_{vid}_{model}.png", mime="image/png", icon=":material/download:", key=f"wc.{vid}.{model}")
 
 st.subheader("Frames with a label")
 labels = sorted(scope.top1["label"].unique())

@@ -130,3 +130,10 @@ def test_regression_warnings_in_plain_words() -> None:
 def test_one_video_cannot_be_regressed() -> None:
     with pytest.raises(AnalysisUnavailable, match="at least two videos"):
         regression.frame_regression(TOP1, VIDEOS.iloc[:1], "resnet50")
+
+
+def test_word_clouds_drawn_in_parallel_equal_those_drawn_one_by_one() -> None:
+    from core.wordclouds import wordcloud_png, wordcloud_pngs
+
+    tables = [{"cat": 5, "dog": 3, "tabby_cat": 1}, {"car": 2, "truck": 7}, {"kite": 1}]
+    assert wordcloud_pngs(tables) == [wordcloud_png(t) for t in tables]

@@ -60,6 +60,13 @@ def test_normal_case(store, page: str) -> None:
         assert len(at.get("plotly_chart")) == 4  # two models × two groups, the study's four charts
     if page == "pages/wordclouds.py":
         assert len(at.get("image")) == 6  # first page: 3 of the 4 videos × 2 models
+    if page == "pages/explorer.py":
+        grid = [c.value for c in at.caption if c.value.startswith("**")]
+        assert len(grid) == 24  # one page of thumbnails, each with every model's top-k
+        stored = {d["frame"]: d["preds"]["resnet50"] for d in store.frames.find({"video_id": at.selectbox(key="video").value})}
+        frame0 = stored[min(stored)]
+        top = " · ".join(f"{label} {score:.2f}" for label, score in zip(frame0["labels"], frame0["scores"]))
+        assert f"ResNet50: {top}" in grid[0] and "InceptionV3: " in grid[0]
 
 
 def test_url_state_restores_the_selection(store) -> None:
