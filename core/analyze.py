@@ -15,13 +15,14 @@ import logging
 import math
 import queue
 import threading
+import time
 from contextlib import closing
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from core import frames, ingest
+from core import dedup, frames, ingest
 from core.classify import FrameClassifier, FramePayload, make_payload
 from core.docstore import new_id
 from core.errors import IngestError, JobCancelled, NotFoundError
@@ -47,6 +48,9 @@ class RunSettings:
     trim_end_s: float = 0.0
     models: tuple[str, ...] = MODEL_NAMES
     top_k: int = 5
+    reuse_threshold: float | None = dedup.DEFAULT_THRESHOLD
+    """A frame whose 32×32 grey image differs from the last classified frame's by less than this
+    (mean absolute difference, 0–255) reuses its labels; None classifies every frame."""
 
     def __post_init__(self) -> None:
         try:
@@ -59,6 +63,8 @@ class RunSettings:
             raise IngestError("Trims must be zero or more seconds.")
         if not 1 <= self.top_k <= 20:
             raise IngestError(f"Top-k must be between 1 and 20, not {self.top_k}.")
+        if self.reuse_threshold is not None and not 0 < self.reuse_threshold <= 50:
+            raise IngestError(f"The near-duplicate threshold must be above 0 and at most 50 grey levels, not {self.reuse_threshold}.")
 
     @property
     def plan(self) -> frames.SamplePlan:
@@ -71,7 +77,10 @@ class RunSettings:
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> RunSettings:
-        return cls(fps=doc.get("fps"), trim_start_s=doc.get("trim_start_s", 0.0), trim_end_s=doc.get("trim_end_s", 0.0), models=tuple(doc["models"]), top_k=int(doc.get("top_k", 5)))
+        return cls(
+            fps=doc.get("fps"), trim_start_s=doc.get("trim_start_s", 0.0), trim_end_s=doc.get("trim_end_s", 0.0), models=tuple(doc["models"]),
+            top_k=int(doc.get("top_k", 5)), reuse_threshold=doc.get("reuse_threshold"),  # runs from before reuse existed classified every frame
+        )  # fmt: skip
 
 
 def request_analysis(store: Any, video_id: str, run_settings: RunSettings) -> tuple[str, str]:
@@ -147,21 +156,21 @@ class _Stream:
                     pass
 
 
-def _docs(run_id: str, video_id: str, batch: list[frames.Sample[FramePayload]], preds: dict[str, Any]) -> tuple[list[dict], list[dict]]:
+def _per_frame(preds: dict[str, Any]) -> list[dict[str, dict[str, list]]]:
+    """``{model: TopK}`` for a batch → one ``{model: {"labels", "scores"}}`` per frame."""
     labels = {m: tk.labels() for m, tk in preds.items()}
+    n = len(next(iter(labels.values()))) if labels else 0
+    return [{m: {"labels": labels[m][i], "scores": [round(float(s), 6) for s in tk.scores[i]]} for m, tk in preds.items()} for i in range(n)]
+
+
+def _docs(run_id: str, video_id: str, batch: list[frames.Sample[FramePayload]], preds: list[dict[str, Any]], reused_from: list[int | None]) -> tuple[list[dict], list[dict]]:
     frame_docs, thumb_docs = [], []
     for i, sample in enumerate(batch):
         key = f"{run_id}:{sample.index}"
-        frame_docs.append(
-            {
-                "_id": key,
-                "run_id": run_id,
-                "video_id": video_id,
-                "frame": sample.index,
-                "time_s": round(sample.time_s, 6),
-                "preds": {m: {"labels": labels[m][i], "scores": [round(float(s), 6) for s in tk.scores[i]]} for m, tk in preds.items()},
-            }
-        )
+        doc = {"_id": key, "run_id": run_id, "video_id": video_id, "frame": sample.index, "time_s": round(sample.time_s, 6), "preds": preds[i]}
+        if reused_from[i] is not None:
+            doc["reused_from"] = reused_from[i]
+        frame_docs.append(doc)
         thumb_docs.append({"_id": key, "run_id": run_id, "frame": sample.index, "jpeg": sample.payload.thumb_jpeg})
     return frame_docs, thumb_docs
 
@@ -200,6 +209,32 @@ def compact_top1(store: Any, run_id: str, models: tuple[str, ...]) -> dict[str, 
     return {"_id": run_id, "video_id": video_id, "frames": frames, "time_s": times, "models": per_model}
 
 
+def _classify(classifier: FrameClassifier, batch: list[frames.Sample[FramePayload]], rs: RunSettings, last: tuple[Any, dict, int] | None) -> tuple[list[dict], list[int | None], tuple[Any, dict, int] | None]:
+    """Run the models on the frames of ``batch`` that are not near duplicates of the last
+    classified frame; the others copy its predictions. Returns per-frame predictions, the frame
+    index each reused frame copied (None when classified), and the new last classified frame."""
+    plan, _ = dedup.plan_reuse([s.payload.signature for s in batch], last[0] if last else None, rs.reuse_threshold)
+    unique = [i for i, ref in enumerate(plan) if ref == i]
+    classified = dict(zip(unique, _per_frame(classifier.predict([batch[i].payload for i in unique], rs.top_k)))) if unique else {}
+    preds: list[dict] = []
+    reused_from: list[int | None] = []
+    for i, ref in enumerate(plan):
+        if ref == i:
+            preds.append(classified[i])
+            reused_from.append(None)
+        elif ref >= 0:
+            preds.append(classified[ref])
+            reused_from.append(batch[ref].index)
+        else:
+            assert last is not None
+            preds.append(last[1])
+            reused_from.append(last[2])
+    if unique:
+        j = unique[-1]
+        last = (batch[j].payload.signature, classified[j], batch[j].index)
+    return preds, reused_from, last
+
+
 def video_file(ctx: Any, video: dict[str, Any]) -> Any:
     """The local path of the video's file: its stored upload, or a (cached) download."""
     if video.get("blob"):
@@ -232,15 +267,24 @@ def run_analyze_job(ctx: Any) -> None:
     stored = len(done)
     ctx.progress("classify", stored, expected)
     stream = _Stream(path, info, rs.plan, classifier.sizes, done, ctx.settings.batch_size)
+    timings = {"wait_s": 0.0, "models_s": 0.0, "store_s": 0.0}
+    last: tuple[Any, dict, int] | None = None  # signature, predictions and index of the last classified frame
     try:
         with closing(stream.batches()) as batches:
+            t = time.perf_counter()
             for batch in batches:
-                preds = classifier.predict([s.payload for s in batch], rs.top_k)
-                frame_docs, thumb_docs = _docs(run_id, video_id, batch, preds)
+                timings["wait_s"] += time.perf_counter() - t
+                t = time.perf_counter()
+                preds, reused_from, last = _classify(classifier, batch, rs, last)
+                timings["models_s"] += time.perf_counter() - t
+                t = time.perf_counter()
+                frame_docs, thumb_docs = _docs(run_id, video_id, batch, preds, reused_from)
                 insert_ignoring_duplicates(store.thumbs, thumb_docs)
                 insert_ignoring_duplicates(store.frames, frame_docs)
+                timings["store_s"] += time.perf_counter() - t
                 stored += len(frame_docs)
                 ctx.progress("classify", stored, max(expected or 0, stored))
+                t = time.perf_counter()
     except JobCancelled:
         if store.runs.find_one({"_id": run_id}, {"_id": 1}) is None:  # video deleted meanwhile
             store.frames.delete_many({"run_id": run_id})
@@ -249,6 +293,7 @@ def run_analyze_job(ctx: Any) -> None:
 
     ctx.progress("summarize", stored, stored)
     n_frames = store.frames.count_documents({"run_id": run_id})
+    n_reused = store.frames.count_documents({"run_id": run_id, "reused_from": {"$exists": True}})
     summary = summarize_run(store, run_id, rs.models)
-    store.runs.update_one({"_id": run_id}, {"$set": {"summary": summary, "n_frames": n_frames, "finished_at": utcnow()}})
+    store.runs.update_one({"_id": run_id}, {"$set": {"summary": summary, "n_frames": n_frames, "n_reused": n_reused, "timings": {k: round(v, 3) for k, v in timings.items()}, "finished_at": utcnow()}})
     log.info("run %s: done, %d frames", run_id, n_frames)

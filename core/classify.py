@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from core import dedup
 from core.models import MODELS, ModelSpec, build_model, imagenet_labels
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,8 @@ class FramePayload:
     inputs: dict[int, np.ndarray]
     """Input side → RGB uint8, side×side×3."""
     thumb_jpeg: bytes
+    signature: np.ndarray
+    """32×32 grey float32, for near-duplicate detection (see :mod:`core.dedup`)."""
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,7 @@ def make_payload(rgb: np.ndarray, sizes: tuple[int, ...]) -> FramePayload:
     h, w = rgb.shape[:2]
     thumb = cv2.resize(rgb, (THUMB_WIDTH, max(1, round(h * THUMB_WIDTH / w))), interpolation=cv2.INTER_AREA)
     ok, jpeg = cv2.imencode(".jpg", cv2.cvtColor(thumb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 80])
-    return FramePayload(inputs=inputs, thumb_jpeg=jpeg.tobytes() if ok else b"")
+    return FramePayload(inputs=inputs, thumb_jpeg=jpeg.tobytes() if ok else b"", signature=dedup.signature(inputs[min(sizes)]))
 
 
 def top_k(probs: np.ndarray, k: int) -> TopK:

@@ -74,7 +74,7 @@ def cmd_analyze(args: argparse.Namespace) -> None:
     from core.analyze import RunSettings, request_analysis
 
     fps = None if args.every_frame else args.fps
-    rs = RunSettings(fps=fps, trim_start_s=args.trim_start, trim_end_s=args.trim_end, models=args.models, top_k=args.top_k)
+    rs = RunSettings(fps=fps, trim_start_s=args.trim_start, trim_end_s=args.trim_end, models=args.models, top_k=args.top_k, reuse_threshold=None if args.no_reuse else args.reuse_threshold)
     run_id, job_id = request_analysis(_store(args), args.video_id, rs)
     print(f"run {run_id} queued", file=sys.stderr)
     print(job_id)
@@ -266,6 +266,29 @@ def cmd_yt8m_train(args: argparse.Namespace) -> None:
     print(args.out)
 
 
+def cmd_bench(args: argparse.Namespace) -> None:
+    import json
+
+    from core.bench import BenchSettings, run_bench
+
+    if args.video is None:
+        from core.bench import synthetic_clip
+
+        args.video = synthetic_clip(args.json.parent if args.json else Path("."), seconds=20)
+        print(f"no --video: using a generated 20 s clip, {args.video}", file=sys.stderr)
+    from core.analyze import RunSettings
+
+    RunSettings(fps=None if args.every_frame else args.fps, reuse_threshold=None if args.no_reuse else args.reuse_threshold)  # validates the values
+    settings = BenchSettings(fps=None if args.every_frame else args.fps, max_frames=args.max_frames, batch=args.batch, reuse_threshold=None if args.no_reuse else args.reuse_threshold)
+    result = run_bench(args.video, settings, tuple(m.strip() for m in args.modes.split(",")))
+    for key in ("c_over_a", "c_over_b", "top1_agreement", "top1_agreement_centred"):
+        if key in result:
+            print(f"{key:<15} {result[key]:.3f}", file=sys.stderr)
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2))
+    print(json.dumps({k: result[k] for k in ("naive_fps", "model_only_fps", "pipeline_fps") if k in result}))
+
+
 def cmd_app(args: argparse.Namespace) -> None:
     """Start one worker and the dashboard; stop both when either exits or on Ctrl-C / SIGTERM."""
     env = dict(os.environ)
@@ -326,6 +349,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--trim-end", type=float, default=0.0, metavar="S", help="seconds skipped at the end")
     p.add_argument("--models", default="inception_v3,resnet50", help="comma-separated: inception_v3,resnet50")
     p.add_argument("--top-k", type=int, default=5)
+    p.add_argument("--reuse-threshold", type=float, default=2.0, metavar="T", help="a frame whose 32×32 grey image differs from the last classified one by less than T grey levels (mean) reuses its labels (default 2)")
+    p.add_argument("--no-reuse", action="store_true", help="classify every sampled frame")
     p.set_defaults(func=cmd_analyze)
 
     p = sub.add_parser("worker", help="process queued jobs")
@@ -406,6 +431,18 @@ def build_parser() -> argparse.ArgumentParser:
         y.add_argument("--threshold", type=float, default=0.5, help="for per-class precision, recall and F1")
         y.add_argument("--out", required=True, type=Path, metavar="DIR")
         y.set_defaults(func=cmd_yt8m_train)
+
+    p = sub.add_parser("bench", help="frames/s of the seed loop, the models alone and the worker pipeline on the same frames")
+    p.add_argument("--video", type=Path, metavar="FILE", help="default: a generated 20 s clip")
+    p.add_argument("--fps", type=float, default=5.0, help="sampled frames per second (default 5)")
+    p.add_argument("--every-frame", action="store_true")
+    p.add_argument("--max-frames", type=int, default=200, metavar="N", help="the first N sampled frames (default 200; 0 = all)")
+    p.add_argument("--batch", type=int, default=16, metavar="B")
+    p.add_argument("--reuse-threshold", type=float, default=2.0, metavar="T", help="the pipeline's near-duplicate threshold (default 2)")
+    p.add_argument("--no-reuse", action="store_true", help="the pipeline classifies every frame")
+    p.add_argument("--modes", default="naive,model_only,pipeline")
+    p.add_argument("--json", type=Path, metavar="OUT")
+    p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("app", help="start the dashboard with one local worker")
     p.add_argument("--port", type=int, default=8501)

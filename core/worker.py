@@ -44,6 +44,14 @@ _CLASSIFIERS: dict[tuple[tuple[str, ...], str], FrameClassifier] = {}
 """Built models, shared by every job (and every Worker object) of this process."""
 
 
+def shared_classifier(models: tuple[str, ...], weights: str) -> FrameClassifier:
+    """Models are built once per process and reused by every job (and by the benchmark)."""
+    key = (tuple(models), weights)
+    if key not in _CLASSIFIERS:
+        _CLASSIFIERS[key] = FrameClassifier(tuple(models), weights)
+    return _CLASSIFIERS[key]
+
+
 def describe_device() -> tuple[str, str]:
     """``(device, backend)``: the GPU's name, or ``CPU``, and the Keras backend."""
     import keras
@@ -122,11 +130,7 @@ class Worker:
         self._beat: threading.Thread | None = None
 
     def classifier(self, models: tuple[str, ...]) -> FrameClassifier:
-        """Models are built once per worker process and reused across jobs."""
-        key = (tuple(models), self.settings.weights)
-        if key not in _CLASSIFIERS:
-            _CLASSIFIERS[key] = FrameClassifier(tuple(models), self.settings.weights)
-        return _CLASSIFIERS[key]
+        return shared_classifier(models, self.settings.weights)
 
     # -- heartbeat
     def _register(self) -> None:

@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from core.analyze import RunSettings, request_analysis
+from core.dedup import DEFAULT_THRESHOLD as REUSE_THRESHOLD
 from core.errors import ReelsightError
 from core.ingest import VIDEO_EXTENSIONS, add_upload, add_url
 from core.models import MODELS, MODEL_NAMES
@@ -105,6 +106,7 @@ with col_analyze, st.container(border=True):
     st.markdown("##### :material/play_circle: Analyze")
     chosen = st.multiselect("Videos", list(titles), default=list(titles)[:1], format_func=_label, key=state.VIDEOS_ANALYZE_SELECTION)
     every = st.toggle("Every frame", help="Classify every frame instead of sampling. Slow on long videos.")
+    reuse = st.toggle("Reuse labels of near-duplicate frames", value=True, help=f"A frame that differs from the last classified frame by less than {REUSE_THRESHOLD:g} grey levels on average (at 32×32 pixels) gets its labels without running the models. Frame counts do not change.")
     c1, c2, c3 = st.columns(3)
     fps = c1.number_input("Frames per second", min_value=0.1, max_value=60.0, value=1.0, step=0.5, disabled=every, help="The source study used 24.")
     trim_start = c2.number_input("Trim start (s)", min_value=0.0, value=0.0, step=1.0, help="Skip title cards.")
@@ -113,7 +115,7 @@ with col_analyze, st.container(border=True):
     models = c4.multiselect("Models", list(MODEL_NAMES), default=list(MODEL_NAMES), format_func=lambda m: MODELS[m].display)
     top_k = c5.number_input("Top-k labels", min_value=1, max_value=20, value=5)
     if st.button("Queue analysis", type="primary", disabled=not chosen or not models, icon=":material/rocket_launch:"):
-        rs = guarded(lambda: RunSettings(fps=None if every else float(fps), trim_start_s=trim_start, trim_end_s=trim_end, models=tuple(models), top_k=int(top_k)))
+        rs = guarded(lambda: RunSettings(fps=None if every else float(fps), trim_start_s=trim_start, trim_end_s=trim_end, models=tuple(models), top_k=int(top_k), reuse_threshold=REUSE_THRESHOLD if reuse else None))
         if rs is not None:
             queued = [r for r in (guarded(lambda v=v: request_analysis(store, v, rs)) for v in chosen) if r]
             if queued:
