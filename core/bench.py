@@ -151,8 +151,9 @@ def pipeline(path: Path, plan: frames.SamplePlan, settings: BenchSettings, workd
     worker.run_one(job_id)
     seconds = time.perf_counter() - start
     run = store.runs.find_one({"_id": run_id})
-    if store.jobs.find_one({"_id": job_id})["state"] != "done":
-        raise ReelsightError(f"The pipeline run failed: {store.jobs.find_one({'_id': job_id}).get('error')}")
+    job = store.jobs.find_one({"_id": job_id})
+    if job["state"] != "done":
+        raise ReelsightError(f"The pipeline run failed: {job.get('error')}")
     compact = store.run_top1.find_one({"_id": run_id})
     run["top1"] = {m: compact["models"][m]["labels"] for m in settings.models}
     run["frames"] = compact["frames"]

@@ -166,8 +166,8 @@ def backbone_features(backbone: Any, preprocess: Any, pixels: np.ndarray, on_bat
     return np.concatenate(chunks)
 
 
-def _callbacks(ctx: Any, stage: str, epochs: int) -> tuple[Any, list[Any]]:
-    """A best-by-validation-loss keeper and a progress reporter for ``model.fit``."""
+def _keep_best(ctx: Any, stage: str, epochs: int) -> Any:
+    """A ``model.fit`` callback that keeps the weights of the lowest validation loss and reports each epoch."""
     import keras
 
     class KeepBest(keras.callbacks.Callback):
@@ -185,8 +185,7 @@ def _callbacks(ctx: Any, stage: str, epochs: int) -> tuple[Any, list[Any]]:
             if self.weights is not None:
                 self.model.set_weights(self.weights)
 
-    keeper = KeepBest()
-    return keeper, [keeper]
+    return KeepBest()
 
 
 def _head(keras: Any, train_features: np.ndarray, n_classes: int, settings: TrainSettings) -> Any:
@@ -226,8 +225,8 @@ def train(ctx: Any, training_set: trainingset.TrainingSet, settings: TrainSettin
     head = _head(keras, features[train_idx], len(class_ids), settings)
     head.compile(optimizer=keras.optimizers.Adam(settings.learning_rate), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     weights = balanced_class_weights(y[train_idx])
-    keeper, callbacks = _callbacks(ctx, "train head", settings.epochs)
-    fit = head.fit(features[train_idx], y[train_idx], validation_data=(features[val_idx], y[val_idx]), epochs=settings.epochs, batch_size=settings.batch_size, class_weight=weights, callbacks=callbacks, verbose=0)
+    keeper = _keep_best(ctx, "train head", settings.epochs)
+    fit = head.fit(features[train_idx], y[train_idx], validation_data=(features[val_idx], y[val_idx]), epochs=settings.epochs, batch_size=settings.batch_size, class_weight=weights, callbacks=[keeper], verbose=0)
     history = _history(fit, "head", 0)
     best_epoch = keeper.epoch + 1
 
@@ -240,8 +239,8 @@ def train(ctx: Any, training_set: trainingset.TrainingSet, settings: TrainSettin
             layer.trainable = False
         model.compile(optimizer=keras.optimizers.Adam(settings.learning_rate / 100), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
         x = spec.preprocess(pixels.astype("float32"))
-        keeper, callbacks = _callbacks(ctx, "fine-tune", settings.fine_tune_epochs)
-        fit = model.fit(x[train_idx], y[train_idx], validation_data=(x[val_idx], y[val_idx]), epochs=settings.fine_tune_epochs, batch_size=min(settings.batch_size, 16), class_weight=weights, callbacks=callbacks, verbose=0)
+        keeper = _keep_best(ctx, "fine-tune", settings.fine_tune_epochs)
+        fit = model.fit(x[train_idx], y[train_idx], validation_data=(x[val_idx], y[val_idx]), epochs=settings.fine_tune_epochs, batch_size=min(settings.batch_size, 16), class_weight=weights, callbacks=[keeper], verbose=0)
         history += _history(fit, "fine-tune", settings.epochs)
         if keeper.best < min(h["val_loss"] for h in history if h["stage"] == "head"):
             best_epoch = settings.epochs + keeper.epoch + 1

@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 import math
 import tempfile
-import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -84,11 +83,7 @@ def images_source(store: Any, images: Path, seconds_per_image: float, name: str 
         if bad:
             raise TrainingSetError(f"{Path(images).name}: {', '.join(bad[:6])} do{'es' if len(bad) == 1 else ''} not decode as images. Remove them and try again.")
         names = [str(p.relative_to(folder)) for p in files]
-        archive = Path(tmp) / "images.zip"
-        with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_STORED) as out:
-            for path, rel in zip(files, names):
-                out.write(path, rel)
-        blob = store.blobs.put_file(archive, "images.zip")
+        blob = trainingset.put_images(store, folder, names)
     return {"kind": "images", "name": name or Path(images).name, "blob": blob, "images": names, "seconds_per_image": float(seconds_per_image)}
 
 
@@ -327,8 +322,7 @@ def _classify_video(ctx: Any, run: dict[str, Any], model: Any, backbone: str, si
 
 def _classify_images(ctx: Any, run: dict[str, Any], model: Any, backbone: str, size: int, folder: Path) -> dict[str, Any]:
     source = run["source"]
-    with zipfile.ZipFile(ctx.store.blobs.local_path(source["blob"])) as archive:
-        archive.extractall(folder)
+    trainingset.extract_images(ctx.store, source["blob"], folder)
     names, spi = source["images"], source["seconds_per_image"]
     probs = []
     batch_size = ctx.settings.batch_size

@@ -300,17 +300,29 @@ def check_trainable(training_set: TrainingSet) -> None:
         )
 
 
+def put_images(store: Any, folder: Path, names: list[str]) -> str:
+    """Store ``folder/<name>`` for each name as one ZIP blob (entries named ``name``); returns its key."""
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = Path(tmp) / "images.zip"
+        with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_STORED) as out:  # JPEGs do not compress further
+            for name in names:
+                out.write(folder / name, name)
+        return store.blobs.put_file(archive, "images.zip")
+
+
+def extract_images(store: Any, blob: str, into: Path) -> Path:
+    """Unpack a blob written by :func:`put_images` into ``into``; returns ``into``."""
+    with zipfile.ZipFile(store.blobs.local_path(blob)) as archive:
+        archive.extractall(into)
+    return into
+
+
 def save(store: Any, training_set: TrainingSet, name: str) -> str:
     """Store the set (document plus a ZIP blob of its images); returns its id."""
     set_id = new_id()
     blob = None
     if training_set.image_dir is not None:
-        with tempfile.TemporaryDirectory() as tmp:
-            archive = Path(tmp) / "images.zip"
-            with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_STORED) as out:  # JPEGs do not compress further
-                for item in training_set.items:
-                    out.write(training_set.image_dir / item.image, item.image)
-            blob = store.blobs.put_file(archive, "images.zip")
+        blob = put_images(store, training_set.image_dir, [item.image for item in training_set.items])
     store.labelsets.insert_one(
         {
             "_id": set_id,
@@ -332,11 +344,7 @@ def load(store: Any, set_id: str, workdir: Path) -> TrainingSet:
     doc = store.labelsets.find_one({"_id": set_id})
     if doc is None:
         raise NotFoundError(f"Training set {set_id} does not exist (it may have been deleted). Upload the training images again.")
-    image_dir = None
-    if doc.get("blob"):
-        image_dir = workdir / "images"
-        with zipfile.ZipFile(store.blobs.local_path(doc["blob"])) as archive:
-            archive.extractall(image_dir)
+    image_dir = extract_images(store, doc["blob"], workdir / "images") if doc.get("blob") else None
     classes = {c["id"]: c["name"] for c in doc["classes"]}
     items = [LabelledImage(i["image"], i["class"]) for i in doc["items"]]
     return TrainingSet(doc["kind"], classes, items, image_dir, list(doc.get("notes", [])))

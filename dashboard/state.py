@@ -60,6 +60,15 @@ def flash(key: str, kind: str, message: str) -> None:
     st.session_state.setdefault(key, []).append((kind, message))
 
 
+def show_new(param: str, value: str, flash_key: str, message: str) -> None:
+    """After queueing something: select it in the URL (dropping the widget's remembered choice),
+    say so after the rerun, and rerun."""
+    set_params(**{param: value})
+    st.session_state.pop(param, None)
+    flash(flash_key, "success", message)
+    st.rerun()
+
+
 def show_flash(key: str) -> None:
     for kind, message in st.session_state.pop(key, []):
         getattr(st, kind)(message)

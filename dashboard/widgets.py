@@ -78,6 +78,21 @@ def worker_status(compact: bool = False) -> list[dict[str, Any]]:
     return live
 
 
+def job_progress(job: dict[str, Any] | None, what: str) -> str | None:
+    """Show a queued or running job's stage and progress (and whether a worker is there to run
+    it), or why it stopped. Returns the job's state, None when there is no job."""
+    if job is None:
+        return None
+    if job["state"] in ("failed", "cancelled"):
+        st.error(f"{what} {job['state']}: {job.get('error') or 'no message'}. Retry it on the Jobs page.", icon=":material/error:")
+    elif job["state"] in ("queued", "running"):
+        p = job.get("progress") or {}
+        done, total = int(p.get("done") or 0), p.get("total")
+        st.progress(min(done / total, 1.0) if total else 0.0, text=f"{what}: {p.get('stage', job['state'])}" + (f" · {done:,}/{total:,}" if total else ""))
+        worker_status()
+    return job["state"]
+
+
 def random_weights_notice(run: dict[str, Any] | None) -> None:
     if run and run.get("random_weights"):
         st.warning(

@@ -121,16 +121,7 @@ def train_form() -> None:
 def training_progress() -> None:
     job_id = st.session_state.get(state.CLASSIFIERS_JOB)
     job = data.job(job_id) if job_id else None
-    if not job:
-        return
-    p = job.get("progress") or {}
-    if job["state"] in ("queued", "running"):
-        done, total = int(p.get("done") or 0), p.get("total")
-        st.progress(min(done / total, 1.0) if total else 0.0, text=f"Training {job['params']['name']}: {p.get('stage', job['state'])}" + (f" · {done}/{total}" if total else ""))
-        widgets.worker_status()
-    elif job["state"] == "failed":
-        st.error(f"Training {job['params']['name']} failed: {job.get('error')}", icon=":material/error:")
-    elif job["state"] == "done":
+    if widgets.job_progress(job, f"Training {job['params']['name']}" if job else "") == "done":
         del st.session_state[state.CLASSIFIERS_JOB]
         st.rerun()
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-import pandas as pd
 import streamlit as st
 
 from core import charts, screentime
@@ -70,10 +69,7 @@ def measure_form() -> None:
 
     run_id = widgets.guarded(queue)
     if run_id:
-        state.set_params(**{state.QP_ST_RUN: run_id})
-        st.session_state.pop(state.QP_ST_RUN, None)
-        state.flash(state.SCREENTIME_FLASH, "success", "Queued. The results appear below when the worker has finished.")
-        st.rerun()
+        state.show_new(state.QP_ST_RUN, run_id, state.SCREENTIME_FLASH, "Queued. The results appear below when the worker has finished.")
 
 
 def _run_label(run: dict) -> str:
@@ -85,19 +81,11 @@ def _run_label(run: dict) -> str:
 
 @st.fragment(run_every=2)
 def pending(run: dict) -> None:
-    job = data.job(run["job_id"]) if run.get("job_id") else None
-    if job is None:
+    job_state = widgets.job_progress(data.job(run["job_id"]) if run.get("job_id") else None, "Screen time")
+    if job_state is None:
         st.warning("This run has no job; start it again above.")
-        return
-    p = job.get("progress") or {}
-    if job["state"] in ("failed", "cancelled"):
-        st.error(f"The run {job['state']}: {job.get('error') or 'no message'}. Retry it on the Jobs page.", icon=":material/error:")
-        return
-    if job["state"] == "done":
+    elif job_state == "done":
         st.rerun()
-    done, total = int(p.get("done") or 0), p.get("total")
-    st.progress(min(done / total, 1.0) if total else 0.0, text=f"{p.get('stage', job['state'])}" + (f" · {done}/{total}" if total else ""))
-    widgets.worker_status()
 
 
 def results() -> None:

@@ -1,8 +1,6 @@
 """YouTube-8M: import video-level features, browse a category, train a multi-label model, read its evaluation."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import streamlit as st
 
@@ -40,24 +38,13 @@ def import_form() -> None:
 
     dataset_id = widgets.guarded(queue)
     if dataset_id:
-        state.set_params(**{state.QP_DATASET: dataset_id})
-        st.session_state.pop(state.QP_DATASET, None)
-        state.flash(state.YT8M_FLASH, "success", "Import queued. The counts appear when the worker has read the records.")
-        st.rerun()
+        state.show_new(state.QP_DATASET, dataset_id, state.YT8M_FLASH, "Import queued. The counts appear when the worker has read the records.")
 
 
 @st.fragment(run_every=2)
 def pending(job_id: str | None) -> None:
-    job = data.job(job_id) if job_id else None
-    if job and job["state"] == "failed":
-        st.error(f"The job failed: {job.get('error')}", icon=":material/error:")
-        return
-    if job and job["state"] == "done":
+    if widgets.job_progress(data.job(job_id) if job_id else None, "Import") == "done":
         st.rerun()
-    p = (job or {}).get("progress") or {}
-    done, total = int(p.get("done") or 0), p.get("total")
-    st.progress(min(done / total, 1.0) if total else 0.0, text=f"{p.get('stage', 'queued')}" + (f" · {done:,}/{total:,}" if total else f" · {done:,}" if done else ""))
-    widgets.worker_status()
 
 
 def overview(dataset: dict) -> None:

@@ -12,6 +12,18 @@ from core.bench import BenchSettings, run_bench, synthetic_clip
 from tests.media import write_character_clip
 
 
+@pytest.fixture(autouse=True)
+def seeded_models() -> None:
+    """Random weights drawn from a fixed seed: the models are rebuilt here, not taken from the
+    process-wide cache, whose weights would depend on which test built them first."""
+    import keras
+
+    from core import worker
+
+    worker._CLASSIFIERS.clear()
+    keras.utils.set_random_seed(0)
+
+
 def test_reuse_plan_compares_with_the_last_classified_frame() -> None:
     base = np.zeros((32, 32), np.float32)
     sigs = [base, base + 1, base + 1.5, base + 3, base + 3.5]
