@@ -3,7 +3,9 @@
 Data flow inside the worker::
 
     decode thread: OpenCV grab/retrieve → RGB → resize per model input + thumbnail
-        → bounded queue → main thread: batches of ``batch_size`` → every model's top-k
+        → bounded queue → main thread: near-duplicate decision per frame (core.dedup)
+        → windows holding ``batch_size`` frames to classify → one batch through every model
+        → reused frames copy the last classified frame's top-k
         → bulk insert of thumbs then frames (frames are the commit marker)
 
 A retried run first reads which frames are stored and skips them, and frame ``_id`` is
@@ -19,7 +21,7 @@ import time
 from contextlib import closing
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from core import dedup, frames, ingest
@@ -36,6 +38,8 @@ log = logging.getLogger(__name__)
 JOB_KIND = "analyze"
 QUEUE_BATCHES = 4
 """Decoded batches the decode thread may run ahead of the models (bounds memory)."""
+WINDOW_BATCHES = 8
+"""At most this many batches' worth of frames wait for their batch to fill (see :func:`_windows`)."""
 SUMMARY_LABELS = 20
 
 
@@ -131,22 +135,16 @@ class _Stream:
         finally:
             self._queue.put(None)
 
-    def batches(self) -> Iterator[list[frames.Sample[FramePayload]]]:
+    def samples(self) -> Iterator[frames.Sample[FramePayload]]:
         self._thread.start()
-        batch: list[frames.Sample[FramePayload]] = []
         try:
             while True:
                 item = self._queue.get()
                 if item is None:
                     break
-                batch.append(item)
-                if len(batch) == self.batch_size:
-                    yield batch
-                    batch = []
+                yield item
             if self._error:
                 raise self._error[0]
-            if batch:
-                yield batch
         finally:
             self._stop.set()
             while self._thread.is_alive():
@@ -156,6 +154,29 @@ class _Stream:
                     pass
 
 
+def _windows(samples: Iterator[frames.Sample[FramePayload]], policy: dedup.ReusePolicy, batch_size: int) -> Iterator[tuple[list[frames.Sample[FramePayload]], list[str]]]:
+    """Consecutive frames with the policy's decision for each, cut so that each window holds
+    ``batch_size`` frames to classify (full batches for the models, however many frames are
+    reused in between) or ``WINDOW_BATCHES × batch_size`` frames in all. A reused frame's model
+    inputs are dropped at once, so at most ``batch_size`` frames of a window keep theirs."""
+    window: list[frames.Sample[FramePayload]] = []
+    decisions: list[str] = []
+    pending = 0
+    for sample in samples:
+        decision = policy.decide(sample.payload.signature)
+        if decision == dedup.REUSE:
+            sample = replace(sample, payload=replace(sample.payload, inputs={}))
+        else:
+            pending += 1
+        window.append(sample)
+        decisions.append(decision)
+        if pending == batch_size or len(window) == WINDOW_BATCHES * batch_size:
+            yield window, decisions
+            window, decisions, pending = [], [], 0
+    if window:
+        yield window, decisions
+
+
 def _per_frame(preds: dict[str, Any]) -> list[dict[str, dict[str, list]]]:
     """``{model: TopK}`` for a batch → one ``{model: {"labels", "scores"}}`` per frame."""
     labels = {m: tk.labels() for m, tk in preds.items()}
@@ -163,13 +184,15 @@ def _per_frame(preds: dict[str, Any]) -> list[dict[str, dict[str, list]]]:
     return [{m: {"labels": labels[m][i], "scores": [round(float(s), 6) for s in tk.scores[i]]} for m, tk in preds.items()} for i in range(n)]
 
 
-def _docs(run_id: str, video_id: str, batch: list[frames.Sample[FramePayload]], preds: list[dict[str, Any]], reused_from: list[int | None]) -> tuple[list[dict], list[dict]]:
+def _docs(run_id: str, video_id: str, batch: list[frames.Sample[FramePayload]], preds: list[dict[str, Any]], reused_from: list[int | None], checks: dict[int, dict]) -> tuple[list[dict], list[dict]]:
     frame_docs, thumb_docs = [], []
     for i, sample in enumerate(batch):
         key = f"{run_id}:{sample.index}"
         doc = {"_id": key, "run_id": run_id, "video_id": video_id, "frame": sample.index, "time_s": round(sample.time_s, 6), "preds": preds[i]}
         if reused_from[i] is not None:
             doc["reused_from"] = reused_from[i]
+        if i in checks:
+            doc["audit"] = checks[i]
         frame_docs.append(doc)
         thumb_docs.append({"_id": key, "run_id": run_id, "frame": sample.index, "jpeg": sample.payload.thumb_jpeg})
     return frame_docs, thumb_docs
@@ -209,30 +232,49 @@ def compact_top1(store: Any, run_id: str, models: tuple[str, ...]) -> dict[str, 
     return {"_id": run_id, "video_id": video_id, "frames": frames, "time_s": times, "models": per_model}
 
 
-def _classify(classifier: FrameClassifier, batch: list[frames.Sample[FramePayload]], rs: RunSettings, last: tuple[Any, dict, int] | None) -> tuple[list[dict], list[int | None], tuple[Any, dict, int] | None]:
-    """Run the models on the frames of ``batch`` that are not near duplicates of the last
-    classified frame; the others copy its predictions. Returns per-frame predictions, the frame
-    index each reused frame copied (None when classified), and the new last classified frame."""
-    plan, _ = dedup.plan_reuse([s.payload.signature for s in batch], last[0] if last else None, rs.reuse_threshold)
-    unique = [i for i, ref in enumerate(plan) if ref == i]
-    classified = dict(zip(unique, _per_frame(classifier.predict([batch[i].payload for i in unique], rs.top_k)))) if unique else {}
+def _classify(classifier: FrameClassifier, window: list[frames.Sample[FramePayload]], decisions: list[str], rs: RunSettings, policy: dedup.ReusePolicy, last: tuple[dict, int] | None) -> tuple[list[dict], list[int | None], dict[int, dict], tuple[dict, int] | None]:
+    """Run the models on the frames of ``window`` that ``decisions`` do not mark reused, in one
+    batch; reused frames copy the last classified frame's predictions. Returns per-frame
+    predictions, the frame index each reused frame copied (None when classified), the spot checks
+    (window position → ``{"of": frame index, "agree": {model: bool}, "threshold"}``, each fed back
+    to ``policy``) and the new last classified frame (predictions, index)."""
+    unique = [i for i, d in enumerate(decisions) if d != dedup.REUSE]
+    classified = dict(zip(unique, _per_frame(classifier.predict([window[i].payload for i in unique], rs.top_k)))) if unique else {}
     preds: list[dict] = []
     reused_from: list[int | None] = []
-    for i, ref in enumerate(plan):
-        if ref == i:
-            preds.append(classified[i])
-            reused_from.append(None)
-        elif ref >= 0:
-            preds.append(classified[ref])
-            reused_from.append(batch[ref].index)
-        else:
+    checks: dict[int, dict] = {}
+    for i, decision in enumerate(decisions):
+        if decision == dedup.REUSE:
             assert last is not None
-            preds.append(last[1])
-            reused_from.append(last[2])
-    if unique:
-        j = unique[-1]
-        last = (batch[j].payload.signature, classified[j], batch[j].index)
-    return preds, reused_from, last
+            preds.append(last[0])
+            reused_from.append(last[1])
+            continue
+        if decision == dedup.AUDIT:
+            assert last is not None
+            agree = {m: classified[i][m]["labels"][0] == last[0][m]["labels"][0] for m in classified[i]}
+            policy.record(all(agree.values()))
+            checks[i] = {"of": last[1], "agree": agree, "threshold": policy.threshold}
+        preds.append(classified[i])
+        reused_from.append(None)
+        last = (classified[i], window[i].index)
+    return preds, reused_from, checks, last
+
+
+def reuse_report(store: Any, run_id: str) -> dedup.ReuseReport:
+    """Frames, reused frames and spot-check outcomes of a run, counted from its stored frames."""
+    checks = agreed = 0
+    latest: tuple[int, float | None] = (-1, None)
+    for doc in store.frames.find({"run_id": run_id, "audit": {"$exists": True}}, {"frame": 1, "audit": 1}):
+        checks += 1
+        agreed += all(doc["audit"]["agree"].values())
+        latest = max(latest, (doc["frame"], doc["audit"].get("threshold")), key=lambda t: t[0])
+    return dedup.ReuseReport(
+        frames=store.frames.count_documents({"run_id": run_id}),
+        reused=store.frames.count_documents({"run_id": run_id, "reused_from": {"$exists": True}}),
+        checks=checks,
+        agreed=agreed,
+        threshold_end=latest[1],
+    )
 
 
 def video_file(ctx: Any, video: dict[str, Any]) -> Any:
@@ -268,17 +310,18 @@ def run_analyze_job(ctx: Any) -> None:
     ctx.progress("classify", stored, expected)
     stream = _Stream(path, info, rs.plan, classifier.sizes, done, ctx.settings.batch_size)
     timings = {"wait_s": 0.0, "models_s": 0.0, "store_s": 0.0}
-    last: tuple[Any, dict, int] | None = None  # signature, predictions and index of the last classified frame
+    policy = dedup.ReusePolicy.resumed(rs.reuse_threshold, reuse_report(store, run_id))  # a resumed run carries on where its spot checks left it
+    last: tuple[dict, int] | None = None  # predictions and index of the last classified frame
     try:
-        with closing(stream.batches()) as batches:
+        with closing(stream.samples()) as samples:
             t = time.perf_counter()
-            for batch in batches:
+            for window, decisions in _windows(samples, policy, ctx.settings.batch_size):
                 timings["wait_s"] += time.perf_counter() - t
                 t = time.perf_counter()
-                preds, reused_from, last = _classify(classifier, batch, rs, last)
+                preds, reused_from, checks, last = _classify(classifier, window, decisions, rs, policy, last)
                 timings["models_s"] += time.perf_counter() - t
                 t = time.perf_counter()
-                frame_docs, thumb_docs = _docs(run_id, video_id, batch, preds, reused_from)
+                frame_docs, thumb_docs = _docs(run_id, video_id, window, preds, reused_from, checks)
                 insert_ignoring_duplicates(store.thumbs, thumb_docs)
                 insert_ignoring_duplicates(store.frames, frame_docs)
                 timings["store_s"] += time.perf_counter() - t
@@ -292,8 +335,10 @@ def run_analyze_job(ctx: Any) -> None:
         raise
 
     ctx.progress("summarize", stored, stored)
-    n_frames = store.frames.count_documents({"run_id": run_id})
-    n_reused = store.frames.count_documents({"run_id": run_id, "reused_from": {"$exists": True}})
+    reuse = reuse_report(store, run_id)
     summary = summarize_run(store, run_id, rs.models)
-    store.runs.update_one({"_id": run_id}, {"$set": {"summary": summary, "n_frames": n_frames, "n_reused": n_reused, "timings": {k: round(v, 3) for k, v in timings.items()}, "finished_at": utcnow()}})
-    log.info("run %s: done, %d frames", run_id, n_frames)
+    store.runs.update_one({"_id": run_id}, {"$set": {
+        "summary": summary, "n_frames": reuse.frames, "n_reused": reuse.reused, "reuse_checks": {"checks": reuse.checks, "agreed": reuse.agreed, "threshold_end": reuse.threshold_end},
+        "timings": {k: round(v, 3) for k, v in timings.items()}, "finished_at": utcnow(),
+    }})  # fmt: skip
+    log.info("run %s: done, %d frames, %d reused, spot checks %d/%d agreed", run_id, reuse.frames, reuse.reused, reuse.agreed, reuse.checks)

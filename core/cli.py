@@ -274,8 +274,8 @@ def cmd_bench(args: argparse.Namespace) -> None:
     if args.video is None:
         from core.bench import synthetic_clip
 
-        args.video = synthetic_clip(args.json.parent if args.json else Path("."), seconds=20)
-        print(f"no --video: using a generated 20 s clip, {args.video}", file=sys.stderr)
+        args.video = synthetic_clip(args.json.parent if args.json else Path("."), seconds=args.clip_seconds)
+        print(f"no --video: using a generated {args.clip_seconds:g} s clip, {args.video}", file=sys.stderr)
     from core.analyze import RunSettings
 
     RunSettings(fps=None if args.every_frame else args.fps, reuse_threshold=None if args.no_reuse else args.reuse_threshold)  # validates the values
@@ -284,6 +284,10 @@ def cmd_bench(args: argparse.Namespace) -> None:
     for key in ("c_over_a", "c_over_b", "top1_agreement", "top1_agreement_centred"):
         if key in result:
             print(f"{key:<15} {result[key]:.3f}", file=sys.stderr)
+    if result.get("reuse_checks"):
+        checks = result["reuse_checks"]
+        print(f"spot checks     {checks['agreed']} of {checks['checks']} frames kept every top-1; threshold at the end {checks['threshold_end']}", file=sys.stderr)
+    print(f"peak RSS        {result['peak_rss_mb']:,.0f} MiB", file=sys.stderr)
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
     print(json.dumps({k: result[k] for k in ("naive_fps", "model_only_fps", "pipeline_fps") if k in result}))
@@ -433,7 +437,8 @@ def build_parser() -> argparse.ArgumentParser:
         y.set_defaults(func=cmd_yt8m_train)
 
     p = sub.add_parser("bench", help="frames/s of the seed loop, the models alone and the worker pipeline on the same frames")
-    p.add_argument("--video", type=Path, metavar="FILE", help="default: a generated 20 s clip")
+    p.add_argument("--video", type=Path, metavar="FILE", help="default: a generated clip (a cut every 4 s, slow drift between)")
+    p.add_argument("--clip-seconds", type=float, default=20, metavar="S", help="length of the generated clip (default 20)")
     p.add_argument("--fps", type=float, default=5.0, help="sampled frames per second (default 5)")
     p.add_argument("--every-frame", action="store_true")
     p.add_argument("--max-frames", type=int, default=200, metavar="N", help="the first N sampled frames (default 200; 0 = all)")

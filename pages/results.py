@@ -4,6 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.charts import label_counts_bar
+from core.dedup import ReuseReport
 from core.models import MODELS
 from core.results import label_counts
 from dashboard import data, state
@@ -59,6 +60,9 @@ m1.metric("Frames analysed", f"{len(table):,}", help=f"{reused:,} of them reused
 m2.metric("Mean top-1 confidence", f"{table['score_1'].mean():.3f}")
 m3.metric("Distinct top-1 labels", f"{counts.shape[0]:,}")
 m4.metric("Sampling", "every frame" if s.get("fps") is None else f"{s['fps']:g} fps", help=f"Trim start {s.get('trim_start_s', 0):g} s, trim end {s.get('trim_end_s', 0):g} s, top-{s.get('top_k')}")
+reuse = ReuseReport.from_run(run)
+if reuse is not None and reuse.reused:
+    st.caption(f":material/content_copy: {reuse.describe(s['reuse_threshold'])}")
 
 left, right = st.columns([2, 3], gap="large")
 with left:

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from core.analyze import RunSettings, request_analysis
-from core.dedup import DEFAULT_THRESHOLD as REUSE_THRESHOLD
+from core.dedup import AUDIT_EVERY, TARGET_AGREEMENT, DEFAULT_THRESHOLD as REUSE_THRESHOLD
 from core.errors import ReelsightError
 from core.ingest import VIDEO_EXTENSIONS, add_upload, add_url
 from core.models import MODELS, MODEL_NAMES
@@ -106,7 +106,7 @@ with col_analyze, st.container(border=True):
     st.markdown("##### :material/play_circle: Analyze")
     chosen = st.multiselect("Videos", list(titles), default=list(titles)[:1], format_func=_label, key=state.VIDEOS_ANALYZE_SELECTION)
     every = st.toggle("Every frame", help="Classify every frame instead of sampling. Slow on long videos.")
-    reuse = st.toggle("Reuse labels of near-duplicate frames", value=True, help=f"A frame that differs from the last classified frame by less than {REUSE_THRESHOLD:g} grey levels on average (at 32×32 pixels) gets its labels without running the models. Frame counts do not change.")
+    reuse = st.toggle("Reuse labels of near-duplicate frames", value=True, help=f"A frame that differs from the last classified frame by less than {REUSE_THRESHOLD:g} grey levels on average (at 32×32 pixels) gets its labels without running the models. Frame counts do not change. Every {AUDIT_EVERY}th such frame is classified anyway as a spot check; when they find changed labels too often (estimated agreement under {TARGET_AGREEMENT:.0%}), the threshold is halved.")
     c1, c2, c3 = st.columns(3)
     fps = c1.number_input("Frames per second", min_value=0.1, max_value=60.0, value=1.0, step=0.5, disabled=every, help="The source study used 24.")
     trim_start = c2.number_input("Trim start (s)", min_value=0.0, value=0.0, step=1.0, help="Skip title cards.")

@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import ingest, jobs
 from core.analyze import RunSettings, request_analysis
+from core.bench import synthetic_clip
 from core.config import PROJECT_ROOT
 from core.videos import get_video
 from core.worker import Worker
@@ -148,6 +149,20 @@ def test_results_page_shows_the_latest_run_by_default(analysed) -> None:
     assert [m.value for m in at.metric][:1] == ["6"]  # 2 fps over 3 s
     assert any("Random weights" in w.value for w in at.warning)
     assert at.get("plotly_chart")
+
+
+def test_results_page_reports_reuse_and_its_spot_checks(store, settings, tmp_path: Path) -> None:
+    clip = synthetic_clip(tmp_path, seconds=2, fps=24, size=(160, 120))  # slow drift: many near duplicates
+    video_id, _ = ingest.add_file(store, settings, clip, title="Drifting clip")
+    run_id, _ = request_analysis(store, video_id, RunSettings(fps=None, models=("resnet50",), top_k=1))
+    Worker(store, settings, worker_id="w").run(burst=True)
+    run = store.runs.find_one({"_id": run_id})
+    checks = run["reuse_checks"]
+    assert run["n_reused"] > 0 and checks["checks"] >= 1
+    at = open_page("pages/results.py")
+    captions = [c.value for c in at.caption if "reused the labels" in c.value]
+    assert len(captions) == 1
+    assert f"{run['n_reused']} of 48 frames" in captions[0] and f"unchanged in {checks['agreed']} of {checks['checks']} frames classified anyway" in captions[0]
 
 
 def test_results_page_restores_state_from_the_url(analysed) -> None:
