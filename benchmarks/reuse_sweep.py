@@ -30,6 +30,7 @@ import cv2
 import numpy as np
 
 from core import dedup, frames
+from core.analyze import WINDOW_BATCHES
 
 VIDEOS = Path(__file__).resolve().parents[2] / "shared" / "data" / "videos"
 THRESHOLDS = (0.5, 1.0, 1.5, 2.0, 3.0, 4.0)
@@ -68,24 +69,25 @@ def centred_top1(probs: np.ndarray) -> np.ndarray:
 
 def simulate(signatures: np.ndarray, labels: dict[str, np.ndarray], threshold: float, audit_every: int, batch: int = 16) -> np.ndarray:
     """The worker's reuse for models whose top-1 per frame is ``labels`` (model → n): decisions
-    frame by frame, spot checks fed back once per window of ``batch`` classified frames, as in
+    frame by frame, spot checks fed back at the end of each window, as in
     :func:`core.analyze._windows` and :func:`core.analyze._classify`. Returns, for each frame,
     the position of the frame whose labels it stores (itself when classified)."""
     policy = dedup.ReusePolicy(threshold, audit_every)
     source = np.arange(len(signatures))
-    last, pending, audits = -1, 0, []
+    last, pending, size, audits = -1, 0, 0, []
     for i, sig in enumerate(signatures):
         decision = policy.decide(sig)
+        size += 1
         if decision == dedup.REUSE:
             source[i] = last
         else:
             if decision == dedup.AUDIT:
                 audits.append((i, last))
             last, pending = i, pending + 1
-        if pending == batch or i == len(signatures) - 1:
+        if pending == batch or size == WINDOW_BATCHES * batch or i == len(signatures) - 1 or (decision == dedup.AUDIT and policy.at_risk()):
             for audited, would in audits:  # fed back once the window's batch has been classified
                 policy.record(all(top1[audited] == top1[would] for top1 in labels.values()))
-            pending, audits = 0, []
+            pending, size, audits = 0, 0, []
     return source
 
 

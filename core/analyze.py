@@ -157,8 +157,10 @@ class _Stream:
 def _windows(samples: Iterator[frames.Sample[FramePayload]], policy: dedup.ReusePolicy, batch_size: int) -> Iterator[tuple[list[frames.Sample[FramePayload]], list[str]]]:
     """Consecutive frames with the policy's decision for each, cut so that each window holds
     ``batch_size`` frames to classify (full batches for the models, however many frames are
-    reused in between) or ``WINDOW_BATCHES × batch_size`` frames in all. A reused frame's model
-    inputs are dropped at once, so at most ``batch_size`` frames of a window keep theirs."""
+    reused in between) or ``WINDOW_BATCHES × batch_size`` frames in all. While the policy is at
+    risk, a window also ends at a spot check, so its outcome steers the very next decision. A
+    reused frame's model inputs are dropped at once, so at most ``batch_size`` frames of a window
+    keep theirs."""
     window: list[frames.Sample[FramePayload]] = []
     decisions: list[str] = []
     pending = 0
@@ -170,7 +172,7 @@ def _windows(samples: Iterator[frames.Sample[FramePayload]], policy: dedup.Reuse
             pending += 1
         window.append(sample)
         decisions.append(decision)
-        if pending == batch_size or len(window) == WINDOW_BATCHES * batch_size:
+        if pending == batch_size or len(window) == WINDOW_BATCHES * batch_size or (decision == dedup.AUDIT and policy.at_risk()):
             yield window, decisions
             window, decisions, pending = [], [], 0
     if window:

@@ -175,6 +175,10 @@ def run_bench(path: Path, settings: BenchSettings, modes: tuple[str, ...] = ("na
     info = frames.probe(path)
     indices, plan = _sampled(path, info, settings)
     cfg = load_settings()
+    if cfg.random_weights:  # the same random networks in every run, so runs compare
+        import keras
+
+        keras.utils.set_random_seed(0)
     models = shared_classifier(settings.models, cfg.weights)
     device, backend = describe_device()
     warm = {s: np.zeros((1, s, s, 3), np.uint8) for s in models.sizes}

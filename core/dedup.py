@@ -12,8 +12,10 @@ change depends on the model and its weights, so the threshold is not trusted bli
 ``AUDIT_EVERY``-th near duplicate is classified anyway (a spot check) and its fresh top-1s are
 compared with the ones it would have reused. When a spot check finds a changed top-1 while the
 run's estimated agreement with classifying every frame is under ``TARGET_AGREEMENT``, the
-threshold is halved for the rest of the run. The spot checks are stored with the frames, so every
-run reports how often reuse was checked and how often it held.
+threshold is halved for the rest of the run. A run's first ``WARMUP_CHECKS`` spot checks, and any
+taken while the estimate is under target, are fed back before the next frame is decided. The spot
+checks are stored with the frames, so every run reports how often reuse was checked and how often
+it held.
 """
 from __future__ import annotations
 
@@ -30,6 +32,8 @@ AUDIT_EVERY = 10
 """Every Nth near duplicate is classified anyway and compared with the labels it would have reused."""
 BACKOFF = 0.5
 """Factor applied to the threshold after a spot check that finds a changed top-1 (see the module docstring)."""
+WARMUP_CHECKS = 3
+"""A run's first spot checks are fed back at once (see :meth:`ReusePolicy.at_risk`)."""
 CLASSIFY, REUSE, AUDIT = "classify", "reuse", "audit"
 """What :meth:`ReusePolicy.decide` says to do with a frame."""
 TARGET_AGREEMENT = 0.98
@@ -44,7 +48,7 @@ def signature(rgb: np.ndarray) -> np.ndarray:
 
 @dataclass
 class ReusePolicy:
-    """Which frames reuse labels, over the batches of one run.
+    """Which frames of one run reuse labels, decided frame by frame.
 
     ``threshold=None`` classifies every frame. ``last`` is the signature of the last classified
     frame. The counters cover the run so far: frames planned, frames reused, spot checks, and spot
@@ -107,6 +111,11 @@ class ReusePolicy:
         if not self.checks or not self.frames:
             return 1.0
         return 1 - (self.reused / self.frames) * (1 - self.agreed / self.checks)
+
+    def at_risk(self) -> bool:
+        """True while a spot check's outcome should be fed back before more frames are decided:
+        during the run's first ``WARMUP_CHECKS`` checks, and while the estimate is under target."""
+        return self.threshold is not None and (self.checks < WARMUP_CHECKS or self.estimated_agreement() < self.target)
 
     def record(self, agreed: bool) -> None:
         """Take in one spot check's outcome; a changed top-1 halves the threshold while the

@@ -73,6 +73,13 @@ def _dumps(doc: Mapping[str, Any]) -> str:
     return json.dumps(_encode(doc), separators=(",", ":"), allow_nan=False)
 
 
+def _parse(id_: str, text: str) -> dict[str, Any]:
+    """A stored row → its document, ``_id`` included."""
+    doc = _loads(text)
+    doc["_id"] = id_
+    return doc
+
+
 def _loads(text: str) -> dict[str, Any]:
     return json.loads(text, object_hook=_decode_hook)
 
@@ -368,20 +375,20 @@ class EmbeddedCollection:
 
     # -- reads
     def _select(self, flt: Filter | None, sort: SortSpec = None, limit: int = 0, skip: int = 0, conn: sqlite3.Connection | None = None) -> list[dict[str, Any]]:
+        return [_parse(id_, text) for id_, text in self._rows(flt, sort, limit, skip, conn)]
+
+    def _rows(self, flt: Filter | None, sort: SortSpec = None, limit: int = 0, skip: int = 0, conn: sqlite3.Connection | None = None) -> list[tuple[str, str]]:
+        """The matching rows as ``(id, JSON text)``, read now (a snapshot, as ``find`` promises)."""
         params: list[Any] = []
         sql = f"SELECT id, doc FROM {self._table} WHERE {_where(flt, params)}{_order(sort)}"
         if limit or skip:
             sql += f" LIMIT {int(limit) if limit else -1} OFFSET {int(skip)}"
-        rows = (conn or self._conn()).execute(sql, params).fetchall()
-        out = []
-        for id_, text in rows:
-            doc = _loads(text)
-            doc["_id"] = id_
-            out.append(doc)
-        return out
+        return (conn or self._conn()).execute(sql, params).fetchall()
 
     def find(self, filter: Filter | None = None, projection: Any = None, skip: int = 0, limit: int = 0, sort: SortSpec = None) -> Iterator[dict[str, Any]]:
-        return iter([_project(d, projection) for d in self._select(filter, sort, limit, skip)])
+        """Matching documents. The query runs now; each document is parsed and projected only as
+        the iterator reaches it, so reading a run's frames holds their JSON text, not their dicts."""
+        return (_project(_parse(id_, text), projection) for id_, text in self._rows(filter, sort, limit, skip))
 
     def find_one(self, filter: Filter | None = None, projection: Any = None, sort: SortSpec = None) -> dict[str, Any] | None:
         if filter is not None and not isinstance(filter, Mapping):

@@ -64,9 +64,11 @@ def latest_run(store: Any, video_id: str) -> dict[str, Any] | None:
 
 
 def frame_table(store: Any, run_id: str, model: str) -> pd.DataFrame:
-    """One row per sampled frame, in time order: ``frame, time_s, label_1, score_1, …, label_k, score_k``."""
+    """One row per sampled frame, in time order: ``frame, time_s, label_1, score_1, …, label_k, score_k,
+    reused_from, spot_check``. ``reused_from`` is the index of the frame whose labels a reused frame
+    copied (<NA> when the models ran on it); ``spot_check`` marks near duplicates classified anyway."""
     rows = []
-    for doc in store.frames.find({"run_id": run_id}, {"frame": 1, "time_s": 1, f"preds.{model}": 1}, sort=[("frame", 1)]):
+    for doc in store.frames.find({"run_id": run_id}, {"frame": 1, "time_s": 1, f"preds.{model}": 1, "reused_from": 1, "audit.of": 1}, sort=[("frame", 1)]):
         pred = doc.get("preds", {}).get(model)
         if not pred:
             continue
@@ -74,8 +76,13 @@ def frame_table(store: Any, run_id: str, model: str) -> pd.DataFrame:
         for r, (label, score) in enumerate(zip(pred["labels"], pred["scores"]), start=1):
             row[f"label_{r}"] = label
             row[f"score_{r}"] = score
+        row["reused_from"] = doc.get("reused_from")
+        row["spot_check"] = "audit" in doc
         rows.append(row)
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    if not table.empty:
+        table["reused_from"] = table["reused_from"].astype("Int64")
+    return table
 
 
 def label_counts(table: pd.DataFrame) -> pd.DataFrame:

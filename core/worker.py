@@ -48,7 +48,9 @@ def shared_classifier(models: tuple[str, ...], weights: str) -> FrameClassifier:
     """Models are built once per process and reused by every job (and by the benchmark)."""
     key = (tuple(models), weights)
     if key not in _CLASSIFIERS:
-        _CLASSIFIERS[key] = FrameClassifier(tuple(models), weights)
+        classifier = FrameClassifier(tuple(models), weights)
+        classifier.warm_up()
+        _CLASSIFIERS[key] = classifier
     return _CLASSIFIERS[key]
 
 

@@ -87,6 +87,8 @@ with right:
     view.insert(0, "thumbnail", view["frame"].map(thumbs))
     k = int(s.get("top_k", 5))
     shown = ["thumbnail", "time_s", "frame"] + [c for r in range(1, min(k, 3) + 1) for c in (f"label_{r}", f"score_{r}")]
+    if s.get("reuse_threshold") is not None:
+        shown += ["reused_from", "spot_check"]
     st.dataframe(
         view[shown],
         hide_index=True,
@@ -98,6 +100,8 @@ with right:
             "frame": st.column_config.NumberColumn("Index"),
             **{f"label_{r}": st.column_config.TextColumn(f"Label {r}") for r in range(1, k + 1)},
             **{f"score_{r}": st.column_config.ProgressColumn(f"Score {r}", format="%.3f", min_value=0.0, max_value=1.0) for r in range(1, k + 1)},
+            "reused_from": st.column_config.NumberColumn("Reused from", help="The frame whose labels this near duplicate copied; empty when the models ran on this frame."),
+            "spot_check": st.column_config.CheckboxColumn("Spot check", help="A near duplicate classified anyway, to check that reuse keeps the labels."),
         },
     )
     st.download_button(

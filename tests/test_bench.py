@@ -54,6 +54,26 @@ def test_every_nth_near_duplicate_is_spot_checked_and_a_changed_top1_lowers_the_
     assert steady.threshold == 2.0
 
 
+def test_windows_fill_whole_batches_and_end_at_a_spot_check_while_at_risk() -> None:
+    from core.analyze import _windows
+    from core.classify import FramePayload
+    from core.frames import Sample
+
+    base = np.zeros((32, 32), np.float32)
+    still = [Sample(i, i / 24, FramePayload({224: np.zeros((224, 224, 3), np.uint8)}, b"", base)) for i in range(40)]
+    policy = dedup.ReusePolicy(2.0, audit_every=4)
+    windows = []
+    for window, decisions in _windows(iter(still), policy, batch_size=2):
+        windows.append((len(window), decisions.count(dedup.AUDIT)))
+        assert all(not s.payload.inputs for s, d in zip(window, decisions) if d == dedup.REUSE)  # reused frames drop their inputs
+        for _ in range(decisions.count(dedup.AUDIT)):
+            policy.record(True)  # as _classify does for each spot check
+    # The first WARMUP_CHECKS spot checks each end a window (frames 4, 8, 12: fed back at once).
+    # After that the policy is not at risk, so a window runs until 2 frames need the models.
+    assert windows[:3] == [(5, 1), (4, 1), (4, 1)] and windows[3] == (8, 2)
+    assert sum(n for n, _ in windows) == 40
+
+
 def test_a_resumed_run_keeps_its_spot_checks_and_threshold() -> None:
     stored = dedup.ReuseReport(frames=100, reused=80, checks=8, agreed=7, threshold_end=1.0)
     policy = dedup.ReusePolicy.resumed(2.0, stored)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -163,6 +164,10 @@ def test_results_page_reports_reuse_and_its_spot_checks(store, settings, tmp_pat
     captions = [c.value for c in at.caption if "reused the labels" in c.value]
     assert len(captions) == 1
     assert f"{run['n_reused']} of 48 frames" in captions[0] and f"unchanged in {checks['agreed']} of {checks['checks']} frames classified anyway" in captions[0]
+    shown = at.dataframe[1].value  # the first page of frames says which were reused and which spot-checked
+    stored = {d["frame"]: d for d in store.frames.find({"run_id": run_id, "frame": {"$in": [int(f) for f in shown["frame"]]}})}
+    assert [stored[f].get("reused_from") for f in shown["frame"]] == [None if pd.isna(v) else int(v) for v in shown["reused_from"]]
+    assert list(shown["spot_check"]) == ["audit" in stored[f] for f in shown["frame"]] and shown["spot_check"].any()
 
 
 def test_results_page_restores_state_from_the_url(analysed) -> None:
