@@ -86,9 +86,8 @@ with right:
     thumbs = data.thumbnails(db, run_id, tuple(int(f) for f in view["frame"]))
     view.insert(0, "thumbnail", view["frame"].map(thumbs))
     k = int(s.get("top_k", 5))
-    shown = ["thumbnail", "time_s", "frame"] + [c for r in range(1, min(k, 3) + 1) for c in (f"label_{r}", f"score_{r}")]
-    if s.get("reuse_threshold") is not None:
-        shown += ["reused_from", "spot_check"]
+    reuse_columns = ["reused_from", "spot_check"] if s.get("reuse_threshold") is not None else []
+    shown = ["thumbnail", "time_s", "frame", *reuse_columns] + [c for r in range(1, min(k, 3) + 1) for c in (f"label_{r}", f"score_{r}")]
     st.dataframe(
         view[shown],
         hide_index=True,
