@@ -30,7 +30,10 @@ import cv2
 import numpy as np
 
 from core import dedup, frames
-from core.analyze import WINDOW_BATCHES
+from core.analyze import _windows
+from core.bench import centred_top1
+from core.classify import FramePayload
+from core.frames import Sample
 
 VIDEOS = Path(__file__).resolve().parents[2] / "shared" / "data" / "videos"
 THRESHOLDS = (0.5, 1.0, 1.5, 2.0, 3.0, 4.0)
@@ -62,32 +65,24 @@ def classify_video(path: Path, n: int, classifier, batch: int = 16) -> dict[str,
     return out
 
 
-def centred_top1(probs: np.ndarray) -> np.ndarray:
-    """Argmax after subtracting each class's mean score over the frames (n×classes → n)."""
-    return (probs - probs.mean(axis=0)).argmax(axis=1)
-
-
 def simulate(signatures: np.ndarray, labels: dict[str, np.ndarray], threshold: float, audit_every: int, batch: int = 16) -> np.ndarray:
-    """The worker's reuse for models whose top-1 per frame is ``labels`` (model → n): decisions
-    frame by frame, spot checks fed back at the end of each window, as in
-    :func:`core.analyze._windows` and :func:`core.analyze._classify`. Returns, for each frame,
-    the position of the frame whose labels it stores (itself when classified)."""
+    """The worker's reuse for models whose top-1 per frame is ``labels`` (model → n): the worker's
+    own windows (:func:`core.analyze._windows`), with each spot check fed back as
+    :func:`core.analyze._classify` does. Returns, for each frame, the position of the frame whose
+    labels it stores (itself when classified)."""
     policy = dedup.ReusePolicy(threshold, audit_every)
+    samples = (Sample(i, 0.0, FramePayload({}, b"", sig)) for i, sig in enumerate(signatures))
     source = np.arange(len(signatures))
-    last, pending, size, audits = -1, 0, 0, []
-    for i, sig in enumerate(signatures):
-        decision = policy.decide(sig)
-        size += 1
-        if decision == dedup.REUSE:
-            source[i] = last
-        else:
+    last = -1
+    for window, decisions in _windows(samples, policy, batch):
+        for sample, decision in zip(window, decisions):
+            i = sample.index
+            if decision == dedup.REUSE:
+                source[i] = last
+                continue
             if decision == dedup.AUDIT:
-                audits.append((i, last))
-            last, pending = i, pending + 1
-        if pending == batch or size == WINDOW_BATCHES * batch or i == len(signatures) - 1 or (decision == dedup.AUDIT and policy.at_risk()):
-            for audited, would in audits:  # fed back once the window's batch has been classified
-                policy.record(all(top1[audited] == top1[would] for top1 in labels.values()))
-            pending, size, audits = 0, 0, []
+                policy.record(all(top1[i] == top1[last] for top1 in labels.values()))
+            last = i
     return source
 
 

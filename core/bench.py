@@ -117,6 +117,11 @@ def model_only(inputs: dict[int, np.ndarray], classifier: FrameClassifier, batch
     return time.perf_counter() - start, {m: np.concatenate(v) for m, v in probs.items()}
 
 
+def centred_top1(probs: np.ndarray) -> np.ndarray:
+    """Argmax after subtracting each class's mean score over the frames (n×classes → n)."""
+    return (probs - probs.mean(axis=0)).argmax(axis=1)
+
+
 def centred_reuse_agreement(probs: dict[str, np.ndarray], indices: list[int], reused_from: dict[int, int]) -> float:
     """How often a reused frame's own centred top-1 equals that of the frame it copied.
 
@@ -128,7 +133,7 @@ def centred_reuse_agreement(probs: dict[str, np.ndarray], indices: list[int], re
     ref = np.array([position[reused_from.get(frame, frame)] for frame in indices])
     scores = []
     for p in probs.values():
-        centred = (p - p.mean(axis=0)).argmax(axis=1)
+        centred = centred_top1(p)
         scores.append(float(np.mean(centred == centred[ref])))
     return float(np.mean(scores))
 

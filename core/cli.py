@@ -74,7 +74,7 @@ def cmd_analyze(args: argparse.Namespace) -> None:
     from core.analyze import RunSettings, request_analysis
 
     fps = None if args.every_frame else args.fps
-    rs = RunSettings(fps=fps, trim_start_s=args.trim_start, trim_end_s=args.trim_end, models=args.models, top_k=args.top_k, reuse_threshold=None if args.no_reuse else args.reuse_threshold)
+    rs = RunSettings(fps=fps, trim_start_s=args.trim_start, trim_end_s=args.trim_end, models=args.models, top_k=args.top_k, reuse_threshold=_reuse_threshold(args))
     run_id, job_id = request_analysis(_store(args), args.video_id, rs)
     print(f"run {run_id} queued", file=sys.stderr)
     print(job_id)
@@ -266,6 +266,15 @@ def cmd_yt8m_train(args: argparse.Namespace) -> None:
     print(args.out)
 
 
+def _reuse_threshold(args: argparse.Namespace) -> float | None:
+    """``--reuse-threshold`` / ``--no-reuse`` → the run setting (None classifies every frame)."""
+    from core.dedup import DEFAULT_THRESHOLD
+
+    if args.no_reuse:
+        return None
+    return DEFAULT_THRESHOLD if args.reuse_threshold is None else args.reuse_threshold
+
+
 def cmd_bench(args: argparse.Namespace) -> None:
     import json
 
@@ -278,8 +287,9 @@ def cmd_bench(args: argparse.Namespace) -> None:
         print(f"no --video: using a generated {args.clip_seconds:g} s clip, {args.video}", file=sys.stderr)
     from core.analyze import RunSettings
 
-    RunSettings(fps=None if args.every_frame else args.fps, reuse_threshold=None if args.no_reuse else args.reuse_threshold)  # validates the values
-    settings = BenchSettings(fps=None if args.every_frame else args.fps, max_frames=args.max_frames, batch=args.batch, reuse_threshold=None if args.no_reuse else args.reuse_threshold)
+    fps, threshold = None if args.every_frame else args.fps, _reuse_threshold(args)
+    RunSettings(fps=fps, reuse_threshold=threshold)  # validates the values
+    settings = BenchSettings(fps=fps, max_frames=args.max_frames, batch=args.batch, reuse_threshold=threshold)
     result = run_bench(args.video, settings, tuple(m.strip() for m in args.modes.split(",")))
     for key in ("c_over_a", "c_over_b", "top1_agreement", "top1_agreement_centred"):
         if key in result:
@@ -353,7 +363,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--trim-end", type=float, default=0.0, metavar="S", help="seconds skipped at the end")
     p.add_argument("--models", default="inception_v3,resnet50", help="comma-separated: inception_v3,resnet50")
     p.add_argument("--top-k", type=int, default=5)
-    p.add_argument("--reuse-threshold", type=float, default=2.0, metavar="T", help="a frame whose 32×32 grey image differs from the last classified one by less than T grey levels (mean) reuses its labels (default 2)")
+    p.add_argument("--reuse-threshold", type=float, metavar="T", help="a frame whose 32×32 grey image differs from the last classified one by less than T grey levels (mean) reuses its labels (default 2)")
     p.add_argument("--no-reuse", action="store_true", help="classify every sampled frame")
     p.set_defaults(func=cmd_analyze)
 
@@ -443,7 +453,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--every-frame", action="store_true")
     p.add_argument("--max-frames", type=int, default=200, metavar="N", help="the first N sampled frames (default 200; 0 = all)")
     p.add_argument("--batch", type=int, default=16, metavar="B")
-    p.add_argument("--reuse-threshold", type=float, default=2.0, metavar="T", help="the pipeline's near-duplicate threshold (default 2)")
+    p.add_argument("--reuse-threshold", type=float, metavar="T", help="the pipeline's near-duplicate threshold (default 2)")
     p.add_argument("--no-reuse", action="store_true", help="the pipeline classifies every frame")
     p.add_argument("--modes", default="naive,model_only,pipeline")
     p.add_argument("--json", type=Path, metavar="OUT")

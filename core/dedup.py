@@ -40,6 +40,12 @@ TARGET_AGREEMENT = 0.98
 """The run's estimated top-1 agreement with classifying every frame that reuse must keep."""
 
 
+def estimate_agreement(frames: int, reused: int, agreement_of_reused: float) -> float:
+    """A run's top-1 agreement with classifying every frame: classified frames agree by
+    definition, reused ones at the spot checks' rate."""
+    return 1 - (reused / frames) * (1 - agreement_of_reused)
+
+
 def signature(rgb: np.ndarray) -> np.ndarray:
     """RGB uint8 H×W×3 → float32 SIDE×SIDE grey."""
     small = cv2.resize(rgb, (SIDE, SIDE), interpolation=cv2.INTER_AREA)
@@ -110,7 +116,7 @@ class ReusePolicy:
         """The run's estimated top-1 agreement with classifying every frame, so far."""
         if not self.checks or not self.frames:
             return 1.0
-        return 1 - (self.reused / self.frames) * (1 - self.agreed / self.checks)
+        return estimate_agreement(self.frames, self.reused, self.agreed / self.checks)
 
     def at_risk(self) -> bool:
         """True while a spot check's outcome should be fed back before more frames are decided:
@@ -155,9 +161,7 @@ class ReuseReport:
         interval = self.agreement_interval
         if interval is None or not self.frames:
             return None
-        share = self.reused / self.frames
-        low, high = interval
-        return 1 - share * (1 - self.agreed / self.checks), 1 - share * (1 - low), 1 - share * (1 - high)
+        return tuple(estimate_agreement(self.frames, self.reused, rate) for rate in (self.agreed / self.checks, *interval))  # type: ignore[return-value]
 
     @classmethod
     def from_run(cls, run: dict) -> ReuseReport | None:
@@ -174,10 +178,10 @@ class ReuseReport:
         if self.threshold_end is not None and self.threshold_end < threshold:
             text += f", lowered to {self.threshold_end:g} because spot checks found changed labels"
         text += ")."
-        estimate = self.estimated_agreement()
-        if estimate is None:
+        estimate, interval = self.estimated_agreement(), self.agreement_interval
+        if estimate is None or interval is None:
             return text + " Too few near duplicates for a spot check."
-        low, high = self.agreement_interval or (0.0, 1.0)
+        low, high = interval
         return (
             f"{text} Spot checks: every model's top-1 was unchanged in {self.agreed:,} of {self.checks:,} frames classified anyway "
             f"({self.agreed / self.checks:.0%}, 95% interval {low:.0%}–{high:.0%}). "
