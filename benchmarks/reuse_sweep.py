@@ -32,8 +32,9 @@ import numpy as np
 from core import dedup, frames
 from core.analyze import _windows
 from core.bench import centred_top1
-from core.classify import FramePayload
+from core.feed import FramePayload
 from core.frames import Sample
+from core.runtime import run_batches
 
 VIDEOS = Path(__file__).resolve().parents[2] / "shared" / "data" / "videos"
 THRESHOLDS = (0.5, 1.0, 1.5, 2.0, 3.0, 4.0)
@@ -60,8 +61,7 @@ def classify_video(path: Path, n: int, classifier, batch: int = 16) -> dict[str,
     for variant, which in (("", 0), ("jpeg_", 1)):
         for spec in classifier.specs:
             x = np.stack([decoded[i][which][spec.size] for i in order])
-            probs = [np.asarray(classifier.models[spec.name].predict_on_batch(spec.preprocess(x[lo : lo + batch].astype("float32")))) for lo in range(0, len(x), batch)]
-            out[f"{variant}{spec.name}"] = np.concatenate(probs)
+            out[f"{variant}{spec.name}"] = run_batches(classifier.runners[spec.name], x, batch)
     return out
 
 

@@ -2,9 +2,11 @@
 
 Data flow inside the worker::
 
-    decode thread: OpenCV grab/retrieve → RGB → resize per model input + thumbnail
-        → bounded queue → main thread: near-duplicate decision per frame (core.dedup)
-        → windows holding ``batch_size`` frames to classify → one batch through every model
+    video source (core.sources: decode workers, each resizing once, core.feed)
+        → feed thread → bounded queue → main thread: near-duplicate decision per frame (core.dedup)
+        → windows holding ``batch_size`` frames to classify → stacked uint8 batch
+        → model thread (core.runtime): every model, top-k; meanwhile the main thread stores the
+          window before and decides the next one
         → reused frames copy the last classified frame's top-k
         → bulk insert of thumbs then frames (frames are the commit marker)
 
@@ -24,12 +26,16 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+import numpy as np
+
 from core import dedup, frames, ingest
-from core.classify import FrameClassifier, FramePayload, make_payload
+from core.feed import FramePayload, Preprocessor
 from core.docstore import new_id
 from core.errors import IngestError, JobCancelled, NotFoundError
 from core.jobs import enqueue, utcnow
 from core.models import MODEL_NAMES, parse_model_names
+from core.runtime import InferenceRuntime
+from core.sources import VideoSource, open_source
 from core.store import insert_ignoring_duplicates
 from core.videos import get_video
 
@@ -103,12 +109,13 @@ def request_analysis(store: Any, video_id: str, run_settings: RunSettings) -> tu
 
 @dataclass
 class _Stream:
-    """Runs the decode thread; iterate it for batches of samples."""
+    """Runs the video source on a feed thread; iterate :meth:`samples` for the payloads in order."""
 
+    source: VideoSource
     path: Any
     info: frames.VideoInfo
     plan: frames.SamplePlan
-    sizes: tuple[int, ...]
+    preprocess: Preprocessor
     skip: set[int]
     batch_size: int
     _queue: queue.Queue = field(init=False)
@@ -117,19 +124,20 @@ class _Stream:
 
     def __post_init__(self) -> None:
         self._queue = queue.Queue(maxsize=QUEUE_BATCHES * self.batch_size)
-        self._thread = threading.Thread(target=self._decode, name="decode", daemon=True)
+        self._thread = threading.Thread(target=self._decode, name="feed", daemon=True)
 
     def _decode(self) -> None:
         try:
-            for sample in frames.iter_samples(self.path, self.info, self.plan, lambda rgb: make_payload(rgb, self.sizes), self.skip):
-                while not self._stop.is_set():
-                    try:
-                        self._queue.put(sample, timeout=0.2)
-                        break
-                    except queue.Full:
-                        continue
-                if self._stop.is_set():
-                    return
+            with closing(self.source.samples(self.path, self.info, self.plan, self.preprocess, self.skip)) as samples:
+                for sample in samples:
+                    while not self._stop.is_set():
+                        try:
+                            self._queue.put(sample, timeout=0.2)
+                            break
+                        except queue.Full:
+                            continue
+                    if self._stop.is_set():
+                        return
         except BaseException as err:  # handed to the consumer thread, which re-raises it
             self._error.append(err)
         finally:
@@ -234,14 +242,34 @@ def compact_top1(store: Any, run_id: str, models: tuple[str, ...]) -> dict[str, 
     return {"_id": run_id, "video_id": video_id, "frames": frames, "time_s": times, "models": per_model}
 
 
-def _classify(classifier: FrameClassifier, window: list[frames.Sample[FramePayload]], decisions: list[str], rs: RunSettings, policy: dedup.ReusePolicy, last: tuple[dict, int] | None) -> tuple[list[dict], list[int | None], dict[int, dict], tuple[dict, int] | None]:
-    """Run the models on the frames of ``window`` that ``decisions`` do not mark reused, in one
-    batch; reused frames copy the last classified frame's predictions. Returns per-frame
-    predictions, the frame index each reused frame copied (None when classified), the spot checks
-    (window position → ``{"of": frame index, "agree": {model: bool}, "threshold"}``, each fed back
-    to ``policy``) and the new last classified frame (predictions, index)."""
-    unique = [i for i, d in enumerate(decisions) if d != dedup.REUSE]
-    classified = dict(zip(unique, _per_frame(classifier.predict([window[i].payload for i in unique], rs.top_k)))) if unique else {}
+@dataclass
+class _Batch:
+    """One window on its way through the models: the positions classified and their future top-k."""
+
+    window: list[frames.Sample[FramePayload]]
+    decisions: list[str]
+    unique: list[int]
+    future: Any = None
+
+    @classmethod
+    def submit(cls, runtime: InferenceRuntime, window: list[frames.Sample[FramePayload]], decisions: list[str], k: int) -> _Batch:
+        """Stack the inputs of the frames not reused and start the models on them."""
+        unique = [i for i, d in enumerate(decisions) if d != dedup.REUSE]
+        batch = cls(window, decisions, unique)
+        if unique:
+            inputs = {s: np.stack([window[i].payload.inputs[s] for i in unique]) for s in runtime.sizes}
+            batch.future = runtime.submit(inputs, k)
+        return batch
+
+
+def _classify(batch: _Batch, policy: dedup.ReusePolicy, last: tuple[dict, int] | None) -> tuple[list[dict], list[int | None], dict[int, dict], tuple[dict, int] | None]:
+    """Wait for the models' top-k of ``batch``; reused frames copy the last classified frame's
+    predictions. Returns per-frame predictions, the frame index each reused frame copied (None
+    when classified), the spot checks (window position → ``{"of": frame index, "agree": {model:
+    bool}, "threshold"}``, each fed back to ``policy``) and the new last classified frame
+    (predictions, index)."""
+    window, decisions = batch.window, batch.decisions
+    classified = dict(zip(batch.unique, _per_frame(batch.future.result()))) if batch.unique else {}
     preds: list[dict] = []
     reused_from: list[int | None] = []
     checks: dict[int, dict] = {}
@@ -304,32 +332,51 @@ def run_analyze_job(ctx: Any) -> None:
     done = {d["frame"] for d in store.frames.find({"run_id": run_id}, {"frame": 1})}
     expected = rs.plan.expected_count(info)
     ctx.progress("loading models", 0, None)
-    classifier: FrameClassifier = ctx.classifier(rs.models)
+    runtime: InferenceRuntime = ctx.classifier(rs.models)
     store.runs.update_one({"_id": run_id}, {"$set": {"weights": ctx.settings.weights, "random_weights": ctx.settings.random_weights, "device": ctx.device, "started_at": utcnow()}})
     log.info("run %s: classifying %s (%s frames expected, %d already stored)", run_id, video.get("title"), expected, len(done))
 
     stored = len(done)
     ctx.progress("classify", stored, expected)
-    stream = _Stream(path, info, rs.plan, classifier.sizes, done, ctx.settings.batch_size)
+    settings = ctx.settings
+    source = open_source(settings.video_source, settings.decode_workers)
+    batch_size = runtime.plan.batch_size
+    stream = _Stream(source, path, info, rs.plan, Preprocessor(runtime.sizes, settings.resize), done, batch_size)
     timings = {"wait_s": 0.0, "models_s": 0.0, "store_s": 0.0}
     policy = dedup.ReusePolicy.resumed(rs.reuse_threshold, reuse_report(store, run_id))  # a resumed run carries on where its spot checks left it
     last: tuple[dict, int] | None = None  # predictions and index of the last classified frame
+
+    def finish(batch: _Batch) -> None:
+        """Wait for ``batch``'s top-k, then store its frames (thumbs first; frames commit)."""
+        nonlocal last, stored
+        t = time.perf_counter()
+        preds, reused_from, checks, last = _classify(batch, policy, last)
+        timings["models_s"] += time.perf_counter() - t
+        t = time.perf_counter()
+        frame_docs, thumb_docs = _docs(run_id, video_id, batch.window, preds, reused_from, checks)
+        insert_ignoring_duplicates(store.thumbs, thumb_docs)
+        insert_ignoring_duplicates(store.frames, frame_docs)
+        timings["store_s"] += time.perf_counter() - t
+        stored += len(frame_docs)
+        ctx.progress("classify", stored, max(expected or 0, stored))
+
     try:
         with closing(stream.samples()) as samples:
+            inflight: _Batch | None = None
             t = time.perf_counter()
-            for window, decisions in _windows(samples, policy, ctx.settings.batch_size):
+            # The models run one window while this thread stores the one before and decodes the next.
+            for window, decisions in _windows(samples, policy, batch_size):
                 timings["wait_s"] += time.perf_counter() - t
+                batch = _Batch.submit(runtime, window, decisions, rs.top_k)
+                if inflight is not None:
+                    finish(inflight)
+                inflight = batch
+                if decisions[-1] == dedup.AUDIT and policy.at_risk():  # its outcome steers the next decision
+                    finish(inflight)
+                    inflight = None
                 t = time.perf_counter()
-                preds, reused_from, checks, last = _classify(classifier, window, decisions, rs, policy, last)
-                timings["models_s"] += time.perf_counter() - t
-                t = time.perf_counter()
-                frame_docs, thumb_docs = _docs(run_id, video_id, window, preds, reused_from, checks)
-                insert_ignoring_duplicates(store.thumbs, thumb_docs)
-                insert_ignoring_duplicates(store.frames, frame_docs)
-                timings["store_s"] += time.perf_counter() - t
-                stored += len(frame_docs)
-                ctx.progress("classify", stored, max(expected or 0, stored))
-                t = time.perf_counter()
+            if inflight is not None:
+                finish(inflight)
     except JobCancelled:
         if store.runs.find_one({"_id": run_id}, {"_id": 1}) is None:  # video deleted meanwhile
             store.frames.delete_many({"run_id": run_id})

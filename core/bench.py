@@ -1,15 +1,21 @@
-"""``python -m core bench``: the worker against the seed approach and the model-only ceiling.
+"""``python -m core bench``: every stage of the worker, alone and together, on the same frames.
 
-Three modes, one process, the same sampled frames and the same two models (built once, warmed
-up once each, and left out of every timing):
+The modes run in one process on the same sampled frames with the same models (built once,
+warmed up once, and left out of every timing):
 
-- **naive**: the 2018 seed loop. Decode the video with OpenCV; for each sampled frame, write it
-  as a JPEG, read it back, resize, and call ``model.predict`` on one frame per model.
-- **model-only**: the same frames, decoded and resized beforehand, through both models in
-  batches of ``batch``: no decode, no storage. The ceiling for this machine.
-- **pipeline**: the worker's real path with its default settings (decode thread, near-duplicate
-  reuse, batched models, bulk writes), from the video file to the predictions in a scratch
-  embedded store.
+- **decode** (d): bare decoding, one OpenCV capture with its default threads, no conversion;
+  ``decode_source`` is the same through the configured video source (decode workers in parallel).
+- **feed** (f): the worker's real path (video source, resize once, thumbnails, signatures,
+  windows, storage) with the models replaced by a no-op: what the CPU can deliver to a device.
+- **model_only** (b): the frames, decoded and resized beforehand, through the inference runtime
+  in batches: no decode, no storage. The ceiling for this device.
+- **pipeline** (c): the worker's real path with its settings, from the video file to the
+  predictions in a scratch embedded store.
+- **naive** (a): the 2018 seed loop. Decode with OpenCV; for each sampled frame, write it as a
+  JPEG, read it back, resize, and call ``model.predict`` on one frame per model.
+- **resize**: each resize method of :mod:`core.feed` on the decoded frames: frames/s, mean
+  absolute pixel difference from ``area`` (today's reference) and the models' top-1 agreement
+  with ``area`` inputs.
 
 ``max_frames`` limits the run to the first N sampled frames; the pipeline gets an end trim that
 stops it after exactly those frames.
@@ -27,12 +33,14 @@ from typing import Any
 import cv2
 import numpy as np
 
-from core import dedup, frames
+from core import dedup, feed, frames, sources
 from core.analyze import RunSettings, request_analysis
-from core.classify import FrameClassifier, top_k
 from core.config import load_settings
 from core.errors import ReelsightError
 from core.models import MODEL_NAMES
+from core.runtime import InferenceRuntime, NullRuntime, describe_device, top_k
+
+MODES = ("decode", "feed", "model_only", "pipeline", "naive", "resize")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,7 +48,8 @@ class BenchSettings:
     fps: float | None = 5.0
     """Sampled frames per second; None samples every frame."""
     max_frames: int | None = 200
-    batch: int = 16
+    batch: int | None = None
+    """Frames per model call; None: the runtime's choice for this device."""
     reuse_threshold: float | None = dedup.DEFAULT_THRESHOLD
     models: tuple[str, ...] = MODEL_NAMES
 
@@ -70,7 +79,7 @@ def _count_frames(path: Path) -> int:
     return count
 
 
-def naive(path: Path, indices: list[int], classifier: FrameClassifier) -> tuple[float, dict[str, np.ndarray]]:
+def naive(path: Path, indices: list[int], classifier: InferenceRuntime) -> tuple[float, dict[str, np.ndarray]]:
     """The seed loop; returns (seconds, model → top-1 indices)."""
     wanted = set(indices)
     top1: dict[str, list[int]] = {spec.name: [] for spec in classifier.specs}
@@ -90,7 +99,7 @@ def naive(path: Path, indices: list[int], classifier: FrameClassifier) -> tuple[
             rgb = cv2.cvtColor(cv2.imread(jpeg), cv2.COLOR_BGR2RGB)
             for spec in classifier.specs:
                 x = cv2.resize(rgb, (spec.size, spec.size), interpolation=cv2.INTER_AREA).astype("float32")
-                probs = classifier.models[spec.name].predict(spec.preprocess(np.expand_dims(x, 0)), verbose=0)
+                probs = classifier.runners[spec.name].model.predict(spec.preprocess(np.expand_dims(x, 0)), verbose=0)
                 top1[spec.name].append(int(np.argmax(probs[0])))
             if index >= indices[-1]:
                 break
@@ -99,22 +108,69 @@ def naive(path: Path, indices: list[int], classifier: FrameClassifier) -> tuple[
     return seconds, {m: np.array(v) for m, v in top1.items()}
 
 
-def decoded_inputs(path: Path, indices: list[int], sizes: tuple[int, ...]) -> dict[int, np.ndarray]:
-    """Input size → uint8 N×S×S×3 of the sampled frames (prepared outside the model-only timing)."""
-    pixels = frames.read_frames(path, indices, lambda rgb: {s: cv2.resize(rgb, (s, s), interpolation=cv2.INTER_AREA) for s in sizes})
-    return {s: np.stack([pixels[i][s] for i in indices]) for s in sizes}
+def decode(path: Path, info: frames.VideoInfo, plan: frames.SamplePlan, source: sources.VideoSource | None = None) -> tuple[float, int]:
+    """Bare decoding of the sampled frames (no conversion, no resize); returns (seconds, frames).
+    Without ``source``: one OpenCV capture with its default FFmpeg threads."""
+
+    def keep(bgr: np.ndarray) -> None:
+        return None
+
+    keep.bgr_input = True  # type: ignore[attr-defined]
+    start = time.perf_counter()
+    count = sum(1 for _ in (source or sources.OpenCVSource()).samples(path, info, plan, keep))
+    return time.perf_counter() - start, count
 
 
-def model_only(inputs: dict[int, np.ndarray], classifier: FrameClassifier, batch: int) -> tuple[float, dict[str, np.ndarray]]:
-    """Both models over in-memory frames in batches; returns (seconds, model → probabilities, N×1000)."""
+def decoded_inputs(path: Path, info: frames.VideoInfo, plan: frames.SamplePlan, sizes: tuple[int, ...], resize: str) -> tuple[list[int], dict[int, np.ndarray]]:
+    """Sampled indices and input size → uint8 N×S×S×3, as the feed prepares them (outside every timing)."""
+    payloads = [(s.index, s.payload) for s in sources.OpenCVSource().samples(path, info, plan, feed.Preprocessor(sizes, resize))]
+    return [i for i, _ in payloads], {s: np.stack([p.inputs[s] for _, p in payloads]) for s in sizes}
+
+
+def model_only(inputs: dict[int, np.ndarray], classifier: InferenceRuntime, batch: int) -> tuple[float, dict[str, np.ndarray]]:
+    """Every model over in-memory uint8 frames through the runtime, in batches; returns
+    (seconds, model → probabilities, N×1000)."""
     n = len(next(iter(inputs.values())))
     probs: dict[str, list[np.ndarray]] = {spec.name: [] for spec in classifier.specs}
     start = time.perf_counter()
     for lo in range(0, n, batch):
         for spec in classifier.specs:
-            x = inputs[spec.size][lo : lo + batch].astype("float32")
-            probs[spec.name].append(np.asarray(classifier.models[spec.name].predict_on_batch(spec.preprocess(x))))
+            probs[spec.name].append(classifier.runners[spec.name](inputs[spec.size][lo : lo + batch]))
     return time.perf_counter() - start, {m: np.concatenate(v) for m, v in probs.items()}
+
+
+def resize_methods(path: Path, info: frames.VideoInfo, plan: frames.SamplePlan, classifier: InferenceRuntime, batch: int) -> dict[str, dict[str, float]]:
+    """Per method of :data:`core.feed.RESIZERS`: frames/s of the feed's per-frame work alone (on
+    frames decoded beforehand), mean absolute difference from ``area`` inputs (0–255), and top-1
+    agreement with ``area`` inputs (plain, and centred as in :func:`centred_top1`)."""
+
+    def keep(bgr: np.ndarray) -> np.ndarray:
+        return bgr
+
+    keep.bgr_input = True  # type: ignore[attr-defined]
+    decoded = [s.payload for s in sources.OpenCVSource().samples(path, info, plan, keep)][:64]
+    sizes = classifier.sizes
+    out: dict[str, dict[str, Any]] = {}
+    reference: dict[str, np.ndarray] = {}
+    ref_inputs: dict[int, np.ndarray] = {}
+    for name in ("area", *[m for m in feed.RESIZERS if m != "area"]):
+        prep = feed.Preprocessor(sizes, name)
+        start = time.perf_counter()
+        payloads = [prep(bgr) for bgr in decoded]
+        seconds = time.perf_counter() - start
+        inputs = {s: np.stack([p.inputs[s] for p in payloads]) for s in sizes}
+        _, probs = model_only(inputs, classifier, batch)
+        row: dict[str, Any] = {"fps": len(decoded) / seconds}
+        if name == "area":
+            reference, ref_inputs = probs, inputs
+        else:
+            row["mean_abs_diff"] = float(np.mean([np.abs(inputs[s].astype(np.int16) - ref_inputs[s]).mean() for s in sizes]))
+            row["top1_agreement"] = float(np.mean([np.mean(probs[m].argmax(1) == reference[m].argmax(1)) for m in probs]))
+            both = {m: np.concatenate([reference[m], probs[m]]) for m in probs}
+            n = len(decoded)
+            row["top1_agreement_centred"] = float(np.mean([np.mean(centred_top1(both[m])[:n] == centred_top1(both[m])[n:]) for m in both]))
+        out[name] = row
+    return out
 
 
 def centred_top1(probs: np.ndarray) -> np.ndarray:
@@ -138,9 +194,10 @@ def centred_reuse_agreement(probs: dict[str, np.ndarray], indices: list[int], re
     return float(np.mean(scores))
 
 
-def pipeline(path: Path, plan: frames.SamplePlan, settings: BenchSettings, workdir: Path) -> tuple[float, dict[str, Any]]:
+def pipeline(path: Path, plan: frames.SamplePlan, settings: BenchSettings, workdir: Path, runtime: Any = None) -> tuple[float, dict[str, Any]]:
     """The worker's real path into a scratch embedded store; returns (seconds, run document with
-    ``top1``: model → top-1 label names in frame order)."""
+    ``top1``: model → top-1 label names in frame order). ``runtime`` replaces the models (the
+    feed mode passes a :class:`core.runtime.NullRuntime`)."""
     from core import ingest
     from core.store import open_store
     from core.worker import Worker
@@ -151,6 +208,8 @@ def pipeline(path: Path, plan: frames.SamplePlan, settings: BenchSettings, workd
     rs = RunSettings(fps=plan.fps, trim_end_s=plan.trim_end_s, models=settings.models, top_k=1, reuse_threshold=settings.reuse_threshold)
     run_id, job_id = request_analysis(store, video_id, rs)
     worker = Worker(store, cfg, worker_id="bench")
+    if runtime is not None:
+        worker.classifier = lambda models: runtime  # type: ignore[method-assign]
     worker.classifier(settings.models)  # built (and cached) before the clock starts, as for the other modes
     start = time.perf_counter()
     worker.run_one(job_id)
@@ -171,47 +230,62 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_bench(path: Path, settings: BenchSettings, modes: tuple[str, ...] = ("naive", "model_only", "pipeline"), log: Any = None) -> dict[str, Any]:
+def run_bench(path: Path, settings: BenchSettings, modes: tuple[str, ...] = ("decode", "feed", "model_only", "pipeline", "naive"), log: Any = None) -> dict[str, Any]:
     """Run the modes and return the figures (see ``python -m core bench --help``)."""
     from core.models import imagenet_labels
-    from core.worker import describe_device, shared_classifier
+    from core.worker import shared_classifier
 
+    unknown = [m for m in modes if m not in MODES]
+    if unknown:
+        raise ReelsightError(f"Unknown benchmark mode {', '.join(unknown)}; choose from {', '.join(MODES)}.")
     say = log or (lambda text: print(text, file=sys.stderr))
     info = frames.probe(path)
     indices, plan = _sampled(path, info, settings)
-    cfg = load_settings()
+    cfg = load_settings(batch_size=settings.batch)
     if cfg.random_weights:  # the same random networks in every run, so runs compare
         import keras
 
         keras.utils.set_random_seed(0)
-    models = shared_classifier(settings.models, cfg.weights)
-    device, backend = describe_device()
-    warm = {s: np.zeros((1, s, s, 3), np.uint8) for s in models.sizes}
+    models = shared_classifier(settings.models, cfg.weights, settings.batch)
+    rt = models.plan
+    batch = rt.batch_size
+    source = sources.open_source(cfg.video_source, cfg.decode_workers)
     for spec in models.specs:  # one warm-up call per model and shape used
-        models.models[spec.name].predict(spec.preprocess(warm[spec.size].astype("float32")), verbose=0)
-        models.models[spec.name].predict_on_batch(spec.preprocess(np.zeros((min(settings.batch, len(indices)), spec.size, spec.size, 3), "float32")))
+        models.runners[spec.name].model.predict(spec.preprocess(np.zeros((1, spec.size, spec.size, 3), "float32")), verbose=0)
+        models.runners[spec.name](np.zeros((min(batch, len(indices)), spec.size, spec.size, 3), np.uint8))
     n = len(indices)
     result: dict[str, Any] = {
-        "video": path.name, "frames": n, "fps_setting": settings.fps, "batch": settings.batch, "models": list(settings.models),
-        "reuse_threshold": settings.reuse_threshold, "device": device, "backend": backend, "weights": cfg.weights,
+        "video": path.name, "resolution": f"{info.width}x{info.height}", "frames": n, "fps_setting": settings.fps, "batch": batch, "models": list(settings.models),
+        "reuse_threshold": settings.reuse_threshold, "device": describe_device()[0], "backend": rt.backend,
+        "runtime": rt.describe(), "weights": cfg.weights, "video_source": source.name, "decode_workers": getattr(source, "workers", 1), "resize": cfg.resize,
+        "cores": sources.default_workers(),
     }  # fmt: skip
     top1: dict[str, dict[str, np.ndarray]] = {}
-    if "naive" in modes:
-        seconds, top1["naive"] = naive(path, indices, models)
-        result["naive_fps"] = n / seconds
-        say(f"naive       {n / seconds:7.2f} frames/s  ({seconds:.1f} s)")
+
+    def line(name: str, seconds: float, extra: str = "") -> None:
+        result[f"{name}_fps"] = n / seconds
+        say(f"{name:<14}{n / seconds:8.1f} frames/s  ({seconds:.1f} s{extra})")
+
+    if "decode" in modes:
+        seconds, _ = decode(path, info, plan)
+        line("decode", seconds, "; one capture")
+        seconds, _ = decode(path, info, plan, source)
+        line("decode_source", seconds, f"; {source.name}")
+    if "feed" in modes:
+        with tempfile.TemporaryDirectory(prefix="reelsight-bench-") as tmp:
+            seconds, run = pipeline(path, plan, settings, Path(tmp), NullRuntime(settings.models, rt))
+        result["feed_timings_s"] = run.get("timings", {})
+        line("feed", seconds, f"; models replaced by a no-op; waited {result['feed_timings_s'].get('wait_s', 0):.1f} s on the feed")
     if "model_only" in modes:
-        inputs = decoded_inputs(path, indices, models.sizes)
-        seconds, probs = model_only(inputs, models, settings.batch)
+        _, inputs = decoded_inputs(path, info, plan, models.sizes, cfg.resize)
+        seconds, probs = model_only(inputs, models, batch)
         top1["model_only"] = {m: top_k(p, 1).indices[:, 0] for m, p in probs.items()}
-        result["model_only_fps"] = n / seconds
-        say(f"model-only  {n / seconds:7.2f} frames/s  ({seconds:.1f} s)")
+        line("model_only", seconds)
     if "pipeline" in modes:
         with tempfile.TemporaryDirectory(prefix="reelsight-bench-") as tmp:
             seconds, run = pipeline(path, plan, settings, Path(tmp))
         if run["frames"] != indices:
             raise ReelsightError(f"The pipeline sampled {len(run['frames'])} frames, not the {n} of the other modes.")
-        result["pipeline_fps"] = n / seconds
         result["classified_fraction"] = 1 - run.get("n_reused", 0) / n
         result["pipeline_timings_s"] = run.get("timings", {})
         result["store_share"] = run.get("timings", {}).get("store_s", 0.0) / seconds
@@ -219,7 +293,16 @@ def run_bench(path: Path, settings: BenchSettings, modes: tuple[str, ...] = ("na
         top1["pipeline"] = {m: np.array(labels, dtype=object) for m, labels in run["top1"].items()}
         if "model_only" in modes:
             result["top1_agreement_centred"] = centred_reuse_agreement(probs, indices, run["reused_from"])
-        say(f"pipeline    {n / seconds:7.2f} frames/s  ({seconds:.1f} s; {result['classified_fraction']:.0%} of frames through the models; storage {result['store_share']:.1%} of the time)")
+        waits = result["pipeline_timings_s"]
+        line("pipeline", seconds, f"; {result['classified_fraction']:.0%} of frames through the models; waited {waits.get('wait_s', 0):.1f} s on the feed, {waits.get('models_s', 0):.1f} s on the models; storage {result['store_share']:.1%}")
+    if "naive" in modes:
+        seconds, top1["naive"] = naive(path, indices, models)
+        line("naive", seconds)
+    if "resize" in modes:
+        result["resize_methods"] = resize_methods(path, info, plan, models, batch)
+        for name, row in result["resize_methods"].items():
+            extra = "" if name == "area" else f"; {row['mean_abs_diff']:.2f} grey levels from area, top-1 agreement {row['top1_agreement']:.1%} (centred {row['top1_agreement_centred']:.1%})"
+            say(f"resize {name:<12}{row['fps']:8.1f} frames/s{extra}")
     names = np.array(imagenet_labels(), dtype=object)  # compare names: ImageNet has two "crane" and two "maillot" classes
     for mode in ("naive", "model_only"):
         if mode in top1:
@@ -228,10 +311,10 @@ def run_bench(path: Path, settings: BenchSettings, modes: tuple[str, ...] = ("na
         if a in top1 and b in top1:
             agree = [float(np.mean(top1[a][m] == top1[b][m])) for m in settings.models]
             result[f"top1_agreement{'' if a == 'pipeline' else '_naive'}"] = float(np.mean(agree))
-    if "pipeline_fps" in result and "naive_fps" in result:
-        result["c_over_a"] = result["pipeline_fps"] / result["naive_fps"]
-    if "pipeline_fps" in result and "model_only_fps" in result:
-        result["c_over_b"] = result["pipeline_fps"] / result["model_only_fps"]
+    ratios = {"c_over_a": ("pipeline", "naive"), "c_over_b": ("pipeline", "model_only"), "f_over_d": ("feed", "decode"), "c_over_f": ("pipeline", "feed")}
+    for key, (top, bottom) in ratios.items():
+        if f"{top}_fps" in result and f"{bottom}_fps" in result:
+            result[key] = result[f"{top}_fps"] / result[f"{bottom}_fps"]
     result["peak_rss_mb"] = peak_rss_mb()
     return result
 

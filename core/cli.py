@@ -81,6 +81,7 @@ def cmd_analyze(args: argparse.Namespace) -> None:
 
 
 def cmd_worker(args: argparse.Namespace) -> None:
+    from core.models import MODEL_NAMES
     from core.worker import Worker
 
     settings = _settings(args)
@@ -91,6 +92,10 @@ def cmd_worker(args: argparse.Namespace) -> None:
     worker = Worker(open_store(settings), settings)
     for sig in (signal.SIGTERM, signal.SIGINT):  # finish cleanly: the running job is handed back
         signal.signal(sig, lambda *_: worker.stop())
+    if not args.no_measure:
+        print(f"worker on {worker.device} ({worker.plan.describe()}, weights={settings.weights}): loading the models…", file=sys.stderr)
+        fps = worker.measure()
+        print(f"models: {fps:.1f} frames/s through {' + '.join(MODEL_NAMES)} at batch {worker.plan.batch_size}", file=sys.stderr)
     n = worker.run(burst=args.burst)
     print(f"{n} job(s) processed", file=sys.stderr)
 
@@ -291,7 +296,8 @@ def cmd_bench(args: argparse.Namespace) -> None:
     RunSettings(fps=fps, reuse_threshold=threshold)  # validates the values
     settings = BenchSettings(fps=fps, max_frames=args.max_frames, batch=args.batch, reuse_threshold=threshold)
     result = run_bench(args.video, settings, tuple(m.strip() for m in args.modes.split(",")))
-    for key in ("c_over_a", "c_over_b", "top1_agreement", "top1_agreement_centred"):
+    print(f"device          {result['device']} ({result['runtime']}); {result['video_source']} with {result['decode_workers']} decode worker(s), resize {result['resize']}", file=sys.stderr)
+    for key in ("f_over_d", "c_over_f", "c_over_b", "c_over_a", "top1_agreement", "top1_agreement_centred"):
         if key in result:
             print(f"{key:<15} {result[key]:.3f}", file=sys.stderr)
     if result.get("reuse_checks"):
@@ -300,7 +306,7 @@ def cmd_bench(args: argparse.Namespace) -> None:
     print(f"peak RSS        {result['peak_rss_mb']:,.0f} MiB", file=sys.stderr)
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
-    print(json.dumps({k: result[k] for k in ("naive_fps", "model_only_fps", "pipeline_fps") if k in result}))
+    print(json.dumps({k: result[k] for k in result if k.endswith("_fps")}))
 
 
 def cmd_app(args: argparse.Namespace) -> None:
@@ -370,6 +376,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("worker", help="process queued jobs")
     p.add_argument("--burst", action="store_true", help="exit when the queue is empty")
     p.add_argument("--lease", type=float, help="lease in seconds (default REELSIGHT_LEASE_S or 60)")
+    p.add_argument("--no-measure", action="store_true", help="skip loading the models and measuring their frames/s at start")
     p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("jobs", help="list jobs with state and progress")
@@ -446,16 +453,16 @@ def build_parser() -> argparse.ArgumentParser:
         y.add_argument("--out", required=True, type=Path, metavar="DIR")
         y.set_defaults(func=cmd_yt8m_train)
 
-    p = sub.add_parser("bench", help="frames/s of the seed loop, the models alone and the worker pipeline on the same frames")
+    p = sub.add_parser("bench", help="frames/s of each stage (decode, feed, models, pipeline, seed loop) on the same frames")
     p.add_argument("--video", type=Path, metavar="FILE", help="default: a generated clip (a cut every 4 s, slow drift between)")
     p.add_argument("--clip-seconds", type=float, default=20, metavar="S", help="length of the generated clip (default 20)")
     p.add_argument("--fps", type=float, default=5.0, help="sampled frames per second (default 5)")
     p.add_argument("--every-frame", action="store_true")
     p.add_argument("--max-frames", type=int, default=200, metavar="N", help="the first N sampled frames (default 200; 0 = all)")
-    p.add_argument("--batch", type=int, default=16, metavar="B")
+    p.add_argument("--batch", type=int, metavar="B", help="frames per model call (default: REELSIGHT_BATCH_SIZE, or by device)")
     p.add_argument("--reuse-threshold", type=float, metavar="T", help="the pipeline's near-duplicate threshold (default 2)")
     p.add_argument("--no-reuse", action="store_true", help="the pipeline classifies every frame")
-    p.add_argument("--modes", default="naive,model_only,pipeline")
+    p.add_argument("--modes", default="decode,feed,model_only,pipeline,naive", help="any of decode, feed, model_only, pipeline, naive, resize (comma-separated)")
     p.add_argument("--json", type=Path, metavar="OUT")
     p.set_defaults(func=cmd_bench)
 

@@ -3,7 +3,10 @@
 Environment variables: ``REELSIGHT_DB`` (a ``mongodb://`` URI or a folder for the embedded store),
 ``REELSIGHT_DATA`` (folder for blobs and downloads), ``REELSIGHT_WEIGHTS`` (``imagenet``, ``none``
 or a folder of weight files), ``REELSIGHT_ALLOWED_HOSTS`` (comma-separated host names),
-``REELSIGHT_LEASE_S`` (job lease in seconds), ``REELSIGHT_BATCH_SIZE`` (frames per model call),
+``REELSIGHT_LEASE_S`` (job lease in seconds), ``REELSIGHT_BATCH_SIZE`` (frames per model call, or
+``auto``: by device, see :mod:`core.runtime`), ``REELSIGHT_VIDEO_SOURCE`` (``auto`` or a name in
+:data:`core.sources.SOURCES`), ``REELSIGHT_DECODE_WORKERS`` (decode threads, or ``auto``: the cores),
+``REELSIGHT_RESIZE`` (how the full frame is resized, see :mod:`core.feed`),
 ``REELSIGHT_MAX_UPLOAD_MB`` (overrides the upload limit below). The same keys may stand at the top level of
 ``.streamlit/secrets.toml``. The upload limit is Streamlit's ``server.maxUploadSize`` (MB) in
 ``.streamlit/config.toml``, so the dashboard and the CLI enforce one figure.
@@ -50,8 +53,14 @@ class Settings:
     max_upload_mb: int = 200
     lease_s: float = 60.0
     """A running job whose worker sends no heartbeat for this long goes back to the queue."""
-    batch_size: int = 16
-    """Frames per model call."""
+    batch_size: int | None = None
+    """Frames per model call; None: by device (:func:`core.runtime.plan_runtime`)."""
+    video_source: str = "auto"
+    """Which decoder reads videos for analysis (:func:`core.sources.open_source`)."""
+    decode_workers: int | None = None
+    """Decode and resize threads; None: one per core (:func:`core.sources.default_workers`)."""
+    resize: str = "linear-area"
+    """How a full frame is resized to the model inputs (:data:`core.feed.RESIZERS`)."""
 
     @property
     def uses_mongo(self) -> bool:
@@ -88,12 +97,16 @@ def load_settings(root: Path | None = None, **overrides: Any) -> Settings:
         hosts = tuple(h.strip().lower() for h in hosts.split(",") if h.strip())
     try:
         lease_s = float(pick("lease_s", 60.0))
-        batch_size = int(pick("batch_size", 16))
+        batch_size = _auto_int(pick("batch_size", "auto"))
+        decode_workers = _auto_int(pick("decode_workers", "auto"))
         max_upload_mb = int(pick("max_upload_mb", streamlit_cfg.get("server", {}).get("maxUploadSize", 200)))
     except (TypeError, ValueError) as err:
         raise ConfigError(f"A numeric setting has a non-numeric value: {err}") from err
-    if lease_s <= 0 or batch_size <= 0:
-        raise ConfigError("REELSIGHT_LEASE_S and REELSIGHT_BATCH_SIZE must be positive.")
+    if lease_s <= 0 or (batch_size is not None and batch_size <= 0) or (decode_workers is not None and decode_workers <= 0):
+        raise ConfigError("REELSIGHT_LEASE_S, REELSIGHT_BATCH_SIZE and REELSIGHT_DECODE_WORKERS must be positive (the last two may also be auto).")
+    video_source = str(pick("video_source", "auto")).strip().lower()
+    resize = str(pick("resize", "linear-area")).strip().lower()
+    # Names are checked where they are used (core.sources.open_source, core.feed.resizer): config stays import-light.
     return Settings(
         db=db,
         data_dir=data_dir,
@@ -102,4 +115,14 @@ def load_settings(root: Path | None = None, **overrides: Any) -> Settings:
         max_upload_mb=max_upload_mb,
         lease_s=lease_s,
         batch_size=batch_size,
+        video_source=video_source,
+        decode_workers=decode_workers,
+        resize=resize,
     )
+
+
+def _auto_int(value: Any) -> int | None:
+    """``auto`` (or None) → None; anything else must be a whole number."""
+    if value is None or str(value).strip().lower() == "auto":
+        return None
+    return int(value)

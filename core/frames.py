@@ -138,13 +138,15 @@ def iter_samples(
     plan: SamplePlan,
     transform: Callable[[np.ndarray], T],
     skip: Collection[int] = (),
+    convert: bool = True,
 ) -> Iterator[Sample[T]]:
     """Decode ``path`` once and yield the sampled frames in order.
 
     ``transform`` receives each sampled frame as RGB uint8, H×W×3, and its result is the payload
     (resize there, so the end-trim delay line holds small arrays). Frames whose index is in
     ``skip`` (already stored by an earlier attempt) are neither decoded nor yielded.
-    Skipped frames use ``grab()`` without ``retrieve()``.
+    Skipped frames use ``grab()`` without ``retrieve()``. ``convert=False`` hands ``transform``
+    OpenCV's BGR instead (see :mod:`core.sources`, the way analysis reads videos).
     """
     cap = cv2.VideoCapture(str(path))
     if not cap.isOpened():
@@ -158,8 +160,8 @@ def iter_samples(
             if picker.take(index) and index not in skip:
                 ok, bgr = cap.retrieve()
                 if ok and bgr is not None:
-                    rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-                    pending.append(Sample(index, index / info.fps, transform(rgb)))
+                    frame = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB) if convert else bgr
+                    pending.append(Sample(index, index / info.fps, transform(frame)))
             # Frames 0..index exist, so the video lasts at least (index + 1) / fps seconds.
             known_end = (index + 1) / info.fps - plan.trim_end_s
             while pending and pending[0].time_s < known_end:

@@ -13,6 +13,7 @@ worker can load it.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import tempfile
@@ -29,6 +30,7 @@ from core.docstore import new_id
 from core.errors import NotFoundError, ScreenTimeError, TrainingSetError
 from core.jobs import enqueue, utcnow
 from core.models import BACKBONES, build_model
+from core.runtime import ModelRunner, RuntimePlan, current_plan, run_batches
 from core.videos import get_video
 
 log = logging.getLogger(__name__)
@@ -117,7 +119,7 @@ def balanced_class_weights(labels: np.ndarray) -> dict[int, float]:
 
 
 def resize_rgb(rgb: np.ndarray, size: int) -> np.ndarray:
-    """RGB uint8 H×W×3 → size×size×3 (area interpolation, as the analysis models use)."""
+    """RGB uint8 H×W×3 → size×size×3 (area interpolation; training and applying a classifier both use it)."""
     return cv2.resize(rgb, (size, size), interpolation=cv2.INTER_AREA)
 
 
@@ -156,14 +158,15 @@ def load_pixels(ctx: Any, training_set: trainingset.TrainingSet, size: int) -> n
     return np.stack([decoded[item.image] for item in training_set.items])
 
 
+def runtime_plan() -> RuntimePlan:
+    """The inference runtime's plan for screen-time models: this device's call path, channels_last
+    (a trained classifier keeps the layout it was built with)."""
+    return dataclasses.replace(current_plan(), channels_first=False)
+
+
 def backbone_features(backbone: Any, preprocess: Any, pixels: np.ndarray, on_batch: Any) -> np.ndarray:
-    """Pooled backbone features, N×F float32, computed ``FEATURE_BATCH`` images at a time."""
-    chunks = []
-    for start in range(0, len(pixels), FEATURE_BATCH):
-        batch = preprocess(pixels[start : start + FEATURE_BATCH].astype("float32"))
-        chunks.append(np.asarray(backbone.predict_on_batch(batch), dtype="float32"))
-        on_batch(min(start + FEATURE_BATCH, len(pixels)), len(pixels))
-    return np.concatenate(chunks)
+    """Pooled backbone features, N×F float32, for uint8 N×S×S×3 RGB, ``FEATURE_BATCH`` images at a time."""
+    return run_batches(ModelRunner(backbone, preprocess, runtime_plan()), pixels, FEATURE_BATCH, on_batch)
 
 
 def _keep_best(ctx: Any, stage: str, epochs: int) -> Any:
@@ -263,9 +266,7 @@ def train(ctx: Any, training_set: trainingset.TrainingSet, settings: TrainSettin
 
 def predict_probs(model: Any, backbone: str, pixels: np.ndarray, batch: int = FEATURE_BATCH) -> np.ndarray:
     """Class probabilities, N×C float32, for uint8 N×S×S×3 images."""
-    preprocess = BACKBONES[backbone].preprocess
-    out = [np.asarray(model.predict_on_batch(preprocess(pixels[i : i + batch].astype("float32"))), dtype="float32") for i in range(0, len(pixels), batch)]
-    return np.concatenate(out) if out else np.zeros((0, model.output_shape[-1]), dtype="float32")
+    return run_batches(ModelRunner(model, BACKBONES[backbone].preprocess, runtime_plan()), pixels, batch)
 
 
 def run_train_job(ctx: Any) -> None:

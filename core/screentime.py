@@ -28,7 +28,9 @@ from core import annotate, classmetrics, frames, trainingset
 from core.docstore import new_id
 from core.errors import NotFoundError, ScreenTimeError, TrainingSetError
 from core.jobs import enqueue, utcnow
+from core.runtime import current_plan
 from core.screen_classifier import find_classifier, load_classifier, predict_probs, read_image, resize_rgb
+from core.sources import open_source
 from core.videos import get_video
 
 log = logging.getLogger(__name__)
@@ -308,9 +310,11 @@ def _classify_video(ctx: Any, run: dict[str, Any], model: Any, backbone: str, si
         ctx.progress("classify", len(indices), max(expected or 0, len(indices)), throttle_s=0.5)
 
     ctx.progress("classify", 0, expected)
-    for sample in frames.iter_samples(path, info, plan, lambda rgb: resize_rgb(rgb, size)):
+    batch_size = current_plan(ctx.settings.batch_size).batch_size
+    source = open_source(ctx.settings.video_source, ctx.settings.decode_workers)
+    for sample in source.samples(path, info, plan, lambda rgb: resize_rgb(rgb, size)):
         batch.append(sample)
-        if len(batch) == ctx.settings.batch_size:
+        if len(batch) == batch_size:
             flush()
     if batch:
         flush()
@@ -325,7 +329,7 @@ def _classify_images(ctx: Any, run: dict[str, Any], model: Any, backbone: str, s
     trainingset.extract_images(ctx.store, source["blob"], folder)
     names, spi = source["images"], source["seconds_per_image"]
     probs = []
-    batch_size = ctx.settings.batch_size
+    batch_size = current_plan(ctx.settings.batch_size).batch_size
     for start in range(0, len(names), batch_size):
         pixels = np.stack([read_image(folder / name, size) for name in names[start : start + batch_size]])
         probs.append(predict_probs(model, backbone, pixels))

@@ -20,10 +20,11 @@ from pymongo.errors import PyMongoError
 
 from core import jobs
 from core.analyze import JOB_KIND as ANALYZE, run_analyze_job
-from core.classify import FrameClassifier
 from core.config import Settings
 from core.docstore import new_id
 from core.errors import JobCancelled, JobError, LeaseLost, ReelsightError, WorkerStopping
+from core.models import MODEL_NAMES
+from core.runtime import InferenceRuntime, current_plan, describe_device
 from core.screen_classifier import JOB_KIND as TRAIN_CLASSIFIER, run_train_job
 from core.screentime import JOB_KIND as SCREENTIME, run_screentime_job
 from core.yt8m import IMPORT_JOB as YT8M_IMPORT, run_import_job as run_yt8m_import
@@ -40,44 +41,19 @@ HANDLERS: dict[str, Callable[[JobContext], None]] = {
 }
 """Job kind → function that executes it."""
 
-_CLASSIFIERS: dict[tuple[tuple[str, ...], str], FrameClassifier] = {}
+_RUNTIMES: dict[tuple[tuple[str, ...], str, int | None], InferenceRuntime] = {}
 """Built models, shared by every job (and every Worker object) of this process."""
 
 
-def shared_classifier(models: tuple[str, ...], weights: str) -> FrameClassifier:
-    """Models are built once per process and reused by every job (and by the benchmark)."""
-    key = (tuple(models), weights)
-    if key not in _CLASSIFIERS:
-        classifier = FrameClassifier(tuple(models), weights)
-        classifier.warm_up()
-        _CLASSIFIERS[key] = classifier
-    return _CLASSIFIERS[key]
-
-
-def describe_device() -> tuple[str, str]:
-    """``(device, backend)``: the GPU's name, or ``CPU``, and the Keras backend."""
-    import keras
-
-    backend = keras.backend.backend()
-    device = "CPU"
-    if backend == "tensorflow":
-        import tensorflow as tf
-
-        gpus = tf.config.list_physical_devices("GPU")
-        if gpus:
-            device = tf.config.experimental.get_device_details(gpus[0]).get("device_name", "GPU")
-    elif backend == "torch":
-        import torch
-
-        if torch.cuda.is_available():
-            device = torch.cuda.get_device_name(0)
-    elif backend == "jax":
-        import jax
-
-        gpu = [d for d in jax.devices() if d.platform == "gpu"]
-        if gpu:
-            device = gpu[0].device_kind
-    return device, backend
+def shared_classifier(models: tuple[str, ...], weights: str, batch_size: int | None = None) -> InferenceRuntime:
+    """The analysis models on this process's runtime plan, built once per process and reused by
+    every job (and by the benchmark); ``batch_size`` None: by device."""
+    key = (tuple(models), weights, batch_size)
+    if key not in _RUNTIMES:
+        runtime = InferenceRuntime(tuple(models), weights, current_plan(batch_size))
+        runtime.warm_up()
+        _RUNTIMES[key] = runtime
+    return _RUNTIMES[key]
 
 
 class JobContext:
@@ -94,7 +70,7 @@ class JobContext:
         self._stage_done0 = 0
         self._last_write = 0.0
 
-    def classifier(self, models: tuple[str, ...]) -> FrameClassifier:
+    def classifier(self, models: tuple[str, ...]) -> InferenceRuntime:
         return self.worker.classifier(models)
 
     def progress(self, stage: str, done: int, total: int | None, throttle_s: float = 0.0) -> None:
@@ -108,11 +84,13 @@ class JobContext:
         elif throttle_s and now - self._last_write < throttle_s:
             return
         self._last_write = now
-        eta = None
+        eta = rate = None
         rate_done = done - self._stage_done0
-        if total and rate_done > 0 and now > self._stage_t0:
-            eta = round((total - done) * (now - self._stage_t0) / rate_done, 1)
-        doc = jobs.extend_lease(self.store, self.job["_id"], self.worker.id, self.settings.lease_s, {"stage": stage, "done": int(done), "total": total, "eta_s": eta})
+        if rate_done > 0 and now > self._stage_t0:
+            rate = round(rate_done / (now - self._stage_t0), 2)
+            if total:
+                eta = round((total - done) / rate, 1)
+        doc = jobs.extend_lease(self.store, self.job["_id"], self.worker.id, self.settings.lease_s, {"stage": stage, "done": int(done), "total": total, "eta_s": eta, "rate": rate})
         if doc is None:
             raise LeaseLost(f"Job {self.job['_id']} was taken over by another worker.")
         if doc.get("cancel_requested"):
@@ -127,19 +105,31 @@ class Worker:
         self.settings = settings
         self.id = worker_id or f"{socket.gethostname()}-{os.getpid()}-{new_id()[:4]}"
         self.device, self.backend = describe_device()
+        self.plan = current_plan(settings.batch_size)
+        self.measured_fps: float | None = None
         self.current_job: str | None = None
         self._stop = threading.Event()
         self._beat: threading.Thread | None = None
 
-    def classifier(self, models: tuple[str, ...]) -> FrameClassifier:
-        return shared_classifier(models, self.settings.weights)
+    def classifier(self, models: tuple[str, ...]) -> InferenceRuntime:
+        return shared_classifier(models, self.settings.weights, self.settings.batch_size)
+
+    def measure(self, models: tuple[str, ...] = MODEL_NAMES) -> float:
+        """Load the default models and measure their frames/s at the plan's batch size (random
+        frames, so the figure is the models' ceiling on this device, not a video's)."""
+        self.measured_fps = self.classifier(models).measure()
+        return self.measured_fps
 
     # -- heartbeat
     def _register(self) -> None:
         now = jobs.utcnow()
         self.store.workers.update_one(
             {"_id": self.id},
-            {"$set": {"host": socket.gethostname(), "pid": os.getpid(), "device": self.device, "backend": self.backend, "weights": self.settings.weights, "started_at": now, "last_seen": now, "job_id": None, "state": "idle"}},
+            {"$set": {
+                "host": socket.gethostname(), "pid": os.getpid(), "device": self.device, "backend": self.backend, "weights": self.settings.weights,
+                "batch_size": self.plan.batch_size, "runtime": self.plan.describe(), "measured_fps": None if self.measured_fps is None else round(self.measured_fps, 1),
+                "started_at": now, "last_seen": now, "job_id": None, "state": "idle",
+            }},  # fmt: skip
             upsert=True,
         )
 
@@ -194,7 +184,8 @@ class Worker:
         self._beat = threading.Thread(target=self._beat_loop, name="heartbeat", daemon=True)
         self._beat.start()
         count = 0
-        log.info("worker %s ready on %s (%s backend, weights=%s)", self.id, self.device, self.backend, self.settings.weights)
+        measured = "" if self.measured_fps is None else f", models measured at {self.measured_fps:.1f} frames/s"
+        log.info("worker %s ready on %s (%s backend, batch %d, weights=%s%s)", self.id, self.device, self.backend, self.plan.batch_size, self.settings.weights, measured)
         try:
             while not self._stop.is_set():
                 if self.run_one():

@@ -20,7 +20,7 @@ def seeded_models() -> None:
 
     from core import worker
 
-    worker._CLASSIFIERS.clear()
+    worker._RUNTIMES.clear()
     keras.utils.set_random_seed(0)
 
 
@@ -56,7 +56,7 @@ def test_every_nth_near_duplicate_is_spot_checked_and_a_changed_top1_lowers_the_
 
 def test_windows_fill_whole_batches_and_end_at_a_spot_check_while_at_risk() -> None:
     from core.analyze import _windows
-    from core.classify import FramePayload
+    from core.feed import FramePayload
     from core.frames import Sample
 
     base = np.zeros((32, 32), np.float32)

@@ -10,7 +10,8 @@ import pytest
 
 from core import ingest, jobs
 from core.analyze import RunSettings, request_analysis
-from core.classify import make_payload, top_k
+from core.feed import make_payload
+from core.runtime import top_k
 from core.errors import IngestError, WeightsUnavailable
 from core.models import MODELS, build_model, imagenet_labels, parse_model_names
 from core.worker import Worker
