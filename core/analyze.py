@@ -333,7 +333,7 @@ def run_analyze_job(ctx: Any) -> None:
     expected = rs.plan.expected_count(info)
     ctx.progress("loading models", 0, None)
     runtime: InferenceRuntime = ctx.classifier(rs.models)
-    store.runs.update_one({"_id": run_id}, {"$set": {"weights": ctx.settings.weights, "random_weights": ctx.settings.random_weights, "device": ctx.device, "started_at": utcnow()}})
+    store.runs.update_one({"_id": run_id}, {"$set": {"weights": ctx.settings.weights, "random_weights": ctx.settings.random_weights, "device": ctx.device, "runtime": runtime.plan.describe(), "started_at": utcnow()}})
     log.info("run %s: classifying %s (%s frames expected, %d already stored)", run_id, video.get("title"), expected, len(done))
 
     stored = len(done)

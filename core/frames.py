@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Container, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, TypeVar
@@ -137,7 +137,7 @@ def iter_samples(
     info: VideoInfo,
     plan: SamplePlan,
     transform: Callable[[np.ndarray], T],
-    skip: Collection[int] = (),
+    skip: Container[int] = (),
     convert: bool = True,
 ) -> Iterator[Sample[T]]:
     """Decode ``path`` once and yield the sampled frames in order.

@@ -23,11 +23,12 @@ from __future__ import annotations
 import copy
 import hashlib
 import logging
+import math
 import os
 import queue
 import threading
 from collections import deque
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -56,7 +57,7 @@ class VideoSource(Protocol):
 
     name: str
 
-    def samples(self, path: str | Path, info: frames.VideoInfo, plan: frames.SamplePlan, transform: Callable[[np.ndarray], T], skip: Collection[int] = ()) -> Iterator[frames.Sample[T]]:
+    def samples(self, path: str | Path, info: frames.VideoInfo, plan: frames.SamplePlan, transform: Callable[[np.ndarray], T], skip: Container[int] = ()) -> Iterator[frames.Sample[T]]:
         """Frames whose index is in ``skip`` are neither converted nor yielded."""
         ...
 
@@ -74,7 +75,7 @@ class OpenCVSource:
 
     name: str = "opencv"
 
-    def samples(self, path: str | Path, info: frames.VideoInfo, plan: frames.SamplePlan, transform: Callable[[np.ndarray], T], skip: Collection[int] = ()) -> Iterator[frames.Sample[T]]:
+    def samples(self, path: str | Path, info: frames.VideoInfo, plan: frames.SamplePlan, transform: Callable[[np.ndarray], T], skip: Container[int] = ()) -> Iterator[frames.Sample[T]]:
         return frames.iter_samples(path, info, plan, _rgb(transform), skip, convert=False)
 
 
@@ -120,7 +121,9 @@ class _Segment:
 
     start: int
     end: int | None
-    """First index of the next segment (decoded once more, for the boundary check); None: to the end of the file."""
+    """First index of the next segment (decoded once more, for the boundary check); None: the last segment."""
+    stop: int | None = None
+    """The last segment's last index to decode (None: to the end of the file)."""
     out: queue.Queue = field(default_factory=lambda: queue.Queue(maxsize=SEGMENT_QUEUE))
 
 
@@ -156,24 +159,29 @@ class SegmentedOpenCVSource:
     threads_per_capture: int = 1
     name: str = "opencv-segments"
 
-    def samples(self, path: str | Path, info: frames.VideoInfo, plan: frames.SamplePlan, transform: Callable[[np.ndarray], T], skip: Collection[int] = ()) -> Iterator[frames.Sample[T]]:
+    def samples(self, path: str | Path, info: frames.VideoInfo, plan: frames.SamplePlan, transform: Callable[[np.ndarray], T], skip: Container[int] = ()) -> Iterator[frames.Sample[T]]:
         keys = keyframe_indices(path, info) if self.workers > 1 else None
-        first = next(frames.sample_indices(info.frame_count, info.fps, plan), None) if keys else None
-        starts = segment_starts(keys, first) if keys and first is not None else []
-        if len(starts) < 2:
+        wanted = list(frames.sample_indices(info.frame_count, info.fps, plan)) if keys else []
+        if wanted:
+            # The key-frame scan confirmed the frame count, so decoding may stop once the end trim
+            # is proven: frames past the last sample plus the trim are never needed.
+            need = min(info.frame_count - 1, wanted[-1] + math.ceil(plan.trim_end_s * info.fps) + 1)
+            starts = [start for start in segment_starts(keys, wanted[0]) if start <= need]
+        if not wanted or len(starts) < 2:
             yield from OpenCVSource().samples(path, info, plan, transform, skip)
             return
         yielded: set[int] = set()
         try:
-            for sample in self._segmented(path, info, plan, _rgb(transform), skip, starts):
+            for sample in self._segmented(path, info, plan, _rgb(transform), _Union(skip, _Above(wanted[-1])), starts, need):
                 yielded.add(sample.index)
                 yield sample
         except _Mismatch as err:
             log.warning("%s: %s; decoding it in order instead", Path(path).name, err)
             yield from OpenCVSource().samples(path, info, plan, transform, _Union(skip, yielded))
 
-    def _segmented(self, path: str | Path, info: frames.VideoInfo, plan: frames.SamplePlan, transform: Callable[[np.ndarray], T], skip: Collection[int], starts: list[int]) -> Iterator[frames.Sample[T]]:
+    def _segmented(self, path: str | Path, info: frames.VideoInfo, plan: frames.SamplePlan, transform: Callable[[np.ndarray], T], skip: Container[int], starts: list[int], need: int) -> Iterator[frames.Sample[T]]:
         segments = [_Segment(start, end) for start, end in zip(starts, [*starts[1:], None])]
+        segments[-1].stop = need
         pickers = _pickers(info.fps, plan, starts)
         stop = threading.Event()
         slots = threading.Semaphore(self.workers + 1)
@@ -230,7 +238,7 @@ class SegmentedOpenCVSource:
             for thread in threads:
                 thread.join(timeout=5)
 
-    def _decode(self, path: str | Path, segment: _Segment, picker: Any, transform: Callable[[np.ndarray], T], skip: Collection[int], stop: threading.Event) -> None:
+    def _decode(self, path: str | Path, segment: _Segment, picker: Any, transform: Callable[[np.ndarray], T], skip: Container[int], stop: threading.Event) -> None:
         cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG, [cv2.CAP_PROP_N_THREADS, self.threads_per_capture])
         if not cap.isOpened():
             raise VideoOpenError(f"{Path(path).name} can no longer be opened. Add the video again.")
@@ -240,7 +248,7 @@ class SegmentedOpenCVSource:
                 cap.set(cv2.CAP_PROP_POS_FRAMES, segment.start)
                 if int(cap.get(cv2.CAP_PROP_POS_FRAMES)) != segment.start:
                     raise _Mismatch(f"seeking to frame {segment.start} landed elsewhere")
-            while not stop.is_set() and cap.grab():
+            while not stop.is_set() and (segment.stop is None or index < segment.stop) and cap.grab():
                 index += 1
                 if index == segment.end:
                     ok, bgr = cap.retrieve()
@@ -299,21 +307,25 @@ def _drain(out: queue.Queue) -> None:
 
 
 @dataclass(frozen=True)
+class _Above:
+    """The indices above ``last`` (frames past the last sample, within the end trim)."""
+
+    last: int
+
+    def __contains__(self, item: object) -> bool:
+        return isinstance(item, int) and item > self.last
+
+
+@dataclass(frozen=True)
 class _Union:
     """Membership in either of two collections (a skip set plus what was already handed back)."""
 
-    a: Collection[int]
-    b: Collection[int]
+    a: Container[int]
+    b: Container[int]
 
     def __contains__(self, item: object) -> bool:
         return item in self.a or item in self.b
 
-    def __len__(self) -> int:
-        return len(self.a) + len(self.b)
-
-    def __iter__(self) -> Iterator[int]:
-        yield from self.a
-        yield from self.b
 
 
 def default_workers() -> int:

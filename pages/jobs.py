@@ -32,10 +32,13 @@ def _progress_text(job: dict) -> tuple[float, str]:
     stage = p.get("stage") or job["state"]
     if job["state"] == "done":
         return 1.0, "done" if job["kind"] == "train_classifier" else f"done · {done} frames"
+    unit = STAGE_UNITS.get(stage, "frames")
+    rate = f" · {p['rate']:,.1f} {unit}/s" if p.get("rate") and job["state"] == "running" and unit != "bytes" else ""
     if total:
         eta = f" · about {p['eta_s']:.0f} s left" if p.get("eta_s") is not None and job["state"] == "running" else ""
-        unit = STAGE_UNITS.get(stage, "frames")
-        return min(done / total, 1.0), f"{stage} · {done:,}/{total:,} {unit}{eta}"
+        return min(done / total, 1.0), f"{stage} · {done:,}/{total:,} {unit}{rate}{eta}"
+    if rate:
+        return 0.0, f"{stage} · {done:,} {unit}{rate}"
     return 0.0, stage
 
 
@@ -47,7 +50,13 @@ def live_jobs() -> None:
     if live:
         st.dataframe(
             pd.DataFrame(
-                [{"worker": w["_id"], "device": w.get("device"), "backend": w.get("backend"), "weights": w.get("weights"), "state": w.get("state"), "job": w.get("job_id"), "last seen": ago(w.get("last_seen"))} for w in live]
+                [
+                    {
+                        "worker": w["_id"], "device": w.get("device"), "backend": w.get("backend"), "batch": w.get("batch_size"),
+                        "models (frames/s)": w.get("measured_fps"), "weights": w.get("weights"), "state": w.get("state"), "job": w.get("job_id"), "last seen": ago(w.get("last_seen")),
+                    }  # fmt: skip
+                    for w in live
+                ]
             ),
             hide_index=True,
             width="stretch",

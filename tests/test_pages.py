@@ -135,13 +135,37 @@ def test_jobs_page_cancels_and_retries(store, settings, clip: Path) -> None:
     assert jobs.get_job(store, job_id)["state"] == "queued"
 
 
-def test_jobs_page_lists_live_workers(store, settings) -> None:
+def test_jobs_page_lists_live_workers_with_their_measured_speed(store, settings) -> None:
     worker = Worker(store, settings, worker_id="gpu-box-1")
+    fps = worker.measure(models=("resnet50",))
     worker._register()
     at = open_page("pages/jobs.py")
     assert "No worker is running" not in texts(at)
     table = at.dataframe[0].value
     assert list(table["worker"]) == ["gpu-box-1"] and list(table["device"]) == ["CPU"]
+    assert list(table["batch"]) == [4] and list(table["models (frames/s)"]) == [round(fps, 1)] and fps > 0
+    sidebar = " ".join(c.value for c in at.sidebar.caption)
+    assert f"Worker on CPU (tensorflow, batch 4) · models {fps:,.1f} frames/s" in sidebar
+
+
+def test_jobs_page_shows_a_running_jobs_frames_per_second(store, settings, clip: Path) -> None:
+    import time
+
+    from core.worker import JobContext
+
+    video_id, _ = ingest.add_file(store, settings, clip)
+    _, job_id = request_analysis(store, video_id, RunSettings(fps=1))
+    worker = Worker(store, settings, worker_id="w")
+    worker._register()
+    ctx = JobContext(worker, jobs.claim(store, "w", settings.lease_s))
+    ctx.progress("classify", 0, 300)
+    time.sleep(0.5)
+    ctx.progress("classify", 50, 300)
+    rate = jobs.get_job(store, job_id)["progress"]["rate"]
+    assert 20 < rate <= 100  # 50 frames in a little over 0.5 s
+    at = open_page("pages/jobs.py")
+    bars = [p.proto.text for p in at.get("progress")]
+    assert any(f"classify · 50/300 frames · {rate:,.1f} frames/s" in text for text in bars), bars
 
 
 def test_results_page_shows_the_latest_run_by_default(analysed) -> None:
