@@ -108,17 +108,31 @@ def naive(path: Path, indices: list[int], classifier: InferenceRuntime) -> tuple
     return seconds, {m: np.array(v) for m, v in top1.items()}
 
 
-def decode(path: Path, info: frames.VideoInfo, plan: frames.SamplePlan, source: sources.VideoSource | None = None) -> tuple[float, int]:
-    """Bare decoding of the sampled frames (no conversion, no resize); returns (seconds, frames).
-    Without ``source``: one OpenCV capture with its default FFmpeg threads."""
+def decode(path: Path, indices: list[int], info: frames.VideoInfo, plan: frames.SamplePlan, source: sources.VideoSource | None = None) -> float:
+    """Seconds to decode the sampled frames ``indices`` (no conversion, no resize). Without
+    ``source``: one OpenCV capture with its default FFmpeg threads, ``grab`` up to the last
+    sampled frame and ``retrieve`` the sampled ones; with it, that source's ``samples``."""
+    start = time.perf_counter()
+    if source is None:
+        wanted, last = set(indices), indices[-1]
+        cap = cv2.VideoCapture(str(path))
+        index = -1
+        try:
+            while index < last and cap.grab():
+                index += 1
+                if index in wanted:
+                    cap.retrieve()
+        finally:
+            cap.release()
+        return time.perf_counter() - start
 
     def keep(bgr: np.ndarray) -> None:
         return None
 
     keep.bgr_input = True  # type: ignore[attr-defined]
-    start = time.perf_counter()
-    count = sum(1 for _ in (source or sources.OpenCVSource()).samples(path, info, plan, keep))
-    return time.perf_counter() - start, count
+    for _ in source.samples(path, info, plan, keep):
+        pass
+    return time.perf_counter() - start
 
 
 def decoded_inputs(path: Path, info: frames.VideoInfo, plan: frames.SamplePlan, sizes: tuple[int, ...], resize: str) -> tuple[list[int], dict[int, np.ndarray]]:
@@ -251,7 +265,8 @@ def run_bench(path: Path, settings: BenchSettings, modes: tuple[str, ...] = ("de
     batch = rt.batch_size
     source = sources.open_source(cfg.video_source, cfg.decode_workers)
     for spec in models.specs:  # one warm-up call per model and shape used
-        models.runners[spec.name].model.predict(spec.preprocess(np.zeros((1, spec.size, spec.size, 3), "float32")), verbose=0)
+        if "naive" in modes:
+            models.runners[spec.name].model.predict(spec.preprocess(np.zeros((1, spec.size, spec.size, 3), "float32")), verbose=0)
         models.runners[spec.name](np.zeros((min(batch, len(indices)), spec.size, spec.size, 3), np.uint8))
     n = len(indices)
     result: dict[str, Any] = {
@@ -267,9 +282,8 @@ def run_bench(path: Path, settings: BenchSettings, modes: tuple[str, ...] = ("de
         say(f"{name:<14}{n / seconds:8.1f} frames/s  ({seconds:.1f} s{extra})")
 
     if "decode" in modes:
-        seconds, _ = decode(path, info, plan)
-        line("decode", seconds, "; one capture")
-        seconds, _ = decode(path, info, plan, source)
+        line("decode", decode(path, indices, info, plan), "; one capture")
+        seconds = decode(path, indices, info, plan, source)
         line("decode_source", seconds, f"; {source.name}")
     if "feed" in modes:
         with tempfile.TemporaryDirectory(prefix="reelsight-bench-") as tmp:

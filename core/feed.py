@@ -9,6 +9,7 @@ costs, so its method is a setting (``REELSIGHT_RESIZE``), chosen by measurement 
 - ``linear-area`` (default): ``INTER_LINEAR`` to twice the side, then ``INTER_AREA`` halving it: an
   area filter over 2×2 bilinear samples, close to ``area`` at a fraction of its cost.
 - ``linear``: ``INTER_LINEAR`` straight to the side (fastest; aliases on fine detail).
+- ``pyr-area``: Gaussian ``pyrDown`` halvings while the frame is twice the side or more, then ``INTER_AREA``.
 """
 from __future__ import annotations
 
@@ -46,6 +47,12 @@ def _linear(frame: np.ndarray, side: int) -> np.ndarray:
     return cv2.resize(frame, (side, side), interpolation=cv2.INTER_LINEAR)
 
 
+def _pyr_area(frame: np.ndarray, side: int) -> np.ndarray:
+    while min(frame.shape[:2]) >= 2 * side:  # each halving leaves at least the side
+        frame = cv2.pyrDown(frame)
+    return _area(frame, side)
+
+
 def _linear_area(frame: np.ndarray, side: int) -> np.ndarray:
     h, w = frame.shape[:2]
     if h < 2 * side or w < 2 * side:  # too small for a 2× step: one area resize is cheap here
@@ -53,7 +60,7 @@ def _linear_area(frame: np.ndarray, side: int) -> np.ndarray:
     return _area(cv2.resize(frame, (2 * side, 2 * side), interpolation=cv2.INTER_LINEAR), side)
 
 
-RESIZERS: dict[str, Callable[[np.ndarray, int], np.ndarray]] = {"area": _area, "linear-area": _linear_area, "linear": _linear}
+RESIZERS: dict[str, Callable[[np.ndarray, int], np.ndarray]] = {"area": _area, "linear-area": _linear_area, "linear": _linear, "pyr-area": _pyr_area}
 """``REELSIGHT_RESIZE`` name → full frame (H×W×C uint8) and side → side×side×C uint8."""
 DEFAULT_RESIZE = "linear-area"
 

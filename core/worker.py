@@ -87,9 +87,10 @@ class JobContext:
         eta = rate = None
         rate_done = done - self._stage_done0
         if rate_done > 0 and now > self._stage_t0:
-            rate = round(rate_done / (now - self._stage_t0), 2)
+            per_s = rate_done / (now - self._stage_t0)
+            rate = round(per_s, 3)
             if total:
-                eta = round((total - done) / rate, 1)
+                eta = round((total - done) / per_s, 1)
         doc = jobs.extend_lease(self.store, self.job["_id"], self.worker.id, self.settings.lease_s, {"stage": stage, "done": int(done), "total": total, "eta_s": eta, "rate": rate})
         if doc is None:
             raise LeaseLost(f"Job {self.job['_id']} was taken over by another worker.")

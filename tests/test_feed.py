@@ -53,5 +53,5 @@ def test_small_frames_are_resized_once_by_area() -> None:
 
 
 def test_unknown_resize_method_is_named() -> None:
-    with pytest.raises(ConfigError, match="Unknown resize method 'cubic'.*area, linear-area, linear"):
+    with pytest.raises(ConfigError, match="Unknown resize method 'cubic'.*area, linear-area, linear, pyr-area"):
         feed.Preprocessor((224,), "cubic")

@@ -86,7 +86,7 @@ def test_screen_time_models_keep_channels_last() -> None:
 
 
 TORCH_CHECK = """
-import json, numpy as np, keras
+import dataclasses, json, numpy as np, keras
 from core.models import MODELS
 from core.runtime import InferenceRuntime, plan_runtime, top_k
 keras.utils.set_random_seed(0)
@@ -96,7 +96,14 @@ pixels = np.random.default_rng(1).integers(0, 256, (4, 224, 224, 3), dtype=np.ui
 model = runtime.runners["resnet50"].model
 ref = top_k(np.asarray(model.predict_on_batch(spec.preprocess(pixels.astype("float32")))), 5)
 got = runtime.top_k({224: pixels}, 5)["resnet50"]
-print(json.dumps({"same_top1": bool((got.indices[:, 0] == ref.indices[:, 0]).all()), "max_diff": float(np.abs(got.scores - ref.scores).max()), "call": runtime.plan.call}))
+keras.utils.set_random_seed(0)  # the same weights, built channels_first as on a GPU
+first = InferenceRuntime(("resnet50",), "none", dataclasses.replace(plan_runtime("torch", False, 4), channels_first=True))
+cf = first.top_k({224: pixels}, 5)["resnet50"]
+print(json.dumps({
+    "same_top1": bool((got.indices[:, 0] == ref.indices[:, 0]).all()), "max_diff": float(np.abs(got.scores - ref.scores).max()), "call": runtime.plan.call,
+    "channels_first_top1": bool((cf.indices[:, 0] == ref.indices[:, 0]).all()), "channels_first_diff": float(np.abs(cf.scores - ref.scores).max()),
+    "input_shape": list(first.runners["resnet50"].model.input_shape[1:]), "format_after": keras.config.image_data_format(),
+}))
 """
 
 
@@ -107,7 +114,10 @@ def test_torch_direct_path_matches_predict_on_batch() -> None:
     out = subprocess.run([sys.executable, "-c", TORCH_CHECK], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     result = json.loads(out.stdout.strip().splitlines()[-1])
-    assert result == {"same_top1": True, "max_diff": pytest.approx(0, abs=1e-4), "call": "direct"}
+    assert result == {
+        "same_top1": True, "max_diff": pytest.approx(0, abs=1e-4), "call": "direct",
+        "channels_first_top1": True, "channels_first_diff": pytest.approx(0, abs=1e-4), "input_shape": [3, 224, 224], "format_after": "channels_last",
+    }  # fmt: skip
 
 
 def test_runner_wraps_any_keras_image_model() -> None:
