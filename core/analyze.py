@@ -22,9 +22,9 @@ import threading
 import time
 from contextlib import closing
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -40,6 +40,8 @@ from core.store import insert_ignoring_duplicates
 from core.videos import get_video
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 JOB_KIND = "analyze"
 QUEUE_BATCHES = 4
@@ -262,6 +264,57 @@ class _Batch:
         return batch
 
 
+def _pipeline(windows: Iterator[tuple[list[frames.Sample[FramePayload]], list[str]]], runtime: InferenceRuntime, k: int, policy: dedup.ReusePolicy, finish: Callable[[_Batch], None]) -> None:
+    """Run each window through the models and ``finish`` it, in order. The models run one window
+    while this thread finishes the one before and decides the next, unless the window's spot
+    checks must steer the next decisions first (:func:`_feed_back_first`), so every decision is
+    the one a worker that waited for each batch would make."""
+    inflight: _Batch | None = None
+    try:
+        for window, decisions in windows:
+            batch = _Batch.submit(runtime, window, decisions, k)
+            if inflight is not None:
+                finish(inflight)
+            inflight = batch
+            if _feed_back_first(policy, decisions):
+                finish(inflight)
+                inflight = None
+        if inflight is not None:
+            finish(inflight)
+            inflight = None
+    finally:  # stopped early: the batch on the model thread ends before another job queues behind it
+        if inflight is not None and inflight.future is not None and not inflight.future.cancel():
+            inflight.future.exception()
+
+
+def _timed(items: Iterator[T], timings: dict[str, float], key: str) -> Iterator[T]:
+    """``items``, adding the seconds spent waiting for each to ``timings[key]``."""
+    while True:
+        start = time.perf_counter()
+        try:
+            item = next(items)
+        except StopIteration:
+            return
+        timings[key] += time.perf_counter() - start
+        yield item
+
+
+def _feed_back_first(policy: dedup.ReusePolicy, decisions: list[str]) -> bool:
+    """Whether a window's spot checks must be fed back before the next window is decided, so that
+    decisions are those of a worker that waits for every batch: when the window ends at a spot
+    check while the policy is at risk (:meth:`core.dedup.ReusePolicy.at_risk`), or when its spot
+    checks, should they all find a changed top-1, would lower the threshold."""
+    audits = decisions.count(dedup.AUDIT)
+    if not audits or policy.threshold is None:
+        return False
+    if decisions[-1] == dedup.AUDIT and policy.at_risk():
+        return True
+    worst = replace(policy)
+    for _ in range(audits):
+        worst.record(False)
+    return worst.threshold != policy.threshold
+
+
 def _classify(batch: _Batch, policy: dedup.ReusePolicy, last: tuple[dict, int] | None) -> tuple[list[dict], list[int | None], dict[int, dict], tuple[dict, int] | None]:
     """Wait for the models' top-k of ``batch``; reused frames copy the last classified frame's
     predictions. Returns per-frame predictions, the frame index each reused frame copied (None
@@ -362,21 +415,7 @@ def run_analyze_job(ctx: Any) -> None:
 
     try:
         with closing(stream.samples()) as samples:
-            inflight: _Batch | None = None
-            t = time.perf_counter()
-            # The models run one window while this thread stores the one before and decodes the next.
-            for window, decisions in _windows(samples, policy, batch_size):
-                timings["wait_s"] += time.perf_counter() - t
-                batch = _Batch.submit(runtime, window, decisions, rs.top_k)
-                if inflight is not None:
-                    finish(inflight)
-                inflight = batch
-                if decisions[-1] == dedup.AUDIT and policy.at_risk():  # its outcome steers the next decision
-                    finish(inflight)
-                    inflight = None
-                t = time.perf_counter()
-            if inflight is not None:
-                finish(inflight)
+            _pipeline(_timed(_windows(samples, policy, batch_size), timings, "wait_s"), runtime, rs.top_k, policy, finish)
     except JobCancelled:
         if store.runs.find_one({"_id": run_id}, {"_id": 1}) is None:  # video deleted meanwhile
             store.frames.delete_many({"run_id": run_id})

@@ -99,13 +99,18 @@ def naive(path: Path, indices: list[int], classifier: InferenceRuntime) -> tuple
             rgb = cv2.cvtColor(cv2.imread(jpeg), cv2.COLOR_BGR2RGB)
             for spec in classifier.specs:
                 x = cv2.resize(rgb, (spec.size, spec.size), interpolation=cv2.INTER_AREA).astype("float32")
-                probs = classifier.runners[spec.name].model.predict(spec.preprocess(np.expand_dims(x, 0)), verbose=0)
+                probs = classifier.runners[spec.name].model.predict(_layout(spec.preprocess(np.expand_dims(x, 0)), classifier.plan), verbose=0)
                 top1[spec.name].append(int(np.argmax(probs[0])))
             if index >= indices[-1]:
                 break
         cap.release()
         seconds = time.perf_counter() - start
     return seconds, {m: np.array(v) for m, v in top1.items()}
+
+
+def _layout(x: np.ndarray, plan: Any) -> np.ndarray:
+    """An N×H×W×C batch in the layout the plan's models were built with."""
+    return np.ascontiguousarray(x.transpose(0, 3, 1, 2)) if plan.channels_first else x
 
 
 def decode(path: Path, indices: list[int], info: frames.VideoInfo, plan: frames.SamplePlan, source: sources.VideoSource | None = None) -> float:
@@ -260,13 +265,13 @@ def run_bench(path: Path, settings: BenchSettings, modes: tuple[str, ...] = ("de
         import keras
 
         keras.utils.set_random_seed(0)
-    models = shared_classifier(settings.models, cfg.weights, settings.batch)
+    models = shared_classifier(settings.models, cfg.weights, cfg.batch_size)
     rt = models.plan
     batch = rt.batch_size
     source = sources.open_source(cfg.video_source, cfg.decode_workers)
     for spec in models.specs:  # one warm-up call per model and shape used
         if "naive" in modes:
-            models.runners[spec.name].model.predict(spec.preprocess(np.zeros((1, spec.size, spec.size, 3), "float32")), verbose=0)
+            models.runners[spec.name].model.predict(_layout(spec.preprocess(np.zeros((1, spec.size, spec.size, 3), "float32")), rt), verbose=0)
         models.runners[spec.name](np.zeros((min(batch, len(indices)), spec.size, spec.size, 3), np.uint8))
     n = len(indices)
     result: dict[str, Any] = {

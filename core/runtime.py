@@ -51,12 +51,11 @@ class TopK:
 
 
 def top_k(probs: np.ndarray, k: int) -> TopK:
-    """Top-k of a batch×classes probability array, best first (ties: lower class index first)."""
+    """Top-k of a batch×classes probability array, best first; ties go to the lower class index
+    (on the torch direct path ``torch.topk`` decides ties)."""
     k = min(k, probs.shape[1])
-    part = np.argpartition(-probs, k - 1, axis=1)[:, :k]
-    part_scores = np.take_along_axis(probs, part, axis=1)
-    order = np.lexsort((part, -part_scores), axis=1)
-    return TopK(np.take_along_axis(part, order, axis=1), np.take_along_axis(part_scores, order, axis=1))
+    order = np.argsort(-probs, axis=1, kind="stable")[:, :k]
+    return TopK(order, np.take_along_axis(probs, order, axis=1))
 
 
 @dataclass(frozen=True)
@@ -70,11 +69,10 @@ class RuntimePlan:
     batch_size: int
     """Frames per model call."""
     call: str
-    """``direct`` (``model(x, training=False)``) or ``predict_on_batch``."""
+    """``direct``: ``model(x, training=False)``, with the uint8 batch moved to the device as it is
+    and converted, preprocessed and reduced to top-k there; or ``predict_on_batch``."""
     channels_first: bool
     """Models are built channels_first; inputs are transposed on the device."""
-    on_device: bool
-    """uint8 batches go to the device as they are; conversion, preprocessing and top-k run there."""
 
     def describe(self) -> str:
         where = "GPU" if self.accelerator else "CPU"
@@ -86,8 +84,8 @@ def plan_runtime(backend: str, accelerator: bool, batch_size: int | None = None)
     """The runtime's choices for ``backend`` with or without a GPU; ``batch_size`` None means auto."""
     batch = batch_size or (GPU_BATCH.get(backend, 128) if accelerator else CPU_BATCH)
     if backend == "torch":
-        return RuntimePlan(backend, accelerator, batch, "direct", channels_first=accelerator, on_device=True)
-    return RuntimePlan(backend, accelerator, batch, "predict_on_batch", channels_first=False, on_device=False)
+        return RuntimePlan(backend, accelerator, batch, "direct", channels_first=accelerator)
+    return RuntimePlan(backend, accelerator, batch, "predict_on_batch", channels_first=False)
 
 
 def describe_device() -> tuple[str, str]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import math
 import tempfile
+from contextlib import closing
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -312,10 +313,11 @@ def _classify_video(ctx: Any, run: dict[str, Any], model: Any, backbone: str, si
     ctx.progress("classify", 0, expected)
     batch_size = current_plan(ctx.settings.batch_size).batch_size
     source = open_source(ctx.settings.video_source, ctx.settings.decode_workers)
-    for sample in source.samples(path, info, plan, lambda rgb: resize_rgb(rgb, size)):
-        batch.append(sample)
-        if len(batch) == batch_size:
-            flush()
+    with closing(source.samples(path, info, plan, lambda rgb: resize_rgb(rgb, size))) as samples:
+        for sample in samples:
+            batch.append(sample)
+            if len(batch) == batch_size:
+                flush()
     if batch:
         flush()
     if not indices:

@@ -29,6 +29,7 @@ import queue
 import threading
 from collections import deque
 from collections.abc import Callable, Container, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -128,11 +129,18 @@ class _Segment:
 
 
 @dataclass(frozen=True)
+class _First:
+    """Sent before a segment's frames: the digest of its first frame as decoded after the seek."""
+
+    digest: bytes | None
+
+
+@dataclass(frozen=True)
 class _End:
+    """Sent after a segment's frames."""
+
     last_index: int
-    """Last frame index this segment decoded (-1: none)."""
-    first_digest: bytes | None
-    """Digest of the segment's first frame, as decoded after its seek."""
+    """Last frame index this segment decoded."""
     next_digest: bytes | None
     """Digest of the next segment's first frame, as decoded in order by this segment."""
 
@@ -141,8 +149,11 @@ class _Mismatch(Exception):
     """A seek did not land on the frame sequential decoding gives at that index."""
 
 
-def _digest(bgr: np.ndarray) -> bytes:
-    return hashlib.blake2b(np.ascontiguousarray(bgr).data, digest_size=16).digest()
+def _digest(cap: Any, bgr: np.ndarray) -> bytes:
+    """The decoded frame's identity: its presentation timestamp and a hash of its pixels (the
+    timestamp tells apart identical frames of a still shot)."""
+    pts = f"{cap.get(cv2.CAP_PROP_PTS):.0f}:".encode()
+    return pts + hashlib.blake2b(np.ascontiguousarray(bgr).data, digest_size=16).digest()
 
 
 @dataclass(frozen=True)
@@ -172,9 +183,10 @@ class SegmentedOpenCVSource:
             return
         yielded: set[int] = set()
         try:
-            for sample in self._segmented(path, info, plan, _rgb(transform), _Union(skip, _Above(wanted[-1])), starts, need):
-                yielded.add(sample.index)
-                yield sample
+            with closing(self._segmented(path, info, plan, _rgb(transform), _Union(skip, _Above(wanted[-1])), starts, need)) as segmented:
+                for sample in segmented:
+                    yielded.add(sample.index)
+                    yield sample
         except _Mismatch as err:
             log.warning("%s: %s; decoding it in order instead", Path(path).name, err)
             yield from OpenCVSource().samples(path, info, plan, transform, _Union(skip, yielded))
@@ -209,19 +221,16 @@ class SegmentedOpenCVSource:
         known_end = -1
         previous: _End | None = None
         try:
-            for n, segment in enumerate(segments):
-                while True:
-                    item = segment.out.get()
-                    if isinstance(item, BaseException):
-                        raise item
-                    if isinstance(item, _End):
-                        break
+            for segment in segments:
+                if previous is not None:  # check the seek before handing over any of its frames
+                    first = _get(segment.out)
+                    if not isinstance(first, _First) or first.digest != previous.next_digest:
+                        raise _Mismatch(f"seeking to frame {segment.start} gave another frame than decoding in order")
+                while not isinstance(item := _get(segment.out), _End):
                     pending.append(item)
                     known_end = max(known_end, item.index)
                     yield from _release(pending, known_end, info.fps, plan.trim_end_s)
                 slots.release()
-                if previous is not None and previous.next_digest != item.first_digest:
-                    raise _Mismatch(f"seeking to frame {segment.start} gave another frame than decoding in order")
                 if segment.end is not None and item.next_digest is None:
                     raise _Mismatch(f"the file ended before frame {segment.end}, which its key frames promised")
                 previous = item
@@ -242,9 +251,9 @@ class SegmentedOpenCVSource:
         cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG, [cv2.CAP_PROP_N_THREADS, self.threads_per_capture])
         if not cap.isOpened():
             raise VideoOpenError(f"{Path(path).name} can no longer be opened. Add the video again.")
-        index, first_digest, next_digest = segment.start - 1, None, None
+        index, next_digest, first = segment.start - 1, None, segment.start > 0
         try:
-            if segment.start > 0:
+            if first:
                 cap.set(cv2.CAP_PROP_POS_FRAMES, segment.start)
                 if int(cap.get(cv2.CAP_PROP_POS_FRAMES)) != segment.start:
                     raise _Mismatch(f"seeking to frame {segment.start} landed elsewhere")
@@ -252,19 +261,24 @@ class SegmentedOpenCVSource:
                 index += 1
                 if index == segment.end:
                     ok, bgr = cap.retrieve()
-                    next_digest = _digest(bgr) if ok else None
+                    next_digest = _digest(cap, bgr) if ok and bgr is not None else None
                     index -= 1
                     break
                 wanted = picker.take(index) and index not in skip
-                if wanted or index == segment.start:
+                if wanted or first:
                     ok, bgr = cap.retrieve()
-                    if index == segment.start:
-                        first_digest = _digest(bgr) if ok else None
-                    if wanted and ok and bgr is not None and not _put(segment.out, frames.Sample(index, index / picker.fps, transform(bgr)), stop):
+                    ok = ok and bgr is not None
+                    if first:  # the consumer checks the seek before it takes any frame of this segment
+                        first = False
+                        if not _put(segment.out, _First(_digest(cap, bgr) if ok else None), stop):
+                            return
+                    if wanted and ok and not _put(segment.out, frames.Sample(index, index / picker.fps, transform(bgr)), stop):
                         return
+            if first:  # the seek found no frame at all
+                _put(segment.out, _First(None), stop)
         finally:
             cap.release()
-        _put(segment.out, _End(index, first_digest, next_digest), stop)
+        _put(segment.out, _End(index, next_digest), stop)
 
 
 def _pickers(fps: float, plan: frames.SamplePlan, starts: list[int]) -> list[Any]:
@@ -285,6 +299,14 @@ def _release(pending: deque, known_end: int, fps: float, trim_end_s: float) -> I
     limit = (known_end + 1) / fps - trim_end_s
     while pending and pending[0].time_s < limit:
         yield pending.popleft()
+
+
+def _get(out: queue.Queue) -> Any:
+    """The next item of a segment; a worker's exception is raised here."""
+    item = out.get()
+    if isinstance(item, BaseException):
+        raise item
+    return item
 
 
 def _put(out: queue.Queue, item: Any, stop: threading.Event) -> bool:

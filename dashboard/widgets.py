@@ -79,7 +79,7 @@ def worker_status(compact: bool = False) -> list[dict[str, Any]]:
 
 
 def worker_summary(worker: dict[str, Any]) -> str:
-    """``GPU name (torch, batch 256) · 1,312 frames/s`` for one worker document."""
+    """``NVIDIA H200 (torch, batch 256) · models 1,312.0 frames/s`` for one worker document."""
     details = ", ".join(str(x) for x in (worker.get("backend"), f"batch {worker['batch_size']}" if worker.get("batch_size") else None) if x)
     text = f"{worker.get('device', '?')}" + (f" ({details})" if details else "")
     if worker.get("measured_fps"):

@@ -15,7 +15,7 @@ import pytest
 
 from core import frames, sources
 from core.errors import ConfigError
-from tests.media import read_index, write_clip
+from tests.media import index_frame, read_index, write_clip
 
 PLANS = [
     pytest.param(frames.SamplePlan(fps=None), id="every-frame"),
@@ -79,11 +79,58 @@ def test_a_seek_that_lands_elsewhere_falls_back_to_decoding_in_order(long_clip: 
     """Every boundary is compared pixel for pixel; here every comparison fails (each digest is
     unique), as it would for a file whose seeks are not frame-exact."""
     counter = iter(range(10**6))
-    monkeypatch.setattr(sources, "_digest", lambda bgr: hashlib.md5(str(next(counter)).encode()).digest())
+    monkeypatch.setattr(sources, "_digest", lambda cap, bgr: hashlib.md5(str(next(counter)).encode()).digest())
     plan = frames.SamplePlan(fps=None, trim_end_s=0.4)
     with caplog.at_level(logging.WARNING, logger="core.sources"):
         got = read(sources.SegmentedOpenCVSource(workers=3), long_clip, plan)
     assert got == reference(long_clip, plan)
+    assert any("decoding it in order instead" in r.getMessage() for r in caplog.records)
+
+
+class _LateSeek:
+    """A capture whose frame seek lands one frame late but reports the frame it was asked for."""
+
+    real = cv2.VideoCapture
+
+    def __init__(self, *args: object) -> None:
+        self._cap = _LateSeek.real(*args)
+        self._shift = 0
+
+    def set(self, prop: int, value: float) -> bool:
+        if prop == cv2.CAP_PROP_POS_FRAMES:
+            self._shift = 1
+            return self._cap.set(prop, value + 1)
+        return self._cap.set(prop, value)
+
+    def get(self, prop: int) -> float:
+        return self._cap.get(prop) - (self._shift if prop == cv2.CAP_PROP_POS_FRAMES else 0)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._cap, name)
+
+
+@pytest.fixture(scope="module")
+def still_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """400 frames at 25 fps whose frames 40–130 all show the picture of frame 40 (a still shot)."""
+    path = tmp_path_factory.mktemp("still") / "still.mp4"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 25, (320, 240))
+    for i in range(400):
+        writer.write(index_frame(40 if 40 <= i <= 130 else i))
+    writer.release()
+    return path
+
+
+@pytest.mark.parametrize("name", ["long_clip", "still_clip"])
+def test_a_seek_that_lands_a_frame_late_is_caught_before_any_wrong_frame(name: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """The seek reports success; only the boundary check (timestamp and pixels of the first frame,
+    compared before the segment hands over anything) can tell. In a still shot the pixels match,
+    so the timestamp must."""
+    path = request.getfixturevalue(name)
+    expected = reference(path, frames.SamplePlan(fps=None))
+    monkeypatch.setattr(sources.cv2, "VideoCapture", _LateSeek)
+    with caplog.at_level(logging.WARNING, logger="core.sources"):
+        got = read(sources.SegmentedOpenCVSource(workers=3), path, frames.SamplePlan(fps=None))
+    assert got == expected
     assert any("decoding it in order instead" in r.getMessage() for r in caplog.records)
 
 

@@ -1,0 +1,81 @@
+"""The worker's pipelined loop (models on one window while the next is decided) makes exactly the
+reuse decisions of a worker that waits for every batch."""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+from core import dedup
+from core.analyze import _Batch, _classify, _feed_back_first, _pipeline, _windows
+from core.feed import FramePayload
+from core.frames import Sample
+from core.runtime import TopK
+
+
+class LabelsByFrame:
+    """A stand-in for the models whose top-1 is a function of the frame index (carried as the input)."""
+
+    sizes = (1,)
+
+    def __init__(self, label_of) -> None:
+        self.label_of = label_of
+        self.pool = ThreadPoolExecutor(max_workers=1)
+
+    def submit(self, inputs: dict[int, np.ndarray], k: int):
+        frames = inputs[1].reshape(-1)
+        return self.pool.submit(lambda: {"m": TopK(np.array([[self.label_of(int(i))] for i in frames]), np.ones((len(frames), 1), np.float32))})
+
+
+def stream(n: int, still: int):
+    """``still`` identical frames, then a slow drift that stays under the reuse threshold frame to frame."""
+    for i in range(n):
+        sig = np.full((32, 32), 0.05 * max(0, i - still), np.float32)
+        yield Sample(i, i / 24, FramePayload({1: np.array([[[i]]], np.int32)}, b"", sig))
+
+
+def run(pipelined: bool, label_of, n: int = 2200, still: int = 1500, batch: int = 16) -> tuple[list[tuple], float | None]:
+    policy = dedup.ReusePolicy(dedup.DEFAULT_THRESHOLD)
+    runtime = LabelsByFrame(label_of)
+    stored: list[tuple] = []
+    last = None
+
+    def finish(b: _Batch) -> None:
+        nonlocal last
+        _, reused_from, checks, last = _classify(b, policy, last)
+        stored.extend((s.index, d, r, i in checks) for i, (s, d, r) in enumerate(zip(b.window, b.decisions, reused_from)))
+
+    windows = _windows(stream(n, still), policy, batch)
+    if pipelined:
+        _pipeline(windows, runtime, 1, policy, finish)
+    else:
+        for window, decisions in windows:
+            finish(_Batch.submit(runtime, window, decisions, 1))
+    return stored, policy.threshold
+
+
+@pytest.mark.parametrize(
+    "label_of",
+    [
+        pytest.param(lambda i: 0 if i < 1500 else (i // 3) % 1000, id="labels-change-during-the-drift"),
+        pytest.param(lambda i: 7, id="labels-never-change"),
+    ],
+)
+def test_pipelined_decisions_equal_waiting_for_every_batch(label_of) -> None:
+    waited, threshold_waited = run(False, label_of)
+    pipelined, threshold_pipelined = run(True, label_of)
+    assert [s[0] for s in pipelined] == list(range(2200))
+    assert pipelined == waited and threshold_pipelined == threshold_waited
+
+
+def test_spot_checks_are_fed_back_first_only_when_they_could_matter() -> None:
+    steady = dedup.ReusePolicy(2.0, frames=1000, reused=10, checks=50, agreed=50)
+    assert not _feed_back_first(steady, [dedup.REUSE, dedup.AUDIT, dedup.REUSE])  # one failure cannot reach the target
+    assert not _feed_back_first(steady, [dedup.CLASSIFY, dedup.REUSE])  # no spot check
+    close = dedup.ReusePolicy(2.0, frames=100, reused=80, checks=8, agreed=8)
+    assert _feed_back_first(close, [dedup.REUSE, dedup.AUDIT, dedup.REUSE])  # a failure would halve the threshold
+    assert close.threshold == 2.0 and close.checks == 8  # deciding does not touch the policy
+    warming = dedup.ReusePolicy(2.0, frames=10, reused=5, checks=1, agreed=1)
+    assert _feed_back_first(warming, [dedup.REUSE, dedup.AUDIT])  # at risk, ends at a spot check
+    assert not _feed_back_first(dedup.ReusePolicy(None), [dedup.CLASSIFY])
