@@ -139,6 +139,7 @@ def iter_samples(
     transform: Callable[[np.ndarray], T],
     skip: Container[int] = (),
     convert: bool = True,
+    stop_after: int | None = None,
 ) -> Iterator[Sample[T]]:
     """Decode ``path`` once and yield the sampled frames in order.
 
@@ -146,7 +147,9 @@ def iter_samples(
     (resize there, so the end-trim delay line holds small arrays). Frames whose index is in
     ``skip`` (already stored by an earlier attempt) are neither decoded nor yielded.
     Skipped frames use ``grab()`` without ``retrieve()``. ``convert=False`` hands ``transform``
-    OpenCV's BGR instead (see :mod:`core.sources`, the way analysis reads videos).
+    OpenCV's BGR instead (see :mod:`core.sources`, the way analysis reads videos). With
+    ``stop_after`` (a frame count confirmed by other means, e.g. :func:`core.sources.keyframe_indices`)
+    decoding stops after that frame index instead of at the end of the file.
     """
     cap = cv2.VideoCapture(str(path))
     if not cap.isOpened():
@@ -155,7 +158,7 @@ def iter_samples(
     pending: deque[Sample[T]] = deque()
     index = -1
     try:
-        while cap.grab():
+        while (stop_after is None or index < stop_after) and cap.grab():
             index += 1
             if picker.take(index) and index not in skip:
                 ok, bgr = cap.retrieve()

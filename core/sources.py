@@ -178,12 +178,16 @@ class SegmentedOpenCVSource:
             # is proven: frames past the last sample plus the trim are never needed.
             need = min(info.frame_count - 1, wanted[-1] + math.ceil(plan.trim_end_s * info.fps) + 1)
             starts = [start for start in segment_starts(keys, wanted[0]) if start <= need]
-        if not wanted or len(starts) < 2:
+        if not wanted:
             yield from OpenCVSource().samples(path, info, plan, transform, skip)
+            return
+        skip_tail = _Union(skip, _Above(wanted[-1]))  # frames past the last sample are decoded (to prove the end trim), not converted
+        if len(starts) < 2:  # too short to split: in order, but stopping as segments do
+            yield from frames.iter_samples(path, info, plan, _rgb(transform), skip_tail, convert=False, stop_after=need)
             return
         yielded: set[int] = set()
         try:
-            with closing(self._segmented(path, info, plan, _rgb(transform), _Union(skip, _Above(wanted[-1])), starts, need)) as segmented:
+            with closing(self._segmented(path, info, plan, _rgb(transform), skip_tail, starts, need)) as segmented:
                 for sample in segmented:
                     yielded.add(sample.index)
                     yield sample
