@@ -93,7 +93,7 @@ def cmd_worker(args: argparse.Namespace) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):  # finish cleanly: the running job is handed back
         signal.signal(sig, lambda *_: worker.stop())
     if not args.no_measure:
-        print(f"worker on {worker.device} ({worker.plan.describe()}, weights={settings.weights}): loading the models…", file=sys.stderr)
+        print(f"worker on {worker.device}: {worker.plan.describe()}, weights {settings.weights}; loading the models…", file=sys.stderr)
         fps = worker.measure()
         print(f"models: {fps:.1f} frames/s through {' + '.join(MODEL_NAMES)} at batch {worker.plan.batch_size}", file=sys.stderr)
     n = worker.run(burst=args.burst)
@@ -109,12 +109,14 @@ def cmd_jobs(args: argparse.Namespace) -> None:
     if not rows:
         print("no jobs")
         return
-    print(f"{'job_id':<13} {'kind':<8} {'state':<10} {'stage':<15} {'progress':>11} {'eta_s':>7}  video_id     error")
+    print(f"{'job_id':<13} {'kind':<8} {'state':<10} {'stage':<15} {'progress':>11} {'per_s':>8} {'eta_s':>7}  video_id     error")
     for job in rows:
         p = job.get("progress") or {}
         prog = f"{p.get('done', 0)}/{p.get('total') if p.get('total') is not None else '?'}"
-        eta = "" if p.get("eta_s") is None else f"{p['eta_s']:.0f}"
-        print(f"{job['_id']:<13} {job['kind']:<8} {job['state']:<10} {p.get('stage', ''):<15} {prog:>11} {eta:>7}  {job['params'].get('video_id', ''):<12} {job.get('error') or ''}")
+        running = job["state"] == "running"
+        eta = "" if p.get("eta_s") is None or not running else f"{p['eta_s']:.0f}"
+        rate = "" if not p.get("rate") or not running else f"{p['rate']:.1f}"
+        print(f"{job['_id']:<13} {job['kind']:<8} {job['state']:<10} {p.get('stage', ''):<15} {prog:>11} {rate:>8} {eta:>7}  {job['params'].get('video_id', ''):<12} {job.get('error') or ''}")
 
 
 def cmd_cancel(args: argparse.Namespace) -> None:

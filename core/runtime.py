@@ -75,9 +75,9 @@ class RuntimePlan:
     """Models are built channels_first; inputs are transposed on the device."""
 
     def describe(self) -> str:
-        where = "GPU" if self.accelerator else "CPU"
+        """``torch, batch 256, direct, channels_first``."""
         layout = "channels_first" if self.channels_first else "channels_last"
-        return f"{self.backend} on {where}, batch {self.batch_size}, {self.call}, {layout}"
+        return f"{self.backend}, batch {self.batch_size}, {self.call}, {layout}"
 
 
 def plan_runtime(backend: str, accelerator: bool, batch_size: int | None = None) -> RuntimePlan:

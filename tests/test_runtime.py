@@ -31,7 +31,7 @@ from core.runtime import CPU_BATCH, InferenceRuntime, ModelRunner, NullRuntime, 
 def test_plan_by_backend_and_device(backend: str, gpu: bool, batch: int | None, expected: tuple) -> None:
     plan = plan_runtime(backend, gpu, batch)
     assert (plan.batch_size, plan.call, plan.channels_first) == expected
-    assert plan.describe().startswith(f"{backend} on {'GPU' if gpu else 'CPU'}, batch {expected[0]}")
+    assert plan.describe() == f"{backend}, batch {expected[0]}, {expected[1]}, {'channels_first' if expected[2] else 'channels_last'}"
 
 
 def test_batch_size_auto_and_by_hand(monkeypatch: pytest.MonkeyPatch) -> None:
