@@ -4,7 +4,7 @@
 #
 # The lent GPU machines have torch, OpenCV, numpy and pandas but not Keras, pymongo or yt-dlp, and
 # ../shared does not travel with the working tree. Prepare once, in the repository root:
-#   echo /.whl/ >> .git/info/exclude; echo /.gpu/ >> .git/info/exclude; mkdir -p .gpu
+#   mkdir -p .gpu    # .whl/, .gpu/ and gpu-bench/ are in .gitignore
 #   cp ../shared/data/videos/clip1080.mp4 .gpu/
 #   for p in keras==3.15.1 namex==0.1.0 optree==0.20.0 pymongo==4.20.0 dnspython==2.9.2 yt-dlp==2026.10.26; do
 #     python3 -m pip download --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
