@@ -173,14 +173,13 @@ class SegmentedOpenCVSource:
     def samples(self, path: str | Path, info: frames.VideoInfo, plan: frames.SamplePlan, transform: Callable[[np.ndarray], T], skip: Container[int] = ()) -> Iterator[frames.Sample[T]]:
         keys = keyframe_indices(path, info) if self.workers > 1 else None
         wanted = list(frames.sample_indices(info.frame_count, info.fps, plan)) if keys else []
-        if wanted:
-            # The key-frame scan confirmed the frame count, so decoding may stop once the end trim
-            # is proven: frames past the last sample plus the trim are never needed.
-            need = min(info.frame_count - 1, wanted[-1] + math.ceil(plan.trim_end_s * info.fps) + 1)
-            starts = [start for start in segment_starts(keys, wanted[0]) if start <= need]
-        if not wanted:
+        if not wanted:  # one worker, a file the scan cannot map, or nothing to sample
             yield from OpenCVSource().samples(path, info, plan, transform, skip)
             return
+        # The key-frame scan confirmed the frame count, so decoding may stop once the end trim is
+        # proven: frames past the last sample plus the trim are never needed.
+        need = min(info.frame_count - 1, wanted[-1] + math.ceil(plan.trim_end_s * info.fps) + 1)
+        starts = [start for start in segment_starts(keys, wanted[0]) if start <= need]
         skip_tail = _Union(skip, _Above(wanted[-1]))  # frames past the last sample are decoded (to prove the end trim), not converted
         if len(starts) < 2:  # too short to split: in order, but stopping as segments do
             yield from frames.iter_samples(path, info, plan, _rgb(transform), skip_tail, convert=False, stop_after=need)
