@@ -95,13 +95,18 @@ def load_settings(root: Path | None = None, **overrides: Any) -> Settings:
     hosts = pick("allowed_hosts", DEFAULT_ALLOWED_HOSTS)
     if isinstance(hosts, str):
         hosts = tuple(h.strip().lower() for h in hosts.split(",") if h.strip())
-    try:
-        lease_s = float(pick("lease_s", 60.0))
-        batch_size = _auto_int(pick("batch_size", "auto"))
-        decode_workers = _auto_int(pick("decode_workers", "auto"))
-        max_upload_mb = int(pick("max_upload_mb", streamlit_cfg.get("server", {}).get("maxUploadSize", 200)))
-    except (TypeError, ValueError) as err:
-        raise ConfigError(f"A numeric setting has a non-numeric value: {err}") from err
+    def number(key: str, default: Any, cast: Any) -> Any:
+        value = pick(key, default)
+        try:
+            return cast(value)
+        except (TypeError, ValueError) as err:
+            extra = " or auto" if cast is _auto_int else ""
+            raise ConfigError(f"REELSIGHT_{key.upper()} is {value!r}; it must be a number{extra}.") from err
+
+    lease_s = number("lease_s", 60.0, float)
+    batch_size = number("batch_size", "auto", _auto_int)
+    decode_workers = number("decode_workers", "auto", _auto_int)
+    max_upload_mb = number("max_upload_mb", streamlit_cfg.get("server", {}).get("maxUploadSize", 200), int)
     if lease_s <= 0 or (batch_size is not None and batch_size <= 0) or (decode_workers is not None and decode_workers <= 0):
         raise ConfigError("REELSIGHT_LEASE_S, REELSIGHT_BATCH_SIZE and REELSIGHT_DECODE_WORKERS must be positive (the last two may also be auto).")
     video_source = str(pick("video_source", "auto")).strip().lower()

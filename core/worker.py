@@ -24,9 +24,11 @@ from core.config import Settings
 from core.docstore import new_id
 from core.errors import JobCancelled, JobError, LeaseLost, ReelsightError, WorkerStopping
 from core.models import MODEL_NAMES
+from core.feed import resizer
 from core.runtime import InferenceRuntime, current_plan, describe_device
 from core.screen_classifier import JOB_KIND as TRAIN_CLASSIFIER, run_train_job
 from core.screentime import JOB_KIND as SCREENTIME, run_screentime_job
+from core.sources import open_source
 from core.yt8m import IMPORT_JOB as YT8M_IMPORT, run_import_job as run_yt8m_import
 from core.yt8m_train import TRAIN_JOB as YT8M_TRAIN, run_train_job as run_yt8m_train
 
@@ -105,6 +107,8 @@ class Worker:
         self.store = store
         self.settings = settings
         self.id = worker_id or f"{socket.gethostname()}-{os.getpid()}-{new_id()[:4]}"
+        open_source(settings.video_source, settings.decode_workers)  # a bad setting stops the worker here, not each job
+        resizer(settings.resize)
         self.device, self.backend = describe_device()
         self.plan = current_plan(settings.batch_size)
         self.measured_fps: float | None = None

@@ -55,6 +55,10 @@ def _bad_inputs(tmp_path: Path, clip: Path) -> list:
         pytest.param(["add", "https://example.com/video"], {}, "is not an allowed host", id="host-not-allowed"),
         pytest.param(["add", str(clip)], {"REELSIGHT_MAX_UPLOAD_MB": "0"}, "over the 0 MB upload limit", id="over-size-limit"),
         pytest.param(["analyze", "x", "--models", "vgg99"], {}, "unknown model vgg99", id="unknown-model"),
+        pytest.param(["worker", "--burst"], {"REELSIGHT_VIDEO_SOURCE": "nvdec"}, "Unknown video source 'nvdec'. Set REELSIGHT_VIDEO_SOURCE to auto or one of", id="unknown-video-source"),
+        pytest.param(["worker", "--burst"], {"REELSIGHT_RESIZE": "cubic"}, "Unknown resize method 'cubic'. Set REELSIGHT_RESIZE to one of", id="unknown-resize"),
+        pytest.param(["worker", "--burst"], {"REELSIGHT_BATCH_SIZE": "lots"}, "REELSIGHT_BATCH_SIZE is 'lots'; it must be a number or auto.", id="batch-size-not-a-number"),
+        pytest.param(["worker", "--burst"], {"REELSIGHT_DECODE_WORKERS": "0"}, "may also be auto", id="no-decode-workers"),
     ]
 
 
