@@ -189,6 +189,8 @@ def cmd_screentime_train(args: argparse.Namespace) -> None:
     job_id = screen_classifier.request_training(store, set_id, name, settings)
     if _run_or_queue(args, store, job_id):
         doc = store.classifiers.find_one({"job_id": job_id})
+        if doc is None:
+            raise ReelsightError(f"Training job {job_id} finished without storing a classifier. Run `python -m core jobs` and retry it.")
         flag = " (random weights)" if doc.get("random_weights") else ""
         print(f"{doc['name']}:v{doc['version']}\tvalidation accuracy {doc['metrics']['val_accuracy']:.3f}{flag}")
 

@@ -296,15 +296,30 @@ def run_train_job(ctx: Any) -> None:
         "device": ctx.device,
         "created_at": utcnow(),
     }
-    for _ in range(5):  # another training of the same name may take a version first
-        latest = store.classifiers.find_one({"name": params["name"]}, {"version": 1}, sort=[("version", -1)])
+    insert_versioned(store, doc)
+    log.info("classifier %s v%s: validation accuracy %.3f", doc["name"], doc["version"], metrics["val_accuracy"])
+
+
+VERSION_ATTEMPTS = 5
+"""Tries at the next free version number before a trained classifier's insert gives up."""
+
+
+def insert_versioned(store: Any, doc: dict[str, Any]) -> None:
+    """Insert ``doc`` as the next version of its name; sets ``_id`` and ``version``. Another
+    training of the same name may take a version first: after ``VERSION_ATTEMPTS`` such races
+    it raises :class:`ScreenTimeError` instead of finishing without a classifier."""
+    for _ in range(VERSION_ATTEMPTS):
+        latest = store.classifiers.find_one({"name": doc["name"]}, {"version": 1}, sort=[("version", -1)])
         doc.update(_id=new_id(), version=(latest["version"] + 1) if latest else 1)
         try:
             store.classifiers.insert_one(doc)
-            break
+            return
         except DuplicateKeyError:
             continue
-    log.info("classifier %s v%s: validation accuracy %.3f", doc["name"], doc["version"], metrics["val_accuracy"])
+    raise ScreenTimeError(
+        f"Classifier {doc['name']} could not be stored: other trainings of that name took each of {VERSION_ATTEMPTS} version numbers first. "
+        "Retry this job on the Jobs page, or train under another name."
+    )
 
 
 def find_classifier(store: Any, ref: str) -> dict[str, Any]:

@@ -238,8 +238,9 @@ def from_mapping(mapping: Path | str | bytes, images: Path, classes: dict[int, s
     if undecodable:
         names = [img for img, entries in by_image.items() if entries[0][0] in undecodable]
         problems.append(f"{_rows(undecodable)}: {_names(names)} do{'es' if len(names) == 1 else ''} not decode as an image")
-    if problems:
-        raise TrainingSetError(f"{name} cannot be used: " + "; ".join(problems) + ".")
+    if problems:  # every problem together, and the notes beside them, not instead of them
+        also = (" Also: " + " ".join(notes)) if notes else ""
+        raise TrainingSetError(f"{name} cannot be used: " + "; ".join(problems) + "." + also)
 
     items = [LabelledImage(image, entries[0][1]) for image, entries in by_image.items() if image not in conflicts or not drop_conflicts]
     used = sorted({item.class_id for item in items})

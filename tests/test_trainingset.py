@@ -110,3 +110,34 @@ def test_stratified_split_keeps_every_class_on_both_sides() -> None:
     assert np.array_equal(stratified_split(labels, 0.3, seed=0)[1], val)  # repeatable with its seed
     weights = balanced_class_weights(labels)
     assert weights[1] == pytest.approx(42 / (3 * 2)) and weights[2] == pytest.approx(42 / (3 * 30))
+
+
+def test_every_problem_is_reported_together_with_the_notes(tmp_path: Path, images) -> None:
+    """A conflicting duplicate (as the real frame94.jpg), a missing image and a bad class: one message names them all."""
+    folder, _ = images
+    rows = [("img0.jpg", 0), ("img0.jpg", 2), ("nope.jpg", 1), ("img1.jpg", "tom"), ("img3.jpg", 0), ("img4.jpg", 1), ("img5.jpg", 2)]
+    with pytest.raises(TrainingSetError) as info:
+        trainingset.from_mapping(_csv(tmp_path / "m.csv", rows), folder, CLASSES)
+    message = str(info.value)
+    assert "row 5: the class is not an integer" in message
+    assert "row 4: no image named nope.jpg" in message
+    assert "img0.jpg is labelled 0 and 2 on rows 2, 3" in message  # the note, beside the errors
+
+
+def test_a_classifier_that_cannot_get_a_version_fails_its_job(store, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pymongo.errors import DuplicateKeyError
+
+    from core import screen_classifier
+    from core.errors import ScreenTimeError
+
+    first, second = {"name": "toons", "metrics": {}}, {"name": "toons", "metrics": {}}
+    screen_classifier.insert_versioned(store, first)
+    screen_classifier.insert_versioned(store, second)
+    assert (first["version"], second["version"]) == (1, 2)
+
+    def always_taken(self, doc: dict) -> None:
+        raise DuplicateKeyError("version taken")
+
+    monkeypatch.setattr(type(store.classifiers), "insert_one", always_taken)  # the store hands out a collection object per access
+    with pytest.raises(ScreenTimeError, match="could not be stored: other trainings of that name took each of 5 version numbers first"):
+        screen_classifier.insert_versioned(store, {"name": "toons", "metrics": {}})
