@@ -23,10 +23,12 @@ stops it after exactly those frames.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import resource
 import sys
 import tempfile
 import time
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +43,8 @@ from core.models import MODEL_NAMES
 from core.runtime import InferenceRuntime, NullRuntime, describe_device, top_k
 
 MODES = ("decode", "feed", "model_only", "pipeline", "naive", "resize")
+RESIZE_FRAMES = 64
+"""Sampled frames the resize comparison measures."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -113,29 +117,35 @@ def _layout(x: np.ndarray, plan: Any) -> np.ndarray:
     return np.ascontiguousarray(x.transpose(0, 3, 1, 2)) if plan.channels_first else x
 
 
-def decode(path: Path, indices: list[int], info: frames.VideoInfo, plan: frames.SamplePlan, source: sources.VideoSource | None = None) -> float:
-    """Seconds to decode the sampled frames ``indices`` (no conversion, no resize). Without
-    ``source``: one OpenCV capture with its default FFmpeg threads, ``grab`` up to the last
-    sampled frame and ``retrieve`` the sampled ones; with it, that source's ``samples``."""
+def _as_decoded(bgr: np.ndarray) -> np.ndarray:
+    """A transform that keeps OpenCV's frame as it is (no conversion, no resize)."""
+    return bgr
+
+
+_as_decoded.bgr_input = True  # type: ignore[attr-defined]
+
+
+def decode_capture(path: Path, indices: list[int]) -> float:
+    """Seconds for one OpenCV capture with its default FFmpeg threads to ``grab`` up to the last
+    sampled frame and ``retrieve`` the sampled ``indices`` (bare decoding)."""
     start = time.perf_counter()
-    if source is None:
-        wanted, last = set(indices), indices[-1]
-        cap = cv2.VideoCapture(str(path))
-        index = -1
-        try:
-            while index < last and cap.grab():
-                index += 1
-                if index in wanted:
-                    cap.retrieve()
-        finally:
-            cap.release()
-        return time.perf_counter() - start
+    wanted, last = set(indices), indices[-1]
+    cap = cv2.VideoCapture(str(path))
+    index = -1
+    try:
+        while index < last and cap.grab():
+            index += 1
+            if index in wanted:
+                cap.retrieve()
+    finally:
+        cap.release()
+    return time.perf_counter() - start
 
-    def keep(bgr: np.ndarray) -> None:
-        return None
 
-    keep.bgr_input = True  # type: ignore[attr-defined]
-    for _ in source.samples(path, info, plan, keep):
+def decode_source(source: sources.VideoSource, path: Path, info: frames.VideoInfo, plan: frames.SamplePlan) -> float:
+    """Seconds for ``source`` to hand over the sampled frames as decoded (no conversion, no resize)."""
+    start = time.perf_counter()
+    for _ in source.samples(path, info, plan, _as_decoded):
         pass
     return time.perf_counter() - start
 
@@ -160,14 +170,11 @@ def model_only(inputs: dict[int, np.ndarray], classifier: InferenceRuntime, batc
 
 def resize_methods(path: Path, info: frames.VideoInfo, plan: frames.SamplePlan, classifier: InferenceRuntime, batch: int) -> dict[str, dict[str, float]]:
     """Per method of :data:`core.feed.RESIZERS`: frames/s of the feed's per-frame work alone (on
-    frames decoded beforehand), mean absolute difference from ``area`` inputs (0–255), and top-1
+    the first ``RESIZE_FRAMES`` sampled frames, decoded beforehand), mean absolute difference from ``area`` inputs (0–255), and top-1
     agreement with ``area`` inputs (plain, and centred as in :func:`centred_top1`)."""
 
-    def keep(bgr: np.ndarray) -> np.ndarray:
-        return bgr
-
-    keep.bgr_input = True  # type: ignore[attr-defined]
-    decoded = [s.payload for s in sources.OpenCVSource().samples(path, info, plan, keep)][:64]
+    with closing(sources.OpenCVSource().samples(path, info, plan, _as_decoded)) as samples:
+        decoded = [s.payload for s in itertools.islice(samples, RESIZE_FRAMES)]  # full frames: only as many as are measured
     sizes = classifier.sizes
     out: dict[str, dict[str, Any]] = {}
     reference: dict[str, np.ndarray] = {}
@@ -287,9 +294,8 @@ def run_bench(path: Path, settings: BenchSettings, modes: tuple[str, ...] = ("de
         say(f"{name:<14}{n / seconds:8.1f} frames/s  ({seconds:.1f} s{extra})")
 
     if "decode" in modes:
-        line("decode", decode(path, indices, info, plan), "; one capture")
-        seconds = decode(path, indices, info, plan, source)
-        line("decode_source", seconds, f"; {source.name}")
+        line("decode", decode_capture(path, indices), "; one capture")
+        line("decode_source", decode_source(source, path, info, plan), f"; {source.name}")
     if "feed" in modes:
         with tempfile.TemporaryDirectory(prefix="reelsight-bench-") as tmp:
             seconds, run = pipeline(path, plan, settings, Path(tmp), NullRuntime(settings.models, rt))

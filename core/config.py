@@ -95,6 +95,7 @@ def load_settings(root: Path | None = None, **overrides: Any) -> Settings:
     hosts = pick("allowed_hosts", DEFAULT_ALLOWED_HOSTS)
     if isinstance(hosts, str):
         hosts = tuple(h.strip().lower() for h in hosts.split(",") if h.strip())
+
     def number(key: str, default: Any, cast: Any) -> Any:
         value = pick(key, default)
         try:

@@ -105,14 +105,14 @@ def probe(path: str | Path) -> VideoInfo:
 def sample_indices(frame_count: int, fps: float, plan: SamplePlan) -> Iterator[int]:
     """Indices the plan takes from a video of ``frame_count`` frames at ``fps`` (no decoding)."""
     end_s = frame_count / fps - plan.trim_end_s
-    picker = _Picker(fps, plan)
+    picker = Picker(fps, plan)
     for index in range(frame_count):
         if picker.take(index) and index / fps < end_s:
             yield index
 
 
-class _Picker:
-    """Decides, frame by frame in order, whether a frame is sampled."""
+class Picker:
+    """Decides, frame by frame in order, whether a frame is sampled (copy it to resume elsewhere)."""
 
     def __init__(self, fps: float, plan: SamplePlan) -> None:
         self.fps = fps
@@ -154,7 +154,7 @@ def iter_samples(
     cap = cv2.VideoCapture(str(path))
     if not cap.isOpened():
         raise VideoOpenError(f"{Path(path).name} can no longer be opened. Add the video again.")
-    picker = _Picker(info.fps, plan)
+    picker = Picker(info.fps, plan)
     pending: deque[Sample[T]] = deque()
     index = -1
     try:
@@ -165,14 +165,19 @@ def iter_samples(
                 if ok and bgr is not None:
                     frame = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB) if convert else bgr
                     pending.append(Sample(index, index / info.fps, transform(frame)))
-            # Frames 0..index exist, so the video lasts at least (index + 1) / fps seconds.
-            known_end = (index + 1) / info.fps - plan.trim_end_s
-            while pending and pending[0].time_s < known_end:
-                yield pending.popleft()
+            yield from release(pending, index, info.fps, plan.trim_end_s)
     finally:
         cap.release()
     if index < 0:
         raise EmptyVideoError(f"{Path(path).name} has no frames that can be decoded.")
+
+
+def release(pending: deque[Sample[T]], last_index: int, fps: float, trim_end_s: float) -> Iterator[Sample[T]]:
+    """The end-trim delay line: frames 0..``last_index`` exist, so the video lasts at least
+    ``(last_index + 1) / fps`` seconds, and every pending sample before that less the trim is final."""
+    known_end = (last_index + 1) / fps - trim_end_s
+    while pending and pending[0].time_s < known_end:
+        yield pending.popleft()
 
 
 def read_frames(path: str | Path, indices: Collection[int], transform: Callable[[np.ndarray], T]) -> dict[int, T]:

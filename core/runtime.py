@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -88,8 +89,10 @@ def plan_runtime(backend: str, accelerator: bool, batch_size: int | None = None)
     return RuntimePlan(backend, accelerator, batch, "predict_on_batch", channels_first=False)
 
 
+@lru_cache(maxsize=1)
 def describe_device() -> tuple[str, str]:
-    """``(device, backend)``: the GPU's name, or ``CPU``, and the Keras backend."""
+    """``(device, backend)``: the GPU's name, or ``CPU``, and the Keras backend (looked up once
+    per process: the worker, the plan and every screen-time batch ask)."""
     import keras
 
     backend = keras.backend.backend()

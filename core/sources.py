@@ -7,10 +7,11 @@ backends: a :class:`VideoSource` protocol, implementations in :data:`SOURCES` ke
 - ``opencv``: one ``cv2.VideoCapture`` decodes the whole file in order (:func:`core.frames.iter_samples`).
 - ``opencv-segments``: a pool of captures decodes separate segments of the file in parallel
   threads, each segment starting at a key frame, and the frames are handed back in order. Every
-  boundary is checked: the segment before decodes one frame past its end, and that frame must
-  equal, pixel for pixel, the first frame the next segment decoded after its seek. On a mismatch
-  (a file whose seeks are not frame-exact) the source starts again in order and skips what it
-  already handed back, so every path yields exactly the frames :mod:`core.frames` picks.
+  seek is checked before its segment hands over any frame: the segment before decodes one frame
+  past its end, and that frame's timestamp and pixels must equal those of the first frame the
+  next segment decoded after its seek. On a mismatch (a file whose seeks are not frame-exact) the
+  source starts again in order and skips what it already handed back, so every path yields
+  exactly the frames :mod:`core.frames` picks.
 
 Another decoder (for example torchcodec with NVDEC on a GPU) is one more class with a ``samples``
 method and one line in :data:`SOURCES`; the worker does not change.
@@ -90,12 +91,10 @@ def keyframe_indices(path: str | Path, info: frames.VideoInfo) -> list[int] | No
             return None
         keys, seen = [], set()
         while cap.grab():
-            pts = cap.get(cv2.CAP_PROP_PTS)
-            if pts != int(pts):
-                return None
-            seen.add(int(pts))
+            pts = int(cap.get(cv2.CAP_PROP_PTS))  # in frames; the check below catches any other mapping
+            seen.add(pts)
             if cap.get(cv2.CAP_PROP_LRF_HAS_KEY_FRAME):
-                keys.append(int(pts))
+                keys.append(pts)
     finally:
         cap.release()
     if not seen or seen != set(range(len(seen))) or len(seen) != info.frame_count:
@@ -232,13 +231,13 @@ class SegmentedOpenCVSource:
                 while not isinstance(item := _get(segment.out), _End):
                     pending.append(item)
                     known_end = max(known_end, item.index)
-                    yield from _release(pending, known_end, info.fps, plan.trim_end_s)
+                    yield from frames.release(pending, known_end, info.fps, plan.trim_end_s)
                 slots.release()
                 if segment.end is not None and item.next_digest is None:
                     raise _Mismatch(f"the file ended before frame {segment.end}, which its key frames promised")
                 previous = item
                 known_end = max(known_end, item.last_index)
-                yield from _release(pending, known_end, info.fps, plan.trim_end_s)
+                yield from frames.release(pending, known_end, info.fps, plan.trim_end_s)
             if known_end < 0:
                 raise EmptyVideoError(f"{Path(path).name} has no frames that can be decoded.")
         finally:
@@ -250,7 +249,7 @@ class SegmentedOpenCVSource:
             for thread in threads:
                 thread.join(timeout=5)
 
-    def _decode(self, path: str | Path, segment: _Segment, picker: Any, transform: Callable[[np.ndarray], T], skip: Container[int], stop: threading.Event) -> None:
+    def _decode(self, path: str | Path, segment: _Segment, picker: frames.Picker, transform: Callable[[np.ndarray], T], skip: Container[int], stop: threading.Event) -> None:
         cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG, [cv2.CAP_PROP_N_THREADS, self.threads_per_capture])
         if not cap.isOpened():
             raise VideoOpenError(f"{Path(path).name} can no longer be opened. Add the video again.")
@@ -284,9 +283,9 @@ class SegmentedOpenCVSource:
         _put(segment.out, _End(index, next_digest), stop)
 
 
-def _pickers(fps: float, plan: frames.SamplePlan, starts: list[int]) -> list[Any]:
+def _pickers(fps: float, plan: frames.SamplePlan, starts: list[int]) -> list[frames.Picker]:
     """The sampling decision state at each segment start (a picker decides frames in order)."""
-    picker = frames._Picker(fps, plan)
+    picker = frames.Picker(fps, plan)
     out = []
     index = 0
     for start in starts:
@@ -295,13 +294,6 @@ def _pickers(fps: float, plan: frames.SamplePlan, starts: list[int]) -> list[Any
             index += 1
         out.append(copy.copy(picker))
     return out
-
-
-def _release(pending: deque, known_end: int, fps: float, trim_end_s: float) -> Iterator[Any]:
-    """Samples whose time lies before the end trim, given that frame ``known_end`` exists."""
-    limit = (known_end + 1) / fps - trim_end_s
-    while pending and pending[0].time_s < limit:
-        yield pending.popleft()
 
 
 def _get(out: queue.Queue) -> Any:
@@ -350,7 +342,6 @@ class _Union:
 
     def __contains__(self, item: object) -> bool:
         return item in self.a or item in self.b
-
 
 
 def default_workers() -> int:

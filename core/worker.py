@@ -23,8 +23,8 @@ from core.analyze import JOB_KIND as ANALYZE, run_analyze_job
 from core.config import Settings
 from core.docstore import new_id
 from core.errors import JobCancelled, JobError, LeaseLost, ReelsightError, WorkerStopping
-from core.models import MODEL_NAMES
 from core.feed import resizer
+from core.models import MODEL_NAMES
 from core.runtime import InferenceRuntime, current_plan, describe_device
 from core.screen_classifier import JOB_KIND as TRAIN_CLASSIFIER, run_train_job
 from core.screentime import JOB_KIND as SCREENTIME, run_screentime_job
