@@ -1,5 +1,7 @@
 # Two commands: `make run` starts the dashboard with one local worker; `make test` runs the tests.
 # Both create .venv and install the pinned requirements first (once, and again when they change).
+# `make test-fast` is the tier to run before every commit (< 2 min: no browser, no worker
+# processes, no model training, no page tests); `make lint` is ruff, as CI runs it.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -7,7 +9,7 @@ STAMP := $(VENV)/.installed-requirements
 
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test worker clean bench-pages
+.PHONY: run test test-fast lint format worker clean bench-pages
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +28,19 @@ $(CHROMIUM):
 
 test: $(STAMP) $(CHROMIUM)
 	$(PY) -m pytest
+
+FAST := not slow and not pages and not training and not browser and not gpu
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "$(FAST)"
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
 
 bench-pages: $(STAMP)
 	$(PY) -m benchmarks.pages

@@ -1,4 +1,5 @@
 """Reelsight dashboard entry point: navigation and sidebar only. Run with `make run`."""
+
 from pathlib import Path
 
 import streamlit as st

@@ -6,6 +6,7 @@ imports, as in a running server): "cold" with ``st.cache_data`` cleared, "warm" 
 Run: ``make bench-pages`` (or ``python -m benchmarks.pages [--videos N] [--frames N]``).
 Prints one line per page and writes ``benchmarks/pages.json``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -60,9 +61,24 @@ def main() -> None:
             st.cache_data.clear()
             cold.append(render(name))  # empty caches
             warm.append(render(name))  # warm caches
-        results[name] = {"cold_s": round(statistics.median(cold), 2), "warm_s": round(statistics.median(warm), 2), "cold_range_s": [round(min(cold), 2), round(max(cold), 2)], "warm_range_s": [round(min(warm), 2), round(max(warm), 2)]}
-        print(f"{name:<12} cold {statistics.median(cold):5.2f} s ({min(cold):.2f}–{max(cold):.2f})   warm {statistics.median(warm):5.2f} s ({min(warm):.2f}–{max(warm):.2f})")
-    report = {"videos": args.videos, "frames_per_video": args.frames, "models": 2, "generate_s": round(generate_s, 1), "cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(), "pages": results}
+        results[name] = {
+            "cold_s": round(statistics.median(cold), 2),
+            "warm_s": round(statistics.median(warm), 2),
+            "cold_range_s": [round(min(cold), 2), round(max(cold), 2)],
+            "warm_range_s": [round(min(warm), 2), round(max(warm), 2)],
+        }
+        print(
+            f"{name:<12} cold {statistics.median(cold):5.2f} s ({min(cold):.2f}–{max(cold):.2f})   warm {statistics.median(warm):5.2f} s ({min(warm):.2f}–{max(warm):.2f})"
+        )
+    report = {
+        "videos": args.videos,
+        "frames_per_video": args.frames,
+        "models": 2,
+        "generate_s": round(generate_s, 1),
+        "cpu": platform.processor() or platform.machine(),
+        "cores": os.cpu_count(),
+        "pages": results,
+    }
     args.json.write_text(json.dumps(report, indent=2))
 
 

@@ -3,7 +3,7 @@
 For the first ``--frames`` frames of each video (every frame sampled), both models classify every
 frame twice: as decoded, and after the seed loop's JPEG round trip (``cv2.imwrite`` at OpenCV's
 default quality 95, read back). Reuse is a pure function of the frame signatures
-(:func:`core.dedup.plan_reuse`), so one pass of the models gives, for every threshold, exactly
+(:func:`core.inference.dedup.plan_reuse`), so one pass of the models gives, for every threshold, exactly
 the labels the worker would store:
 
 - ``classified``: the share of frames that go through the models;
@@ -19,6 +19,7 @@ Run: ``python -m benchmarks.reuse_sweep [--frames 240] [--json benchmarks/reuse_
 The models are built with ``REELSIGHT_WEIGHTS`` (``none`` here: ImageNet weights cannot be
 downloaded on this machine) and seeded, so reruns give the same numbers.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,12 +30,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from core import dedup, frames
-from core.analyze import _windows
-from core.bench import centred_top1
-from core.feed import FramePayload
-from core.frames import Sample
-from core.runtime import run_batches
+from core.cli.bench import centred_top1
+from core.inference import dedup, run_batches
+from core.inference.feed import FramePayload
+from core.inference.runs import _windows
+from core.media import frames
+from core.media.frames import Sample
 
 VIDEOS = Path(__file__).resolve().parents[2] / "shared" / "data" / "videos"
 THRESHOLDS = (0.5, 1.0, 1.5, 2.0, 3.0, 4.0)
@@ -67,8 +68,8 @@ def classify_video(path: Path, n: int, classifier, batch: int = 16) -> dict[str,
 
 def simulate(signatures: np.ndarray, labels: dict[str, np.ndarray], threshold: float, audit_every: int, batch: int = 16) -> np.ndarray:
     """The worker's reuse for models whose top-1 per frame is ``labels`` (model → n): the worker's
-    own windows (:func:`core.analyze._windows`), with each spot check fed back as
-    :func:`core.analyze._classify` does. Returns, for each frame, the position of the frame whose
+    own windows (:func:`core.inference.runs._windows`), with each spot check fed back as
+    :func:`core.inference.runs._classify` does. Returns, for each frame, the position of the frame whose
     labels it stores (itself when classified)."""
     policy = dedup.ReusePolicy(threshold, audit_every)
     samples = (Sample(i, 0.0, FramePayload({}, b"", sig)) for i, sig in enumerate(signatures))
@@ -119,7 +120,7 @@ def main() -> None:
     import keras
 
     from core.config import load_settings
-    from core.models import MODEL_NAMES
+    from core.inference import MODEL_NAMES
     from core.worker import shared_classifier
 
     keras.utils.set_random_seed(0)

@@ -1,4 +1,5 @@
 """Reelsight's engine: everything but the Streamlit pages. Never imports streamlit."""
+
 from __future__ import annotations
 
 import os

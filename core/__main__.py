@@ -1,4 +1,5 @@
-"""``python -m core``: see :mod:`core.cli`."""
+"""``python -m core``: see :mod:`core.cli.main`."""
+
 import sys
 
 from core.cli import main

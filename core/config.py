@@ -4,13 +4,14 @@ Environment variables: ``REELSIGHT_DB`` (a ``mongodb://`` URI or a folder for th
 ``REELSIGHT_DATA`` (folder for blobs and downloads), ``REELSIGHT_WEIGHTS`` (``imagenet``, ``none``
 or a folder of weight files), ``REELSIGHT_ALLOWED_HOSTS`` (comma-separated host names),
 ``REELSIGHT_LEASE_S`` (job lease in seconds), ``REELSIGHT_BATCH_SIZE`` (frames per model call, or
-``auto``: by device, see :mod:`core.runtime`), ``REELSIGHT_VIDEO_SOURCE`` (``auto`` or a name in
-:data:`core.sources.SOURCES`), ``REELSIGHT_DECODE_WORKERS`` (decode threads, or ``auto``: the cores),
-``REELSIGHT_RESIZE`` (how the full frame is resized, see :mod:`core.feed`),
+``auto``: by device, see :mod:`core.inference.runtime`), ``REELSIGHT_VIDEO_SOURCE`` (``auto`` or a name in
+:data:`core.media.sources.SOURCES`), ``REELSIGHT_DECODE_WORKERS`` (decode threads, or ``auto``: the cores),
+``REELSIGHT_RESIZE`` (how the full frame is resized, see :mod:`core.inference.feed`),
 ``REELSIGHT_MAX_UPLOAD_MB`` (overrides the upload limit below). The same keys may stand at the top level of
 ``.streamlit/secrets.toml``. The upload limit is Streamlit's ``server.maxUploadSize`` (MB) in
 ``.streamlit/config.toml``, so the dashboard and the CLI enforce one figure.
 """
+
 from __future__ import annotations
 
 import os
@@ -54,13 +55,13 @@ class Settings:
     lease_s: float = 60.0
     """A running job whose worker sends no heartbeat for this long goes back to the queue."""
     batch_size: int | None = None
-    """Frames per model call; None: by device (:func:`core.runtime.plan_runtime`)."""
+    """Frames per model call; None: by device (:func:`core.inference.runtime.plan_runtime`)."""
     video_source: str = "auto"
-    """Which decoder reads videos for analysis (:func:`core.sources.open_source`)."""
+    """Which decoder reads videos for analysis (:func:`core.media.sources.open_source`)."""
     decode_workers: int | None = None
-    """Decode and resize threads; None: one per core (:func:`core.sources.default_workers`)."""
+    """Decode and resize threads; None: one per core (:func:`core.media.sources.default_workers`)."""
     resize: str = "linear-area"
-    """How a full frame is resized to the model inputs (:data:`core.feed.RESIZERS`)."""
+    """How a full frame is resized to the model inputs (:data:`core.inference.feed.RESIZERS`)."""
 
     @property
     def uses_mongo(self) -> bool:
@@ -112,7 +113,7 @@ def load_settings(root: Path | None = None, **overrides: Any) -> Settings:
         raise ConfigError("REELSIGHT_LEASE_S, REELSIGHT_BATCH_SIZE and REELSIGHT_DECODE_WORKERS must be positive (the last two may also be auto).")
     video_source = str(pick("video_source", "auto")).strip().lower()
     resize = str(pick("resize", "linear-area")).strip().lower()
-    # Names are checked where they are used (core.sources.open_source, core.feed.resizer): config stays import-light.
+    # Names are checked where they are used (core.media.sources.open_source, core.inference.feed.resizer): config stays import-light.
     return Settings(
         db=db,
         data_dir=data_dir,

@@ -2,6 +2,7 @@
 
 Pages and the CLI catch :class:`ReelsightError` only and show ``str(err)``.
 """
+
 from __future__ import annotations
 
 

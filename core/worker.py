@@ -4,6 +4,7 @@
 extends the current job's lease every ``lease_s / 4`` seconds; if the process dies, the lease runs
 out and another worker's :func:`core.jobs.reap_expired` puts the job back in the queue.
 """
+
 from __future__ import annotations
 
 import logging
@@ -18,28 +19,22 @@ from typing import Any
 
 from pymongo.errors import PyMongoError
 
-from core import jobs
-from core.analyze import JOB_KIND as ANALYZE, run_analyze_job
+from core import inference, jobs, screentime, yt8m
 from core.config import Settings
-from core.docstore import new_id
 from core.errors import JobCancelled, JobError, LeaseLost, ReelsightError, WorkerStopping
-from core.feed import resizer
-from core.models import MODEL_NAMES
-from core.runtime import InferenceRuntime, current_plan, describe_device
-from core.screen_classifier import JOB_KIND as TRAIN_CLASSIFIER, run_train_job
-from core.screentime import JOB_KIND as SCREENTIME, run_screentime_job
-from core.sources import open_source
-from core.yt8m import IMPORT_JOB as YT8M_IMPORT, run_import_job as run_yt8m_import
-from core.yt8m_train import TRAIN_JOB as YT8M_TRAIN, run_train_job as run_yt8m_train
+from core.inference import MODEL_NAMES, InferenceRuntime, current_plan, describe_device
+from core.inference.feed import resizer
+from core.media import open_source
+from core.store import Store, new_id
 
 log = logging.getLogger(__name__)
 
 HANDLERS: dict[str, Callable[[JobContext], None]] = {
-    ANALYZE: run_analyze_job,
-    TRAIN_CLASSIFIER: run_train_job,
-    SCREENTIME: run_screentime_job,
-    YT8M_IMPORT: run_yt8m_import,
-    YT8M_TRAIN: run_yt8m_train,
+    inference.ANALYZE_JOB: inference.run_analyze_job,
+    screentime.TRAIN_JOB: screentime.run_train_job,
+    screentime.APPLY_JOB: screentime.run_apply_job,
+    yt8m.IMPORT_JOB: yt8m.run_import_job,
+    yt8m.TRAIN_JOB: yt8m.run_train_job,
 }
 """Job kind → function that executes it."""
 
@@ -93,7 +88,9 @@ class JobContext:
             rate = round(per_s, 3)
             if total:
                 eta = round((total - done) / per_s, 1)
-        doc = jobs.extend_lease(self.store, self.job["_id"], self.worker.id, self.settings.lease_s, {"stage": stage, "done": int(done), "total": total, "eta_s": eta, "rate": rate})
+        doc = jobs.extend_lease(
+            self.store, self.job["_id"], self.worker.id, self.settings.lease_s, {"stage": stage, "done": int(done), "total": total, "eta_s": eta, "rate": rate}
+        )
         if doc is None:
             raise LeaseLost(f"Job {self.job['_id']} was taken over by another worker.")
         if doc.get("cancel_requested"):
@@ -103,7 +100,7 @@ class JobContext:
 class Worker:
     """One worker: ``run()`` loops (or drains the queue with ``burst=True``)."""
 
-    def __init__(self, store: Any, settings: Settings, worker_id: str | None = None) -> None:
+    def __init__(self, store: Store, settings: Settings, worker_id: str | None = None) -> None:
         self.store = store
         self.settings = settings
         self.id = worker_id or f"{socket.gethostname()}-{os.getpid()}-{new_id()[:4]}"
@@ -128,18 +125,15 @@ class Worker:
     # -- heartbeat
     def _register(self) -> None:
         now = jobs.utcnow()
-        self.store.workers.update_one(
-            {"_id": self.id},
-            {"$set": {
-                "host": socket.gethostname(), "pid": os.getpid(), "device": self.device, "backend": self.backend, "weights": self.settings.weights,
-                "batch_size": self.plan.batch_size, "runtime": self.plan.describe(), "measured_fps": None if self.measured_fps is None else round(self.measured_fps, 1),
-                "started_at": now, "last_seen": now, "job_id": None, "state": "idle",
-            }},  # fmt: skip
-            upsert=True,
-        )
+        self.store.workers.save(
+            self.id,
+            host=socket.gethostname(), pid=os.getpid(), device=self.device, backend=self.backend, weights=self.settings.weights,
+            batch_size=self.plan.batch_size, runtime=self.plan.describe(), measured_fps=None if self.measured_fps is None else round(self.measured_fps, 1),
+            started_at=now, last_seen=now, job_id=None, state="idle",
+        )  # fmt: skip
 
     def heartbeat(self) -> None:
-        self.store.workers.update_one({"_id": self.id}, {"$set": {"last_seen": jobs.utcnow(), "job_id": self.current_job, "state": "busy" if self.current_job else "idle"}})
+        self.store.workers.set(self.id, last_seen=jobs.utcnow(), job_id=self.current_job, state="busy" if self.current_job else "idle")
         if self.current_job:
             jobs.extend_lease(self.store, self.current_job, self.id, self.settings.lease_s)
 
@@ -175,7 +169,9 @@ class Worker:
             log.error("job %s failed: %s", job["_id"], err)
         except Exception as err:  # a bug or a transient fault: retried, with the traceback logged
             log.error("job %s crashed: %s\n%s", job["_id"], err, traceback.format_exc())
-            jobs.requeue(self.store, job["_id"], self.id, f"Unexpected error: {err}. The job will be retried; if it keeps failing, report it with the worker's log.")
+            jobs.requeue(
+                self.store, job["_id"], self.id, f"Unexpected error: {err}. The job will be retried; if it keeps failing, report it with the worker's log."
+            )
         else:
             jobs.finish(self.store, job["_id"], self.id, "done")
             log.info("job %s done", job["_id"])
@@ -190,7 +186,15 @@ class Worker:
         self._beat.start()
         count = 0
         measured = "" if self.measured_fps is None else f", models measured at {self.measured_fps:.1f} frames/s"
-        log.info("worker %s ready on %s (%s backend, batch %d, weights=%s%s)", self.id, self.device, self.backend, self.plan.batch_size, self.settings.weights, measured)
+        log.info(
+            "worker %s ready on %s (%s backend, batch %d, weights=%s%s)",
+            self.id,
+            self.device,
+            self.backend,
+            self.plan.batch_size,
+            self.settings.weights,
+            measured,
+        )
         try:
             while not self._stop.is_set():
                 if self.run_one():
@@ -201,7 +205,7 @@ class Worker:
                     self._stop.wait(poll_s)
         finally:
             self._stop.set()
-            self.store.workers.update_one({"_id": self.id}, {"$set": {"state": "stopped", "last_seen": jobs.utcnow(), "job_id": None}})
+            self.store.workers.set(self.id, state="stopped", last_seen=jobs.utcnow(), job_id=None)
         return count
 
     def stop(self) -> None:
@@ -213,7 +217,7 @@ class Worker:
         return self._stop.is_set()
 
 
-def run_now(store: Any, settings: Settings, job_id: str) -> dict[str, Any]:
+def run_now(store: Store, settings: Settings, job_id: str) -> dict[str, Any]:
     """Run one queued job in this process, as the CLI does; returns the finished job document.
 
     Raises :class:`JobError` with the job's own message when it does not end ``done``.
@@ -221,7 +225,7 @@ def run_now(store: Any, settings: Settings, job_id: str) -> dict[str, Any]:
     worker = Worker(store, settings, worker_id=f"{socket.gethostname()}-{os.getpid()}-cli")
     if not worker.run_one(job_id):
         raise JobError(f"Job {job_id} is not queued any more (a worker may have taken it); follow it with `python -m core jobs`.")
-    job = store.jobs.find_one({"_id": job_id})
+    job = store.jobs.get(job_id)
     if job["state"] != "done":
         raise JobError(job.get("error") or f"Job {job_id} ended {job['state']}.")
     return job

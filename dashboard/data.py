@@ -3,6 +3,7 @@
 One database client per process (``st.cache_resource``); read functions return DataFrames through
 ``st.cache_data`` keyed by the database location and run ids. Writes clear the caches they affect.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -10,14 +11,17 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from core import analytics, screen_classifier, screentime, yt8m_train
-from core import regression as core_regression
 from core import jobs as core_jobs
-from core import results as core_results
-from core import videos as core_videos
+from core.analysis import analytics
+from core.analysis import regression as core_regression
+from core.analysis import results as core_results
+from core.analysis.wordclouds import wordcloud_pngs
 from core.config import Settings, load_settings
+from core.media import list_videos
+from core.screentime import apply as screentime
+from core.screentime import classifier as screen_classifier
 from core.store import Store, open_store
-from core.wordclouds import wordcloud_pngs
+from core.yt8m import train as yt8m_train
 
 
 def settings() -> Settings:
@@ -41,7 +45,7 @@ def db_key() -> str:
 
 @st.cache_data(ttl=10, show_spinner=False)
 def videos(db: str) -> pd.DataFrame:
-    return core_videos.list_videos(store())
+    return list_videos(store())
 
 
 @st.cache_data(ttl=5, show_spinner=False)
@@ -84,7 +88,9 @@ def wordclouds(frequencies: tuple[tuple[tuple[str, float], ...], ...]) -> list[b
 
 
 @st.cache_data(ttl=3600, show_spinner="Fitting the regression…", max_entries=32)
-def regression_fit(db: str, runs: tuple[tuple[str, str], ...], views: tuple[tuple[str, float | None], ...], model: str, level: str, top_n: int) -> core_regression.RegressionResult:
+def regression_fit(
+    db: str, runs: tuple[tuple[str, str], ...], views: tuple[tuple[str, float | None], ...], model: str, level: str, top_n: int
+) -> core_regression.RegressionResult:
     """Keyed by the runs and the views used: a new run or an edited view count refits."""
     top1_rows = top1(db, tuple(sorted(r for _, r in runs)))
     videos = pd.DataFrame(list(views), columns=["video_id", "views"])
@@ -94,11 +100,11 @@ def regression_fit(db: str, runs: tuple[tuple[str, str], ...], views: tuple[tupl
 
 
 def run_doc(run_id: str) -> dict[str, Any] | None:
-    return store().runs.find_one({"_id": run_id})
+    return store().runs.find(run_id)
 
 
 def stored_frames(run_id: str) -> int:
-    return store().frames.count_documents({"run_id": run_id})
+    return store().frames.count_run(run_id)
 
 
 def job_list(states: tuple[str, ...] | None = None, limit: int = 50) -> list[dict[str, Any]]:
@@ -111,7 +117,7 @@ def workers() -> list[dict[str, Any]]:
 
 def classifiers(db: str) -> list[dict[str, Any]]:
     """Every classifier, newest first; re-read as soon as one is added (keyed by the count)."""
-    return _classifiers(db, store().classifiers.count_documents({}))
+    return _classifiers(db, store().classifiers.count())
 
 
 @st.cache_data(ttl=3600, show_spinner=False)
@@ -122,13 +128,13 @@ def _classifiers(db: str, count: int) -> list[dict[str, Any]]:
 @st.cache_data(ttl=3600, show_spinner=False)
 def classifier(db: str, classifier_id: str) -> dict[str, Any] | None:
     """A stored classifier never changes, so it is cached by id."""
-    return store().classifiers.find_one({"_id": classifier_id})
+    return store().classifiers.find(classifier_id)
 
 
 def screentime_runs(db: str) -> list[dict[str, Any]]:
     """Every screen-time run, newest first; re-read when one is added or finishes."""
     runs = store().screentime_runs
-    return _screentime_runs(db, runs.count_documents({}), runs.count_documents({"finished_at": {"$exists": True}}))
+    return _screentime_runs(db, runs.count(), runs.count_finished())
 
 
 @st.cache_data(ttl=3600, show_spinner=False)
@@ -151,28 +157,27 @@ def leaderboard(db: str, finished: tuple[str, ...]) -> pd.DataFrame:
 
 @st.cache_data(ttl=5, show_spinner=False)
 def labelsets(db: str, kind: str | None = None) -> list[dict[str, Any]]:
-    query = {"kind": kind} if kind else {}
-    return list(store().labelsets.find(query, {"items": 0}, sort=[("created_at", -1)]))
+    return store().labelsets.list(kind)
 
 
 def yt8m_datasets(db: str) -> list[dict[str, Any]]:
     """Imported datasets, newest first; re-read when one is added or finishes importing."""
-    coll = store().yt8m_datasets
-    return _yt8m_datasets(db, coll.count_documents({}), coll.count_documents({"imported_at": {"$exists": True}}))
+    datasets = store().yt8m_datasets
+    return _yt8m_datasets(db, datasets.count(), datasets.count_imported())
 
 
 @st.cache_data(ttl=3600, show_spinner=False)
 def _yt8m_datasets(db: str, count: int, imported: int) -> list[dict[str, Any]]:
-    return list(store().yt8m_datasets.find({}, sort=[("created_at", -1)]))
+    return store().yt8m_datasets.list()
 
 
 def yt8m_models(db: str, dataset_id: str) -> list[dict[str, Any]]:
-    return _yt8m_models(db, dataset_id, store().yt8m_models.count_documents({"dataset": dataset_id}))
+    return _yt8m_models(db, dataset_id, store().yt8m_models.count(dataset=dataset_id))
 
 
 @st.cache_data(ttl=3600, show_spinner=False)
 def _yt8m_models(db: str, dataset_id: str, count: int) -> list[dict[str, Any]]:
-    return list(store().yt8m_models.find({"dataset": dataset_id}, {"history": 0}, sort=[("created_at", -1)]))
+    return store().yt8m_models.list(dataset_id)
 
 
 @st.cache_data(ttl=3600, show_spinner="Loading the test predictions…", max_entries=8)
@@ -182,7 +187,7 @@ def yt8m_test(db: str, model_id: str) -> dict[str, Any]:
 
 
 def job(job_id: str) -> dict[str, Any] | None:
-    return store().jobs.find_one({"_id": job_id})
+    return store().jobs.find(job_id)
 
 
 def blob_bytes(key: str) -> bytes:

@@ -3,6 +3,7 @@
 State lives in the URL (``videos``, ``runs``, ``model``), so a copied link opens the same view.
 Each video's latest finished run is used unless another is chosen.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,8 +11,8 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from core import analytics
-from core.models import MODELS
+from core.analysis import analytics
+from core.inference import MODELS
 from dashboard import data, state
 
 
@@ -20,9 +21,9 @@ class Scope:
     runs: dict[str, str]
     """Video id → run id."""
     videos: pd.DataFrame
-    """:func:`core.analytics.video_table` of the selected runs."""
+    """:func:`core.analysis.analytics.video_table` of the selected runs."""
     top1: pd.DataFrame
-    """:func:`core.analytics.top1_table` of the selected runs."""
+    """:func:`core.analysis.analytics.top1_table` of the selected runs."""
     model: str | None
     """The chosen model (None when the page asked for no model choice)."""
 
@@ -46,7 +47,9 @@ def analysis_scope(choose_model: bool = True) -> Scope | None:
     videos, runs = data.videos(db), data.runs(db)
     finished = runs[runs["state"] == "done"] if not runs.empty else runs
     if videos.empty or finished.empty:
-        st.info("Nothing analysed yet. Add a video and queue an analysis on the Videos page; results appear here when its job is done.", icon=":material/insights:")
+        st.info(
+            "Nothing analysed yet. Add a video and queue an analysis on the Videos page; results appear here when its job is done.", icon=":material/insights:"
+        )
         st.page_link("pages/videos.py", label="Go to Videos", icon=":material/movie:")
         return None
     analysed = [v for v in videos["video_id"] if v in set(finished["video_id"])]
@@ -62,7 +65,10 @@ def analysis_scope(choose_model: bool = True) -> Scope | None:
         st.caption("Each video's latest finished run is used unless you pick another.")
         for vid in chosen:
             options = finished[finished["video_id"] == vid]
-            labels = {r.run_id: f"{r.created_at:%Y-%m-%d %H:%M} · {r.fps if isinstance(r.fps, str) else f'{r.fps:g} fps'} · {r.models}{' · random weights' if r.random_weights else ''}" for r in options.itertuples()}
+            labels = {
+                r.run_id: f"{r.created_at:%Y-%m-%d %H:%M} · {r.fps if isinstance(r.fps, str) else f'{r.fps:g} fps'} · {r.models}{' · random weights' if r.random_weights else ''}"
+                for r in options.itertuples()
+            }
             default = overrides.get(vid) if overrides.get(vid) in labels else options["run_id"].iloc[0]
             pick = st.selectbox(titles[vid], list(labels), index=list(labels).index(default), format_func=labels.get, key=f"{state.SCOPE_RUN}.{vid}")
             if pick != options["run_id"].iloc[0]:
@@ -79,5 +85,8 @@ def analysis_scope(choose_model: bool = True) -> Scope | None:
         models = sorted(top1["model"].unique())
         model = state.url_choice(st.segmented_control, "Model", models, state.QP_MODEL, format_func=lambda m: MODELS[m].display, required=True)
     if video_table["random_weights"].any():
-        st.warning("**Random weights** in the selection: some runs used untrained models, so their labels and scores are meaningless except for testing.", icon=":material/science:")
+        st.warning(
+            "**Random weights** in the selection: some runs used untrained models, so their labels and scores are meaningless except for testing.",
+            icon=":material/science:",
+        )
     return Scope(runs=selected, videos=video_table, top1=top1, model=model)

@@ -6,6 +6,7 @@ such as ``/results?video=…`` therefore runs ``pages/results.py`` on its own, w
 navigation, page config or sidebar. :func:`ensure_shell`, called first by every page, detects
 that and runs ``streamlit_app.py`` instead, which draws the shell and runs the page through it.
 """
+
 from __future__ import annotations
 
 import runpy

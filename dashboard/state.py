@@ -1,4 +1,5 @@
 """Session-state keys and URL query parameters, so a copied link restores the same view."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -72,7 +73,6 @@ def show_new(param: str, value: str, flash_key: str, message: str) -> None:
 def show_flash(key: str) -> None:
     for kind, message in st.session_state.pop(key, []):
         getattr(st, kind)(message)
-
 
 
 def url_choice(widget: Callable[..., Any], label: str, options: Sequence[Any], key: str, default: Any = None, **kwargs: Any) -> Any:

@@ -1,4 +1,5 @@
 """Reusable widgets: the sidebar, worker status, error display, run labels."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -28,7 +29,9 @@ def guarded(action: Callable[[], T]) -> T | None:
 
 def download_csv(table: pd.DataFrame, file_name: str, label: str = "Download CSV") -> None:
     """A download button for a table, as shown."""
-    st.download_button(label, table.to_csv(index=False).encode("utf-8"), file_name=file_name, mime="text/csv", icon=":material/download:", key=f"csv.{file_name}")
+    st.download_button(
+        label, table.to_csv(index=False).encode("utf-8"), file_name=file_name, mime="text/csv", icon=":material/download:", key=f"csv.{file_name}"
+    )
 
 
 def chart(figure: go.Figure, name: str) -> None:
@@ -57,7 +60,7 @@ def succeeded(action: Callable[[], object]) -> bool:
 def ago(when: dt.datetime | None) -> str:
     if when is None:
         return "—"
-    seconds = (dt.datetime.now(dt.timezone.utc) - when).total_seconds()
+    seconds = (dt.datetime.now(dt.UTC) - when).total_seconds()
     if seconds < 60:
         return f"{seconds:.0f} s ago"
     if seconds < 3600:

@@ -1,4 +1,5 @@
 """Classifiers: build a training set (upload, or label frames), train as a job, and inspect the results."""
+
 from __future__ import annotations
 
 import tempfile
@@ -7,9 +8,11 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from core import charts, screen_classifier, trainingset
+from core.analysis import charts
 from core.errors import TrainingSetError
-from core.models import BACKBONES
+from core.inference import BACKBONES
+from core.screentime import classifier as screen_classifier
+from core.screentime import trainingset
 from dashboard import data, state, widgets
 from dashboard.shell import ensure_shell
 
@@ -64,26 +67,44 @@ def train_form() -> None:
         images = right.file_uploader("Images (ZIP of the frames the CSV names)", type=["zip"], key="classifiers.images")
         if mapping is not None:
             classes = _class_names(mapping.getvalue(), mapping.name)
-        drop = st.checkbox("Drop images labelled twice with different classes", value=True, key="classifiers.drop", help="Otherwise such rows stop the training with an error naming them.")
+        drop = st.checkbox(
+            "Drop images labelled twice with different classes",
+            value=True,
+            key="classifiers.drop",
+            help="Otherwise such rows stop the training with an error naming them.",
+        )
     elif source == "folders":
-        folders = st.file_uploader("ZIP with one sub-folder of images per class (the folder names become the class names)", type=["zip"], key="classifiers.folders")
+        folders = st.file_uploader(
+            "ZIP with one sub-folder of images per class (the folder names become the class names)", type=["zip"], key="classifiers.folders"
+        )
     else:
         sets = data.labelsets(data.db_key(), "frames")
         if not sets:
             st.info("No labelled frames yet. Label frames of an analysed video below, then train on them here.", icon=":material/info:")
             return
-        frame_set = st.selectbox("Labelled frames", sets, format_func=lambda d: f"{d['name']} · {sum(d['counts'].values())} frames · {', '.join(f'{k} {v}' for k, v in d['counts'].items())}", key="classifiers.frame_set")
+        frame_set = st.selectbox(
+            "Labelled frames",
+            sets,
+            format_func=lambda d: f"{d['name']} · {sum(d['counts'].values())} frames · {', '.join(f'{k} {v}' for k, v in d['counts'].items())}",
+            key="classifiers.frame_set",
+        )
 
     with st.form("classifiers.train"):
         name = st.text_input("Classifier name", placeholder="tom-and-jerry", help="Training again under the same name adds a new version.")
         c1, c2, c3 = st.columns(3)
-        backbone = c1.selectbox("Backbone", list(BACKBONES), format_func=lambda b: BACKBONES[b].display, help="Frozen ImageNet network whose pooled features feed the classifier.")
+        backbone = c1.selectbox(
+            "Backbone", list(BACKBONES), format_func=lambda b: BACKBONES[b].display, help="Frozen ImageNet network whose pooled features feed the classifier."
+        )
         epochs = c2.number_input("Epochs", 1, 1000, 40, help="The epoch with the lowest validation loss is kept.")
         val_fraction = c3.slider("Validation share", 0.1, 0.5, 0.3, 0.05, help="Held out from each class (stratified).")
         with st.expander("Advanced"):
             a1, a2 = st.columns(2)
-            size = a1.number_input("Image size (px, 0 = the backbone's own)", 0, 512, 0, help="224 for VGG16 and ResNet50, 299 for InceptionV3. Smaller trains faster.")
-            fine_tune = a2.number_input("Fine-tune the top block for … epochs", 0, 100, 0, help="After the head has trained, as the lecture does. Slow without a GPU.")
+            size = a1.number_input(
+                "Image size (px, 0 = the backbone's own)", 0, 512, 0, help="224 for VGG16 and ResNet50, 299 for InceptionV3. Smaller trains faster."
+            )
+            fine_tune = a2.number_input(
+                "Fine-tune the top block for … epochs", 0, 100, 0, help="After the head has trained, as the lecture does. Slow without a GPU."
+            )
         submitted = st.form_submit_button("Check and train", type="primary", icon=":material/model_training:")
     if not submitted:
         return
@@ -92,7 +113,9 @@ def train_form() -> None:
 
         def build() -> tuple[trainingset.TrainingSet | None, str]:
             """Validate and store the training set, then queue the job: ``(set, job id)``."""
-            settings = screen_classifier.TrainSettings(backbone=backbone, epochs=int(epochs), val_fraction=float(val_fraction), image_size=int(size) or None, fine_tune_epochs=int(fine_tune))
+            settings = screen_classifier.TrainSettings(
+                backbone=backbone, epochs=int(epochs), val_fraction=float(val_fraction), image_size=int(size) or None, fine_tune_epochs=int(fine_tune)
+            )
             screen_classifier.check_name(name)
             ts = None
             if source == "mapping":
@@ -135,7 +158,12 @@ def label_frames() -> None:
         return
     videos = data.videos(data.db_key())
     titles = dict(zip(videos["video_id"], videos["title"]))
-    run = st.selectbox("Frames of", finished.to_dict("records"), format_func=lambda r: f"{titles.get(r['video_id'], r['video_id'])} · run {r['run_id']} · {r['frames']} frames", key="classifiers.label_run")
+    run = st.selectbox(
+        "Frames of",
+        finished.to_dict("records"),
+        format_func=lambda r: f"{titles.get(r['video_id'], r['video_id'])} · run {r['run_id']} · {r['frames']} frames",
+        key="classifiers.label_run",
+    )
     names_text = st.text_input("Classes, comma-separated", value="neither, Jerry, Tom", key="classifiers.label_classes")
     names = list(dict.fromkeys(n.strip() for n in names_text.split(",") if n.strip()))
     frame_rows = data.frame_table(data.db_key(), run["run_id"], run["models"].split(",")[0], int(run["frames"]))
@@ -194,11 +222,24 @@ def classifier_details() -> None:
             for d in docs
         ]
     )
-    st.dataframe(table, hide_index=True, width="stretch", column_config={"validation accuracy": st.column_config.ProgressColumn(format="%.2f", min_value=0, max_value=1), "trained": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
-    chosen = state.url_choice(st.selectbox, "Details of", [d["_id"] for d in docs], state.QP_CLASSIFIER, format_func={d["_id"]: f"{d['name']} v{d['version']}" for d in docs}.get)
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "validation accuracy": st.column_config.ProgressColumn(format="%.2f", min_value=0, max_value=1),
+            "trained": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+        },
+    )
+    chosen = state.url_choice(
+        st.selectbox, "Details of", [d["_id"] for d in docs], state.QP_CLASSIFIER, format_func={d["_id"]: f"{d['name']} v{d['version']}" for d in docs}.get
+    )
     doc = data.classifier(data.db_key(), chosen)
     if doc.get("random_weights"):
-        st.warning("**Random weights.** The backbone was not trained on ImageNet (`REELSIGHT_WEIGHTS=none`), so this classifier's accuracy says nothing about real use.", icon=":material/science:")
+        st.warning(
+            "**Random weights.** The backbone was not trained on ImageNet (`REELSIGHT_WEIGHTS=none`), so this classifier's accuracy says nothing about real use.",
+            icon=":material/science:",
+        )
     metrics = doc["metrics"]
     names = [c["name"] for c in doc["classes"]]
     m1, m2, m3 = st.columns(3)
@@ -210,7 +251,9 @@ def classifier_details() -> None:
         widgets.chart(charts.confusion_heatmap(metrics["confusion"], names, "Validation confusion matrix"), f"confusion_{doc['name']}_v{doc['version']}")
     with right:
         per_class = pd.DataFrame(metrics["per_class"])
-        st.dataframe(per_class, hide_index=True, width="stretch", column_config={c: st.column_config.NumberColumn(format="%.2f") for c in ("precision", "recall", "f1")})
+        st.dataframe(
+            per_class, hide_index=True, width="stretch", column_config={c: st.column_config.NumberColumn(format="%.2f") for c in ("precision", "recall", "f1")}
+        )
         widgets.download_csv(per_class, f"classifier_{doc['name']}_v{doc['version']}_per_class.csv")
     history = pd.DataFrame(metrics["history"])
     c1, c2 = st.columns(2)

@@ -1,11 +1,12 @@
 """Confidence: how sure are the models? Histograms of top-1 confidence and bootstrap sample means."""
+
 from __future__ import annotations
 
 import streamlit as st
 
-from core import analytics
-from core.charts import bootstrap_chart, score_histogram
-from core.models import MODELS
+from core.analysis import analytics
+from core.analysis.charts import bootstrap_chart, score_histogram
+from core.inference import MODELS
 from dashboard import state, widgets
 from dashboard.scope import analysis_scope
 from dashboard.shell import ensure_shell
@@ -24,7 +25,14 @@ with st.expander("Settings", icon=":material/tune:"):
     sample_size = c1.number_input("Sample size (frames)", min_value=1, max_value=10_000, value=30, help="Frames drawn, with replacement, for each sample.")
     draws = c2.number_input("Number of samples", min_value=10, max_value=20_000, value=1000, step=100)
     seed = c3.number_input("Random seed", min_value=0, value=0, help="The same seed gives the same numbers.")
-    ood = c4.number_input("Out-of-domain threshold", min_value=0.0, max_value=1.0, value=analytics.DEFAULT_OOD_THRESHOLD, step=0.05, help="Runs whose mean top-1 confidence is below this are flagged.")
+    ood = c4.number_input(
+        "Out-of-domain threshold",
+        min_value=0.0,
+        max_value=1.0,
+        value=analytics.DEFAULT_OOD_THRESHOLD,
+        step=0.05,
+        help="Runs whose mean top-1 confidence is below this are flagged.",
+    )
 
 table = analytics.confidence_table(scope.top1, int(sample_size), int(draws), int(seed), float(ood))
 titles = dict(zip(scope.videos["video_id"], scope.videos["title"]))
@@ -57,5 +65,8 @@ for column, model in zip(columns, scope.models):
     with column:
         st.markdown(f"**{MODELS[model].display}** · {len(scores):,} frames · mean top-1 **{scores.mean():.3f}**")
         widgets.chart(score_histogram(scores, "Top-1 confidence per frame"), f"confidence_{vid}_{model}")
-        widgets.chart(bootstrap_chart(boot.sample_means, boot.mean_of_means, boot.sd, (boot.ci_low, boot.ci_high), f"{int(draws)} sample means (n = {int(sample_size)})"), f"bootstrap_{vid}_{model}")
+        widgets.chart(
+            bootstrap_chart(boot.sample_means, boot.mean_of_means, boot.sd, (boot.ci_low, boot.ci_high), f"{int(draws)} sample means (n = {int(sample_size)})"),
+            f"bootstrap_{vid}_{model}",
+        )
         st.caption(f"Mean of sample means {boot.mean_of_means:.3f} · 95% interval {boot.ci_low:.3f}–{boot.ci_high:.3f}")

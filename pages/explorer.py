@@ -1,11 +1,12 @@
 """Frames explorer: thumbnails with every model's labels, filters, a label timeline and model agreement."""
+
 from __future__ import annotations
 
 import streamlit as st
 
-from core import analytics
-from core.charts import label_timeline
-from core.models import MODELS
+from core.analysis import analytics
+from core.analysis.charts import label_timeline
+from core.inference import MODELS
 from dashboard import data, state, widgets
 from dashboard.scope import analysis_scope
 from dashboard.shell import ensure_shell
@@ -30,7 +31,7 @@ widgets.chart(label_timeline(frames, f"Top-1 label along the video · {titles[vi
 
 f1, f2, f3 = st.columns([2, 2, 2])
 labels = sorted(mine["label"].unique())
-wanted = [l for l in (st.query_params.get(state.QP_LABEL) or "").split(",") if l in labels]
+wanted = [name for name in (st.query_params.get(state.QP_LABEL) or "").split(",") if name in labels]
 chosen = f1.multiselect(f"Top-1 label ({MODELS[model].display})", labels, default=wanted, placeholder="All labels")
 state.set_params(**{state.QP_LABEL: ",".join(chosen) or None})
 low, high = f2.slider("Top-1 confidence", 0.0, 1.0, (0.0, 1.0), 0.01)
@@ -66,5 +67,10 @@ if len(scope.models) >= 2:
     agree = analytics.agreement(scope.top1, a, b)
     agree.insert(0, "title", agree["video_id"].map(titles))
     st.caption(f"Share of frames on which {MODELS[a].display} and {MODELS[b].display} give the same top-1 label, and their most common disagreements.")
-    st.dataframe(agree, hide_index=True, width="stretch", column_config={"agreement": st.column_config.ProgressColumn("Agreement", format="percent", min_value=0.0, max_value=1.0)})
+    st.dataframe(
+        agree,
+        hide_index=True,
+        width="stretch",
+        column_config={"agreement": st.column_config.ProgressColumn("Agreement", format="percent", min_value=0.0, max_value=1.0)},
+    )
     widgets.download_csv(agree, "agreement.csv")

@@ -1,4 +1,5 @@
 """Jobs: live progress, cancel and retry; the workers that run them."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -26,6 +27,7 @@ st.caption(f"Analyses run by the workers. This page refreshes every {REFRESH_S} 
 
 states = state.url_multi_choice(st.pills, "Show", core_jobs.STATES, state.QP_JOB_STATES, selection_mode="multi", format_func=lambda s: f"{STATE_ICONS[s]} {s}")
 
+
 def _progress_text(job: dict) -> tuple[float, str]:
     p = job.get("progress") or {}
     done, total = int(p.get("done") or 0), p.get("total")
@@ -52,8 +54,15 @@ def live_jobs() -> None:
             pd.DataFrame(
                 [
                     {
-                        "worker": w["_id"], "device": w.get("device"), "backend": w.get("backend"), "batch": w.get("batch_size"),
-                        "models (frames/s)": w.get("measured_fps"), "weights": w.get("weights"), "state": w.get("state"), "job": w.get("job_id"), "last seen": ago(w.get("last_seen")),
+                        "worker": w["_id"],
+                        "device": w.get("device"),
+                        "backend": w.get("backend"),
+                        "batch": w.get("batch_size"),
+                        "models (frames/s)": w.get("measured_fps"),
+                        "weights": w.get("weights"),
+                        "state": w.get("state"),
+                        "job": w.get("job_id"),
+                        "last seen": ago(w.get("last_seen")),
                     }  # fmt: skip
                     for w in live
                 ]
@@ -74,11 +83,15 @@ def live_jobs() -> None:
     titles = dict(zip(videos["video_id"], videos["title"]))
     for job in job_rows:
         video_id = job["params"].get("video_id")
-        subject = {"train_classifier": f"Train classifier {job['params'].get('name')}", "screentime": "Screen time"}.get(job["kind"]) or titles.get(video_id, video_id)
+        subject = {"train_classifier": f"Train classifier {job['params'].get('name')}", "screentime": "Screen time"}.get(job["kind"]) or titles.get(
+            video_id, video_id
+        )
         with st.container(border=True):
             head, actions = st.columns([5, 1], vertical_alignment="center")
             with head:
-                st.markdown(f"{STATE_ICONS.get(job['state'], '')} **{subject}** · `{job['_id']}` · {job['state']} · attempt {job.get('attempts', 0)} · queued {ago(job.get('created_at'))}")
+                st.markdown(
+                    f"{STATE_ICONS.get(job['state'], '')} **{subject}** · `{job['_id']}` · {job['state']} · attempt {job.get('attempts', 0)} · queued {ago(job.get('created_at'))}"
+                )
                 fraction, text = _progress_text(job)
                 st.progress(fraction, text=text)
                 if job.get("error") and job["state"] != "done":
@@ -86,17 +99,27 @@ def live_jobs() -> None:
             with actions:
                 if job["state"] in ("queued", "running"):
                     label = "Stopping…" if job.get("cancel_requested") else "Cancel"
-                    if st.button(label, key=f"cancel.{job['_id']}", disabled=bool(job.get("cancel_requested")), icon=":material/stop_circle:"):
-                        if succeeded(lambda j=job["_id"]: core_jobs.cancel(data.store(), j)):
-                            st.rerun(scope="fragment")
+                    clicked = st.button(label, key=f"cancel.{job['_id']}", disabled=bool(job.get("cancel_requested")), icon=":material/stop_circle:")
+                    if clicked and succeeded(lambda j=job["_id"]: core_jobs.cancel(data.store(), j)):
+                        st.rerun(scope="fragment")
                 elif job["state"] in ("failed", "cancelled"):
-                    if st.button("Retry", key=f"retry.{job['_id']}", icon=":material/replay:"):
-                        if succeeded(lambda j=job["_id"]: core_jobs.retry(data.store(), j)):
-                            st.rerun(scope="fragment")
+                    clicked = st.button("Retry", key=f"retry.{job['_id']}", icon=":material/replay:")
+                    if clicked and succeeded(lambda j=job["_id"]: core_jobs.retry(data.store(), j)):
+                        st.rerun(scope="fragment")
                 elif job["state"] == "done" and job["kind"] != "analyze":
-                    st.page_link("pages/screentime.py", label="Results", icon=":material/insights:", query_params={state.QP_ST_RUN: job["params"]["run_id"]} if job["kind"] == "screentime" else {})
+                    st.page_link(
+                        "pages/screentime.py",
+                        label="Results",
+                        icon=":material/insights:",
+                        query_params={state.QP_ST_RUN: job["params"]["run_id"]} if job["kind"] == "screentime" else {},
+                    )
                 elif job["state"] == "done" and video_id:
-                    st.page_link("pages/results.py", label="Results", icon=":material/insights:", query_params={state.QP_VIDEO: video_id, state.QP_RUN: job["params"].get("run_id")})
+                    st.page_link(
+                        "pages/results.py",
+                        label="Results",
+                        icon=":material/insights:",
+                        query_params={state.QP_VIDEO: video_id, state.QP_RUN: job["params"].get("run_id")},
+                    )
 
 
 live_jobs()

@@ -1,11 +1,12 @@
 """Overview: one row per video with views, group, frames, settings, confidence and top labels."""
+
 from __future__ import annotations
 
 import streamlit as st
 
-from core import analytics
-from core.models import MODELS
-from core.report import build_report
+from core.analysis import analytics
+from core.analysis.report import build_report
+from core.inference import MODELS
 from dashboard import data, state, widgets
 from dashboard.scope import analysis_scope
 from dashboard.shell import ensure_shell
@@ -53,4 +54,11 @@ if st.button("Build report", icon=":material/description:"):
         built = build_report(data.store(), list(scope.runs), threshold=threshold, run_ids=scope.runs)
     st.session_state[state.OVERVIEW_REPORT] = built.html
 if st.session_state.get(state.OVERVIEW_REPORT):
-    st.download_button("Download report.html", st.session_state[state.OVERVIEW_REPORT].encode("utf-8"), file_name="reelsight_report.html", mime="text/html", icon=":material/download:", type="primary")
+    st.download_button(
+        "Download report.html",
+        st.session_state[state.OVERVIEW_REPORT].encode("utf-8"),
+        file_name="reelsight_report.html",
+        mime="text/html",
+        icon=":material/download:",
+        type="primary",
+    )

@@ -1,11 +1,12 @@
 """Popular vs unpopular: the study's top-20 labels per group and model, and which labels stand out."""
+
 from __future__ import annotations
 
 import streamlit as st
 
-from core import analytics
-from core.charts import BLUE, ORANGE, label_counts_bar
-from core.models import MODELS
+from core.analysis import analytics
+from core.analysis.charts import BLUE, ORANGE, label_counts_bar
+from core.inference import MODELS
 from dashboard import state, widgets
 from dashboard.scope import analysis_scope
 from dashboard.shell import ensure_shell
@@ -25,7 +26,14 @@ if views.empty:
     st.stop()
 median = float(views.median())
 url_threshold = widgets.float_param(state.QP_THRESHOLD)
-threshold = st.number_input("Popular from (views)", min_value=0.0, value=url_threshold if url_threshold is not None else median, step=1_000_000.0, format="%.0f", help=f"Default: the median of the selected videos, {median:,.0f}.")
+threshold = st.number_input(
+    "Popular from (views)",
+    min_value=0.0,
+    value=url_threshold if url_threshold is not None else median,
+    step=1_000_000.0,
+    format="%.0f",
+    help=f"Default: the median of the selected videos, {median:,.0f}.",
+)
 state.set_params(**{state.QP_THRESHOLD: None if threshold == median else f"{threshold:.0f}"})
 _, groups = analytics.split_popularity(scope.videos, threshold)
 
@@ -50,7 +58,9 @@ for model in scope.models:
             widgets.chart(label_counts_bar(rows, f"Top-20 labels · {group} videos", count_col="count", color=color), f"top20_{model}_{group}")
     lift = analytics.lift(scope.top1, groups, model)
     with st.expander(f"Lift · labels over-represented among popular videos ({MODELS[model].display})", icon=":material/trending_up:"):
-        st.caption(f"Lift = share of popular videos' frames ÷ share of unpopular videos' frames (counts smoothed by {analytics.LIFT_SMOOTHING}). Above 1: more typical of popular videos.")
+        st.caption(
+            f"Lift = share of popular videos' frames ÷ share of unpopular videos' frames (counts smoothed by {analytics.LIFT_SMOOTHING}). Above 1: more typical of popular videos."
+        )
         st.dataframe(
             lift,
             hide_index=True,

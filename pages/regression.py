@@ -1,12 +1,13 @@
 """Regression: do labels predict views? statsmodels OLS, the study's frame-level model and a video-level one."""
+
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from core import regression
-from core.analytics import AnalysisUnavailable
-from core.models import MODELS
+from core.analysis import regression
+from core.analysis.analytics import AnalysisUnavailable
+from core.inference import MODELS
 from dashboard import data, state, widgets
 from dashboard.scope import analysis_scope
 from dashboard.shell import ensure_shell
@@ -14,7 +15,9 @@ from dashboard.shell import ensure_shell
 ensure_shell()
 
 st.title("Regression")
-st.caption("Ordinary least squares of views (in millions) on labels, fitted with statsmodels: the study's `views ~ C(label)` on frames, and a model with one row per video.")
+st.caption(
+    "Ordinary least squares of views (in millions) on labels, fitted with statsmodels: the study's `views ~ C(label)` on frames, and a model with one row per video."
+)
 
 scope = analysis_scope()
 if scope is None:
@@ -51,7 +54,9 @@ LEVELS = {"frame": "Frame level (the study's model)", "video": "Video level"}
 level = state.url_choice(st.segmented_control, "Model level", list(LEVELS), state.QP_LEVEL, format_func=LEVELS.get, required=True)
 top_n = 0
 if level == "video":
-    top_n = int(st.number_input("Label shares as regressors", min_value=1, max_value=20, value=3, help="The most frequent top-1 labels across the selected videos."))
+    top_n = int(
+        st.number_input("Label shares as regressors", min_value=1, max_value=20, value=3, help="The most frequent top-1 labels across the selected videos.")
+    )
 else:
     st.caption("One row per sampled frame: its top-1 label, and its video's views in millions.")
 try:

@@ -1,12 +1,13 @@
 """Results (first cut): per video, run and model, the frame table with thumbnails and the label counts."""
+
 from __future__ import annotations
 
 import streamlit as st
 
-from core.charts import label_counts_bar
-from core.dedup import ReuseReport
-from core.models import MODELS
-from core.results import label_counts
+from core.analysis.charts import label_counts_bar
+from core.analysis.results import label_counts
+from core.inference import MODELS
+from core.inference.dedup import ReuseReport
 from dashboard import data, state
 from dashboard.shell import ensure_shell
 from dashboard.widgets import random_weights_notice
@@ -59,7 +60,11 @@ reuse = ReuseReport.from_run(run)
 m1.metric("Frames analysed", f"{len(table):,}", help=None if reuse and reuse.reused else "Every frame went through the models.")
 m2.metric("Mean top-1 confidence", f"{table['score_1'].mean():.3f}")
 m3.metric("Distinct top-1 labels", f"{counts.shape[0]:,}")
-m4.metric("Sampling", "every frame" if s.get("fps") is None else f"{s['fps']:g} fps", help=f"Trim start {s.get('trim_start_s', 0):g} s, trim end {s.get('trim_end_s', 0):g} s, top-{s.get('top_k')}")
+m4.metric(
+    "Sampling",
+    "every frame" if s.get("fps") is None else f"{s['fps']:g} fps",
+    help=f"Trim start {s.get('trim_start_s', 0):g} s, trim end {s.get('trim_end_s', 0):g} s, top-{s.get('top_k')}",
+)
 if reuse is not None and reuse.reused:
     st.caption(f":material/content_copy: {reuse.describe(s['reuse_threshold'])}")
 
@@ -98,7 +103,9 @@ with right:
             "frame": st.column_config.NumberColumn("Index"),
             **{f"label_{r}": st.column_config.TextColumn(f"Label {r}") for r in range(1, k + 1)},
             **{f"score_{r}": st.column_config.ProgressColumn(f"Score {r}", format="%.3f", min_value=0.0, max_value=1.0) for r in range(1, k + 1)},
-            "reused_from": st.column_config.NumberColumn("Reused from", help="The frame whose labels this near duplicate copied; empty when the models ran on this frame."),
+            "reused_from": st.column_config.NumberColumn(
+                "Reused from", help="The frame whose labels this near duplicate copied; empty when the models ran on this frame."
+            ),
             "spot_check": st.column_config.CheckboxColumn("Spot check", help="A near duplicate classified anyway, to check that reuse keeps the labels."),
         },
     )

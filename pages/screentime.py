@@ -1,4 +1,5 @@
 """Screen time: apply a trained classifier to a video or an image sequence; timeline, totals, segments, leaderboard."""
+
 from __future__ import annotations
 
 import tempfile
@@ -6,8 +7,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from core import charts, screentime
+from core.analysis import charts
 from core.errors import ReelsightError
+from core.screentime import apply as screentime
 from dashboard import data, state, widgets
 from dashboard.shell import ensure_shell
 
@@ -25,7 +27,10 @@ if not classifiers:
     st.info("No classifier yet. Train one on the **Classifiers** page from labelled frames, then come back here.", icon=":material/school:")
     st.page_link("pages/classifiers.py", label="Train a classifier", icon=":material/model_training:")
     st.stop()
-NAMES = {d["_id"]: f"{d['name']} v{d['version']} · {', '.join(c['name'] for c in d['classes'])}" + (" · random weights" if d.get("random_weights") else "") for d in classifiers}
+NAMES = {
+    d["_id"]: f"{d['name']} v{d['version']} · {', '.join(c['name'] for c in d['classes'])}" + (" · random weights" if d.get("random_weights") else "")
+    for d in classifiers
+}
 
 
 def measure_form() -> None:
@@ -35,12 +40,23 @@ def measure_form() -> None:
         classifier_id = st.selectbox("Classifier", list(NAMES), format_func=NAMES.get)
         kind = st.radio("Measure on", list(kinds), format_func=kinds.get, horizontal=True)
         c1, c2 = st.columns(2)
-        video_id = c1.selectbox("Video", list(videos["video_id"]) if len(videos) else [], format_func=dict(zip(videos["video_id"], videos["title"])).get if len(videos) else str, help="Used when measuring on a video.")
+        video_id = c1.selectbox(
+            "Video",
+            list(videos["video_id"]) if len(videos) else [],
+            format_func=dict(zip(videos["video_id"], videos["title"])).get if len(videos) else str,
+            help="Used when measuring on a video.",
+        )
         images = c2.file_uploader("Images (ZIP), played in name order", type=["zip"], help="Used when measuring on images.")
         c1, c2, c3 = st.columns(3)
         fps = c1.number_input("Frames sampled per second", 0.1, 60.0, 1.0, 0.5, help="Each sample stands for 1/fps seconds of screen time.")
         seconds_per_image = c2.number_input("Seconds per image", 0.04, 3600.0, 1.0, help="For image sequences: the time each image stands for.")
-        smooth = c3.number_input("Smoothing window K (samples)", 1, screentime.MAX_SMOOTH, 5, help="Rolling mean of the class probabilities over K samples; 1 turns smoothing off. You can change it afterwards.")
+        smooth = c3.number_input(
+            "Smoothing window K (samples)",
+            1,
+            screentime.MAX_SMOOTH,
+            5,
+            help="Rolling mean of the class probabilities over K samples; 1 turns smoothing off. You can change it afterwards.",
+        )
         labels = st.file_uploader("Optional: true labels CSV for accuracy (Image_ID,Class for images; frame,Class for a video)", type=["csv"])
         annotate = st.checkbox("Make an annotated video (label and confidence on every frame)", value=True)
         submitted = st.form_submit_button("Measure screen time", type="primary", icon=":material/timer:")
@@ -101,24 +117,52 @@ def results() -> None:
         pending(summary)
         return
     default_k = int(summary["settings"]["smooth"])
-    k = int(st.slider("Smoothing window K (samples)", 1, max(31, default_k), int(widgets.float_param(state.QP_SMOOTH) or default_k), key=f"screentime.k.{run_id}", help="Change it to see how smoothing moves the totals; the run itself used K = %d." % default_k))
+    k = int(
+        st.slider(
+            "Smoothing window K (samples)",
+            1,
+            max(31, default_k),
+            int(widgets.float_param(state.QP_SMOOTH) or default_k),
+            key=f"screentime.k.{run_id}",
+            help=f"Change it to see how smoothing moves the totals; the run itself used K = {default_k}.",
+        )
+    )
     state.set_params(**{state.QP_SMOOTH: k if k != default_k else None})
     run, result = data.screentime_result(data.db_key(), run_id, str(summary["finished_at"]), k)
     if run["classifier"].get("random_weights"):
-        st.warning("**Random weights.** The classifier's backbone was untrained (`REELSIGHT_WEIGHTS=none`): these numbers only test the pipeline.", icon=":material/science:")
+        st.warning(
+            "**Random weights.** The classifier's backbone was untrained (`REELSIGHT_WEIGHTS=none`): these numbers only test the pipeline.",
+            icon=":material/science:",
+        )
     classes = run["classes"]
     st.caption(f"{len(result.frames):,} samples, one every {result.interval_s:.3g} s · analysed {result.duration_s:.1f} s · K = {k}")
     cols = st.columns(len(classes))
     for col, row in zip(cols, result.totals.itertuples()):
         delta = row.seconds - row.seconds_raw
-        col.metric(f"{row[1]} · {row.share:.0%}", f"{row.seconds:.1f} s", f"{delta:+.1f} s from smoothing" if k > 1 and delta else None, delta_color="off", help=f"{row.share:.1%} of the analysed time")
+        col.metric(
+            f"{row[1]} · {row.share:.0%}",
+            f"{row.seconds:.1f} s",
+            f"{delta:+.1f} s from smoothing" if k > 1 and delta else None,
+            delta_color="off",
+            help=f"{row.share:.1%} of the analysed time",
+        )
     name = f"screentime_{run_id}_k{k}"
     widgets.chart(charts.screentime_timeline(result.frames, result.segments, classes, "Who is on screen"), f"{name}_timeline")
     left, right = st.columns(2)
     with left:
         widgets.chart(charts.screentime_comparison(result.totals, "Screen time before and after smoothing"), f"{name}_comparison")
     with right:
-        st.dataframe(result.totals, hide_index=True, width="stretch", column_config={"seconds": st.column_config.NumberColumn("seconds", format="%.1f"), "share": st.column_config.NumberColumn("share", format="percent"), "seconds_raw": st.column_config.NumberColumn("seconds (per frame)", format="%.1f"), "share_raw": st.column_config.NumberColumn("share (per frame)", format="percent")})
+        st.dataframe(
+            result.totals,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "seconds": st.column_config.NumberColumn("seconds", format="%.1f"),
+                "share": st.column_config.NumberColumn("share", format="percent"),
+                "seconds_raw": st.column_config.NumberColumn("seconds (per frame)", format="%.1f"),
+                "share_raw": st.column_config.NumberColumn("share (per frame)", format="percent"),
+            },
+        )
         d1, d2, d3 = st.columns(3)
         with d1:
             widgets.download_csv(result.totals[["class", "seconds", "share"]], "screentime.csv", "screentime.csv")
@@ -136,12 +180,19 @@ def results() -> None:
         else:
             st.warning(f"None of the {acc['given']} labels matched a sample: check that the labels CSV names these images or frame numbers.")
     with st.expander(f"Appearances ({len(result.segments)} segment{'s' if len(result.segments) != 1 else ''})"):
-        st.dataframe(result.segments, hide_index=True, width="stretch", column_config={c: st.column_config.NumberColumn(c, format="%.2f") for c in ("start_s", "end_s", "duration_s")})
+        st.dataframe(
+            result.segments,
+            hide_index=True,
+            width="stretch",
+            column_config={c: st.column_config.NumberColumn(c, format="%.2f") for c in ("start_s", "end_s", "duration_s")},
+        )
     if run.get("video_blob"):
         with st.expander("Annotated video", expanded=False):
             video_bytes = data.blob_bytes(run["video_blob"])
             st.video(video_bytes, format="video/mp4")
-            st.download_button("Download annotated video (MP4)", video_bytes, file_name=f"screentime_{run_id}.mp4", mime="video/mp4", icon=":material/download:")
+            st.download_button(
+                "Download annotated video (MP4)", video_bytes, file_name=f"screentime_{run_id}.mp4", mime="video/mp4", icon=":material/download:"
+            )
             st.caption(f"Labels drawn with the run's own K = {default_k}.")
 
 
@@ -151,7 +202,12 @@ def leaderboard() -> None:
     if board.empty:
         st.info("The leaderboard fills as classifiers are applied to videos.", icon=":material/leaderboard:")
         return
-    st.dataframe(board.drop(columns=["run_id"]), hide_index=True, width="stretch", column_config={c: st.column_config.NumberColumn(c, format="%.1f") for c in board.columns if c.endswith("(s)")})
+    st.dataframe(
+        board.drop(columns=["run_id"]),
+        hide_index=True,
+        width="stretch",
+        column_config={c: st.column_config.NumberColumn(c, format="%.1f") for c in board.columns if c.endswith("(s)")},
+    )
     widgets.download_csv(board, "screentime_leaderboard.csv")
 
 

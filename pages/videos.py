@@ -1,15 +1,15 @@
 """Videos: add YouTube links or files, set view counts, queue analyses, delete."""
+
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from core.analyze import RunSettings, request_analysis
-from core.dedup import AUDIT_EVERY, TARGET_AGREEMENT, DEFAULT_THRESHOLD as REUSE_THRESHOLD
 from core.errors import ReelsightError
-from core.ingest import VIDEO_EXTENSIONS, add_upload, add_url
-from core.models import MODELS, MODEL_NAMES
-from core.videos import delete_video, set_views
+from core.inference import MODEL_NAMES, MODELS, RunSettings, request_analysis
+from core.inference.dedup import AUDIT_EVERY, TARGET_AGREEMENT
+from core.inference.dedup import DEFAULT_THRESHOLD as REUSE_THRESHOLD
+from core.media import VIDEO_EXTENSIONS, add_upload, add_url, delete_video, set_views
 from dashboard import data, state
 from dashboard.shell import ensure_shell
 from dashboard.widgets import guarded, succeeded
@@ -40,7 +40,7 @@ with st.expander("**Add videos**", expanded=data.videos(data.db_key()).empty, ic
                     except ReelsightError as err:
                         state.flash(state.VIDEOS_FLASH, "error", str(err))
                         continue
-                title = store.videos.find_one({"_id": video_id}, {"title": 1})["title"]
+                title = store.videos.get(video_id)["title"]
                 state.flash(state.VIDEOS_FLASH, "success" if created else "info", f"{'Added' if created else 'Already in the library:'} {title}")
             data.clear_video_caches()
             st.rerun()
@@ -106,7 +106,11 @@ with col_analyze, st.container(border=True):
     st.markdown("##### :material/play_circle: Analyze")
     chosen = st.multiselect("Videos", list(titles), default=list(titles)[:1], format_func=_label, key=state.VIDEOS_ANALYZE_SELECTION)
     every = st.toggle("Every frame", help="Classify every frame instead of sampling. Slow on long videos.")
-    reuse = st.toggle("Reuse labels of near-duplicate frames", value=True, help=f"A frame that differs from the last classified frame by less than {REUSE_THRESHOLD:g} grey levels on average (at 32×32 pixels) gets its labels without running the models. Frame counts do not change. Every {AUDIT_EVERY}th such frame is classified anyway as a spot check; when they find changed labels too often (estimated agreement under {TARGET_AGREEMENT:.0%}), the threshold is halved.")
+    reuse = st.toggle(
+        "Reuse labels of near-duplicate frames",
+        value=True,
+        help=f"A frame that differs from the last classified frame by less than {REUSE_THRESHOLD:g} grey levels on average (at 32×32 pixels) gets its labels without running the models. Frame counts do not change. Every {AUDIT_EVERY}th such frame is classified anyway as a spot check; when they find changed labels too often (estimated agreement under {TARGET_AGREEMENT:.0%}), the threshold is halved.",
+    )
     c1, c2, c3 = st.columns(3)
     fps = c1.number_input("Frames per second", min_value=0.1, max_value=60.0, value=1.0, step=0.5, disabled=every, help="The source study used 24.")
     trim_start = c2.number_input("Trim start (s)", min_value=0.0, value=0.0, step=1.0, help="Skip title cards.")
@@ -115,11 +119,24 @@ with col_analyze, st.container(border=True):
     models = c4.multiselect("Models", list(MODEL_NAMES), default=list(MODEL_NAMES), format_func=lambda m: MODELS[m].display)
     top_k = c5.number_input("Top-k labels", min_value=1, max_value=20, value=5)
     if st.button("Queue analysis", type="primary", disabled=not chosen or not models, icon=":material/rocket_launch:"):
-        rs = guarded(lambda: RunSettings(fps=None if every else float(fps), trim_start_s=trim_start, trim_end_s=trim_end, models=tuple(models), top_k=int(top_k), reuse_threshold=REUSE_THRESHOLD if reuse else None))
+        rs = guarded(
+            lambda: RunSettings(
+                fps=None if every else float(fps),
+                trim_start_s=trim_start,
+                trim_end_s=trim_end,
+                models=tuple(models),
+                top_k=int(top_k),
+                reuse_threshold=REUSE_THRESHOLD if reuse else None,
+            )
+        )
         if rs is not None:
             queued = [r for r in (guarded(lambda v=v: request_analysis(store, v, rs)) for v in chosen) if r]
             if queued:
-                state.flash(state.VIDEOS_FLASH, "success", f"Queued {len(queued)} analysis run{'s' if len(queued) > 1 else ''}. Follow them on the Jobs page; earlier runs are kept.")
+                state.flash(
+                    state.VIDEOS_FLASH,
+                    "success",
+                    f"Queued {len(queued)} analysis run{'s' if len(queued) > 1 else ''}. Follow them on the Jobs page; earlier runs are kept.",
+                )
                 data.clear_video_caches()
                 st.rerun()
 
@@ -133,15 +150,13 @@ with col_edit, st.container(border=True):
     current = int(row["views"]) if pd.notna(row["views"]) else 0
     views = st.number_input("Business view count", min_value=0, step=1000, value=current, key=f"{state.VIDEOS_VIEWS}.{target}")
     b1, b2 = st.columns(2)
-    if b1.button("Save views", icon=":material/save:"):
-        if succeeded(lambda: set_views(store, target, int(views))):
-            state.flash(state.VIDEOS_FLASH, "success", f"Views of {titles[target]} set to {int(views):,}.")
-            data.clear_video_caches()
-            st.rerun()
-    if b2.button("Use YouTube's", disabled=youtube is None):
-        if succeeded(lambda: set_views(store, target, None)):
-            data.clear_video_caches()
-            st.rerun()
+    if b1.button("Save views", icon=":material/save:") and succeeded(lambda: set_views(store, target, int(views))):
+        state.flash(state.VIDEOS_FLASH, "success", f"Views of {titles[target]} set to {int(views):,}.")
+        data.clear_video_caches()
+        st.rerun()
+    if b2.button("Use YouTube's", disabled=youtube is None) and succeeded(lambda: set_views(store, target, None)):
+        data.clear_video_caches()
+        st.rerun()
 
     st.divider()
     st.markdown("##### :material/delete: Delete")

@@ -1,10 +1,11 @@
 """Word clouds: one per video and model, from top-1 label counts; pick a label to see its frames."""
+
 from __future__ import annotations
 
 import streamlit as st
 
-from core import analytics
-from core.models import MODELS
+from core.analysis import analytics
+from core.inference import MODELS
 from dashboard import data, state
 from dashboard.scope import analysis_scope
 from dashboard.shell import ensure_shell
@@ -37,14 +38,25 @@ for vid in dict.fromkeys(v for v, _ in shown):
                 st.caption("No frames for this model.")
                 continue
             st.image(pngs[(vid, model)], width="stretch")
-            st.download_button("Download PNG", pngs[(vid, model)], file_name=f"wordcloud_{vid}_{model}.png", mime="image/png", icon=":material/download:", key=f"wc.{vid}.{model}")
+            st.download_button(
+                "Download PNG",
+                pngs[(vid, model)],
+                file_name=f"wordcloud_{vid}_{model}.png",
+                mime="image/png",
+                icon=":material/download:",
+                key=f"wc.{vid}.{model}",
+            )
 
 st.subheader("Frames with a label")
 labels = sorted(scope.top1["label"].unique())
 state_label = st.query_params.get(state.QP_LABEL)
-label = st.selectbox("Label", labels, index=labels.index(state_label) if state_label in labels else 0, help="Every frame whose top-1 label (by either model) is this one.")
+label = st.selectbox(
+    "Label", labels, index=labels.index(state_label) if state_label in labels else 0, help="Every frame whose top-1 label (by either model) is this one."
+)
 state.set_params(**{state.QP_LABEL: label})
 hits = scope.top1[scope.top1["label"] == label].sort_values(["video_id", "time_s"])
 st.caption(f"{len(hits):,} frame predictions · open them with thumbnails in the Frames explorer.")
-st.page_link("pages/explorer.py", label="Open in the Frames explorer", icon=":material/grid_view:", query_params={state.QP_LABEL: label, **dict(st.query_params)})
+st.page_link(
+    "pages/explorer.py", label="Open in the Frames explorer", icon=":material/grid_view:", query_params={state.QP_LABEL: label, **dict(st.query_params)}
+)
 st.dataframe(hits.assign(title=hits["video_id"].map(titles))[["title", "model", "time_s", "frame", "score"]].head(500), hide_index=True, width="stretch")

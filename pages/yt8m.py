@@ -1,11 +1,14 @@
 """YouTube-8M: import video-level features, browse a category, train a multi-label model, read its evaluation."""
+
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from core import charts, yt8m, yt8m_train
+from core.analysis import charts
 from core.errors import ReelsightError
+from core.yt8m import dataset as yt8m
+from core.yt8m import train as yt8m_train
 from dashboard import data, state, widgets
 from dashboard.shell import ensure_shell
 
@@ -57,13 +60,19 @@ def overview(dataset: dict) -> None:
     c3.metric("Labels per video", f"{(per_video['labels'] * per_video['videos']).sum() / max(stats['n_videos'], 1):.2f}", help="mean")
     unknown = stats["unknown"]
     if unknown["records"]:
-        st.warning(f"{unknown['records']} record(s) use label indices that {dataset.get('vocabulary_file', 'the vocabulary')} does not know: {', '.join(unknown['labels'])}. Training refuses such a dataset; import it with its own vocabulary.", icon=":material/warning:")
+        st.warning(
+            f"{unknown['records']} record(s) use label indices that {dataset.get('vocabulary_file', 'the vocabulary')} does not know: {', '.join(unknown['labels'])}. Training refuses such a dataset; import it with its own vocabulary.",
+            icon=":material/warning:",
+        )
     left, right = st.columns(2)
     with left:
         verticals = pd.DataFrame({"label": list(stats["vertical_counts"]), "videos": list(stats["vertical_counts"].values())})
         widgets.chart(charts.label_counts_bar(verticals, "Videos per vertical", count_col="videos", x_title="Videos"), f"yt8m_{dataset['_id']}_verticals")
     with right:
-        widgets.chart(charts.label_counts_bar(table.rename(columns={"name": "label"}), "Most frequent labels", count_col="videos", x_title="Videos with this label"), f"yt8m_{dataset['_id']}_labels")
+        widgets.chart(
+            charts.label_counts_bar(table.rename(columns={"name": "label"}), "Most frequent labels", count_col="videos", x_title="Videos with this label"),
+            f"yt8m_{dataset['_id']}_labels",
+        )
     with st.expander("Labels per video and every label's count"):
         st.bar_chart(per_video, x="labels", y="videos", x_label="Labels on a video", y_label="Videos", height=220)
         st.dataframe(table, hide_index=True, width="stretch")
@@ -99,7 +108,11 @@ def train_form(dataset: dict, category: str | None) -> None:
         train_share = c2.slider("Training share", 0.4, 0.9, 0.7, 0.05)
         val_share = c3.slider("Validation share", 0.0, 0.3, 0.15, 0.05, help="The rest is the test split.")
         top_n = c4.number_input("Only the N most frequent labels (0 = all)", 0, 3862, 0)
-        only_filtered = st.checkbox(f"Train only on videos with {category}" if category else "Train only on the filtered videos (choose a filter above)", value=bool(category), disabled=not category)
+        only_filtered = st.checkbox(
+            f"Train only on videos with {category}" if category else "Train only on the filtered videos (choose a filter above)",
+            value=bool(category),
+            disabled=not category,
+        )
         submitted = st.form_submit_button("Train", type="primary", icon=":material/model_training:")
     if not submitted:
         return
@@ -121,7 +134,9 @@ def evaluation(dataset: dict) -> None:
     if not models:
         st.info("No model trained on this dataset yet.", icon=":material/info:")
         return
-    labels = {m["_id"]: f"{m['name']} · {', '.join(m['settings']['features'])} · {m['settings']['epochs']} epochs · {m['created_at']:%Y-%m-%d %H:%M}" for m in models}
+    labels = {
+        m["_id"]: f"{m['name']} · {', '.join(m['settings']['features'])} · {m['settings']['epochs']} epochs · {m['created_at']:%Y-%m-%d %H:%M}" for m in models
+    }
     model_id = state.url_choice(st.selectbox, "Model", list(labels), state.QP_YT8M_MODEL, format_func=labels.get)
     doc = next(m for m in models if m["_id"] == model_id)
     m = doc["metrics"]
@@ -134,7 +149,13 @@ def evaluation(dataset: dict) -> None:
     test = data.yt8m_test(data.db_key(), model_id)
     threshold = st.slider("Threshold for precision, recall and F1", 0.05, 0.95, float(doc["settings"]["threshold"]), 0.05, key=f"yt8m.threshold.{model_id}")
     per_class = yt8m_train.per_class_at(test, doc, threshold)
-    st.dataframe(per_class, hide_index=True, width="stretch", height=300, column_config={c: st.column_config.NumberColumn(format="%.3f") for c in ("ap", "precision", "recall", "f1")})
+    st.dataframe(
+        per_class,
+        hide_index=True,
+        width="stretch",
+        height=300,
+        column_config={c: st.column_config.NumberColumn(format="%.3f") for c in ("ap", "precision", "recall", "f1")},
+    )
     names = per_class["name"].tolist()
     by_support = per_class.sort_values("support", ascending=False)["name"].tolist()
     picked = st.multiselect("Curves for", names, default=by_support[:3], key=f"yt8m.curves.{model_id}")
@@ -144,15 +165,29 @@ def evaluation(dataset: dict) -> None:
         widgets.chart(charts.curves(pr, "recall", "precision", "Precision–recall", "Recall", "Precision"), f"yt8m_{model_id}_pr")
     with right:
         widgets.chart(charts.curves(roc, "fpr", "tpr", "ROC", "False positive rate", "True positive rate", diagonal=True), f"yt8m_{model_id}_roc")
-    n = st.number_input("Confusion among the N most frequent classes", 2, min(30, max(2, len(names))), min(8, max(2, len(names))), key=f"yt8m.confusion.{model_id}")
+    n = st.number_input(
+        "Confusion among the N most frequent classes", 2, min(30, max(2, len(names))), min(8, max(2, len(names))), key=f"yt8m.confusion.{model_id}"
+    )
     matrix, positions = yt8m_train.frequent_confusion(test, int(n))
-    widgets.chart(charts.confusion_heatmap(matrix.tolist(), [names[p] for p in positions], "True label × best-scored label among these classes"), f"yt8m_{model_id}_confusion")
+    widgets.chart(
+        charts.confusion_heatmap(matrix.tolist(), [names[p] for p in positions], "True label × best-scored label among these classes"),
+        f"yt8m_{model_id}_confusion",
+    )
     d1, d2, d3, d4 = st.columns(4)
     d1.download_button("metrics.json", yt8m_train.metrics_json(doc), file_name="metrics.json", mime="application/json", icon=":material/download:")
     with d2:
         widgets.download_csv(per_class, "per_class.csv", "per_class.csv")
-    d3.download_button("predictions.csv", lambda: yt8m_train.predictions_table(data.store(), doc).to_csv(index=False), file_name="predictions.csv", mime="text/csv", icon=":material/download:", on_click="ignore")
-    d4.download_button("Model (.keras)", lambda: yt8m_train.model_bytes(data.store(), doc), file_name="yt8m_model.keras", icon=":material/download:", on_click="ignore")
+    d3.download_button(
+        "predictions.csv",
+        lambda: yt8m_train.predictions_table(data.store(), doc).to_csv(index=False),
+        file_name="predictions.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        on_click="ignore",
+    )
+    d4.download_button(
+        "Model (.keras)", lambda: yt8m_train.model_bytes(data.store(), doc), file_name="yt8m_model.keras", icon=":material/download:", on_click="ignore"
+    )
 
 
 datasets = data.yt8m_datasets(data.db_key())

@@ -1,5 +1,6 @@
 """Shared fixtures: an isolated environment per test, the real embedded store, generated media,
 a local HTTP server for yt-dlp, and a guard that fails tests which log unexpected errors."""
+
 from __future__ import annotations
 
 import functools
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from core.config import Settings, load_settings
-from core.store import Store, open_store
+from core.store.database import Store, open_store
 from tests.media import write_clip
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"

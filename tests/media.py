@@ -1,4 +1,5 @@
 """Generated media with known content: each frame carries its own index as a block pattern."""
+
 from __future__ import annotations
 
 from pathlib import Path

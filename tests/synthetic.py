@@ -1,44 +1,105 @@
 """A synthetic analysed library: videos, finished runs and frames with realistic label mixes.
 
-Used by page tests (the normal case) and by the page-speed benchmark (20 videos × 2 models ×
-3,000 frames). Labels are drawn from a per-video Zipf-like mix over ImageNet names, so videos differ.
+Used by page tests that need data (so they need no worker run) and by the page-speed benchmark
+(20 videos × 2 models × 3,000 frames). Labels are drawn from a per-video Zipf-like mix over
+ImageNet names, so videos differ. Everything is written through the repositories, as a worker would.
 """
+
 from __future__ import annotations
 
+import datetime as dt
+
+import cv2
 import numpy as np
 
-from core.analyze import RunSettings, summarize_run
-from core.docstore import new_id
-from core.jobs import utcnow
-from core.models import MODEL_NAMES, imagenet_labels
+from core.inference import MODEL_NAMES, RunSettings, imagenet_labels, reuse_report
+from core.inference.runs import summarize_run
+from core.store import Store, new_id, new_job, utcnow
+
+_THUMB = cv2.imencode(".jpg", np.full((24, 32, 3), 128, np.uint8))[1].tobytes()
 
 
-def populate(store, n_videos: int = 4, n_frames: int = 60, models: tuple[str, ...] = MODEL_NAMES, top_k: int = 5, seed: int = 0, random_weights: bool = False) -> list[str]:
-    """Insert ``n_videos`` videos, each with one finished run of ``n_frames`` frames; returns video ids."""
-    rng = np.random.default_rng(seed)
+def add_video(store: Store, key: str, title: str, views: int | None = None, view_count: int | None = None, seconds: float = 60.0, offset_s: float = 0.0) -> str:
+    """A video document as an upload or URL add would leave it; ``offset_s`` orders ``created_at``."""
+    doc = {
+        "_id": new_id(), "source": "url", "source_key": key, "title": title, "channel": "Bench", "view_count": view_count,
+        "views_override": views, "duration": seconds, "created_at": utcnow() + dt.timedelta(seconds=offset_s),
+    }  # fmt: skip
+    video_id, _ = store.videos.insert_unique(doc)
+    return video_id
+
+
+def add_run(
+    store: Store,
+    video_id: str,
+    n_frames: int,
+    models: tuple[str, ...] = MODEL_NAMES,
+    top_k: int = 5,
+    fps: float | None = 1.0,
+    source_fps: float = 24.0,
+    rng: np.random.Generator | None = None,
+    random_weights: bool = False,
+    reuse_every: int | None = None,
+    offset_s: float = 0.0,
+    thumbnails: bool = True,
+) -> str:
+    """A finished run of ``n_frames`` frames sampled at ``fps`` (None: every frame) from a video at
+    ``source_fps``, with thumbnails, its summary and compact top-1.
+
+    ``reuse_every=n``: every n-th frame copies the labels of the frame before it, and every
+    (2n)-th frame after one is a spot check that agreed; the run records its reuse counts."""
+    rng = rng or np.random.default_rng(0)
     names = imagenet_labels()
-    video_ids = []
-    for v in range(n_videos):
-        video_id, run_id = new_id(), new_id()
-        store.videos.insert_one(
-            {"_id": video_id, "source": "url", "source_key": f"synthetic:{seed}:{v}", "title": f"Synthetic video {v + 1}", "channel": "Bench", "view_count": int(5e6 + 5e6 * v), "views_override": None, "created_at": utcnow(), "duration": n_frames / 1.0}
-        )
-        pool = rng.choice(len(names), size=40, replace=False)
-        weights = 1.0 / np.arange(1, 41) ** 1.1
-        weights /= weights.sum()
-        docs = []
-        for f in range(n_frames):
-            preds = {}
+    pool = rng.choice(len(names), size=40, replace=False)
+    weights = 1.0 / np.arange(1, 41) ** 1.1
+    weights /= weights.sum()
+    run_id = new_id()
+    settings = RunSettings(fps=fps, models=models, top_k=top_k).to_doc()
+    run = {
+        "_id": run_id, "video_id": video_id, "created_at": utcnow() + dt.timedelta(seconds=offset_s), "settings": settings,
+        "weights": "none" if random_weights else "imagenet", "random_weights": random_weights, "device": "CPU",
+    }  # fmt: skip
+    job_id = store.runs.create_with_job(run, new_job("analyze", {"video_id": video_id, "run_id": run_id}))
+    store.jobs.update_in_state(job_id, ("queued",), {"state": "done", "finished_at": utcnow()})
+    step = round(source_fps / fps) if fps else 1
+    frames, thumbs = [], []
+    for f in range(n_frames):
+        index = f * step
+        doc = {"_id": f"{run_id}:{index}", "run_id": run_id, "video_id": video_id, "frame": index, "time_s": round(index / source_fps, 6)}
+        if reuse_every and f % reuse_every == 0 and f > 0:
+            doc["preds"] = frames[-1]["preds"]
+            doc["reused_from"] = frames[-1].get("reused_from", frames[-1]["frame"])
+        else:
+            doc["preds"] = {}
             for m in models:
                 classes = rng.choice(pool, size=top_k, replace=False, p=weights)
                 scores = np.sort(rng.dirichlet(np.ones(top_k) * 0.5))[::-1] * rng.uniform(0.5, 1.0)
-                preds[m] = {"labels": [names[c] for c in classes], "scores": [round(float(s), 6) for s in scores]}
-            docs.append({"_id": f"{run_id}:{f}", "run_id": run_id, "video_id": video_id, "frame": f, "time_s": float(f), "preds": preds})
-        store.frames.insert_many(docs)
-        settings = RunSettings(fps=1, models=models, top_k=top_k).to_doc()
-        store.runs.insert_one(
-            {"_id": run_id, "video_id": video_id, "created_at": utcnow(), "settings": settings, "job_id": None, "weights": "none" if random_weights else "imagenet", "random_weights": random_weights, "device": "CPU", "n_frames": n_frames, "finished_at": utcnow()}
+                doc["preds"][m] = {"labels": [names[c] for c in classes], "scores": [round(float(s), 6) for s in scores]}
+            if reuse_every and f % (2 * reuse_every) == 1 and f > 1:
+                doc["audit"] = {"of": frames[-1]["frame"], "agree": dict.fromkeys(models, True), "threshold": 0.9}
+        frames.append(doc)
+        if thumbnails:
+            thumbs.append({"_id": doc["_id"], "run_id": run_id, "frame": index, "jpeg": _THUMB})
+    store.frames.insert_batch(frames, thumbs)
+    reuse = reuse_report(store, run_id)
+    store.runs.set(
+        run_id, summary=summarize_run(store, run_id, models), n_frames=n_frames, n_reused=reuse.reused,
+        reuse_checks={"checks": reuse.checks, "agreed": reuse.agreed, "threshold_end": reuse.threshold_end}, finished_at=utcnow(),
+    )  # fmt: skip
+    return run_id
+
+
+def populate(
+    store: Store, n_videos: int = 4, n_frames: int = 60, models: tuple[str, ...] = MODEL_NAMES, top_k: int = 5, seed: int = 0, random_weights: bool = False
+) -> list[str]:
+    """Insert ``n_videos`` videos, each with one finished run of ``n_frames`` frames at 1 fps (no
+    thumbnails, as in the page benchmark's recorded figures); returns video ids."""
+    rng = np.random.default_rng(seed)
+    video_ids = []
+    for v in range(n_videos):
+        video_id = add_video(
+            store, f"synthetic:{seed}:{v}", f"Synthetic video {v + 1}", view_count=int(5e6 + 5e6 * v), seconds=float(n_frames), offset_s=v * 1e-3
         )
-        store.runs.update_one({"_id": run_id}, {"$set": {"summary": summarize_run(store, run_id, models)}})
+        add_run(store, video_id, n_frames, models, top_k, fps=1.0, source_fps=1.0, rng=rng, random_weights=random_weights, thumbnails=False)
         video_ids.append(video_id)
     return video_ids

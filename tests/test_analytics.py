@@ -1,4 +1,5 @@
 """Analytics against independent calculations on small hand-made data."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -6,8 +7,8 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from core import analytics, regression
-from core.analytics import AnalysisUnavailable
+from core.analysis import analytics, regression
+from core.analysis.analytics import AnalysisUnavailable
 
 
 def make_top1(spec: dict[tuple[str, str], list[tuple[str, float]]]) -> pd.DataFrame:
@@ -133,7 +134,7 @@ def test_one_video_cannot_be_regressed() -> None:
 
 
 def test_word_clouds_drawn_in_parallel_equal_those_drawn_one_by_one() -> None:
-    from core.wordclouds import wordcloud_png, wordcloud_pngs
+    from core.analysis.wordclouds import wordcloud_png, wordcloud_pngs
 
     tables = [{"cat": 5, "dog": 3, "tabby_cat": 1}, {"car": 2, "truck": 7}, {"kite": 1}]
     assert wordcloud_pngs(tables) == [wordcloud_png(t) for t in tables]

@@ -1,16 +1,14 @@
 """The analytics pages under AppTest: empty database, a single video, a random-weights run, and the
 normal case. Each shows a friendly message or its content, never an exception."""
-from __future__ import annotations
 
-from pathlib import Path
+from __future__ import annotations
 
 import pytest
 
-from core import ingest
-from core.analyze import RunSettings, request_analysis
-from core.worker import Worker
 from tests.synthetic import populate
 from tests.test_pages import open_page, texts
+
+pytestmark = pytest.mark.pages
 
 ANALYTICS = ["pages/overview.py", "pages/confidence.py", "pages/popularity.py", "pages/wordclouds.py", "pages/regression.py", "pages/explorer.py"]
 
@@ -33,11 +31,8 @@ def test_single_video(store, page: str) -> None:
 
 
 @pytest.fixture
-def random_run(store, settings, clip: Path) -> str:
-    video_id, _ = ingest.add_file(store, settings, clip, views=1_000_000)
-    request_analysis(store, video_id, RunSettings(fps=2))
-    Worker(store, settings, worker_id="w").run(burst=True)
-    return video_id
+def random_run(store) -> str:
+    return populate(store, n_videos=1, n_frames=6, random_weights=True)[0]
 
 
 @pytest.mark.parametrize("page", ANALYTICS)
@@ -51,7 +46,6 @@ def test_normal_case(store, page: str) -> None:
     populate(store, n_videos=4, n_frames=40)
     at = open_page(page)
     assert not any("Random weights" in w.value for w in at.warning)
-    shown = texts(at)
     if page in ("pages/confidence.py", "pages/popularity.py", "pages/explorer.py"):
         assert at.get("plotly_chart"), "charts are drawn"
     if page == "pages/regression.py":
@@ -63,7 +57,7 @@ def test_normal_case(store, page: str) -> None:
     if page == "pages/explorer.py":
         grid = [c.value for c in at.caption if c.value.startswith("**")]
         assert len(grid) == 24  # one page of thumbnails, each with every model's top-k
-        stored = {d["frame"]: d["preds"]["resnet50"] for d in store.frames.find({"video_id": at.selectbox(key="video").value})}
+        stored = {d["frame"]: d["preds"]["resnet50"] for d in store.db["frames"].find({"video_id": at.selectbox(key="video").value})}
         frame0 = stored[min(stored)]
         top = " · ".join(f"{label} {score:.2f}" for label, score in zip(frame0["labels"], frame0["scores"]))
         assert f"ResNet50: {top}" in grid[0] and "InceptionV3: " in grid[0]

@@ -1,5 +1,6 @@
 """The worker benchmark, small: the three modes agree on the same frames; reuse keeps agreement.
 No timings are asserted here; they belong in BENCHMARKS.md."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core import dedup
-from core.bench import BenchSettings, run_bench, synthetic_clip
+from core.cli.bench import BenchSettings, run_bench, synthetic_clip
+from core.inference import dedup
 from tests.media import write_character_clip
 
 
@@ -55,9 +56,9 @@ def test_every_nth_near_duplicate_is_spot_checked_and_a_changed_top1_lowers_the_
 
 
 def test_windows_fill_whole_batches_and_end_at_a_spot_check_while_at_risk() -> None:
-    from core.analyze import _windows
-    from core.feed import FramePayload
-    from core.frames import Sample
+    from core.inference.feed import FramePayload
+    from core.inference.runs import _windows
+    from core.media.frames import Sample
 
     base = np.zeros((32, 32), np.float32)
     still = [Sample(i, i / 24, FramePayload({224: np.zeros((224, 224, 3), np.uint8)}, b"", base)) for i in range(40)]

@@ -1,4 +1,5 @@
 """``python -m core`` as a user runs it: the documented journey, and one clear line per bad input."""
+
 from __future__ import annotations
 
 import os
@@ -9,14 +10,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from core.config import PROJECT_ROOT
-from core.store import open_store
-from core.config import load_settings
+from core.config import PROJECT_ROOT, load_settings
+from core.store.database import open_store
 from tests.media import write_zero_frame_avi
 
 
 def cli(*args: str, env: dict[str, str], extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "core", *args], cwd=PROJECT_ROOT, env={**os.environ, **env, **(extra or {})}, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "core", *args], cwd=PROJECT_ROOT, env={**os.environ, **env, **(extra or {})}, capture_output=True, text=True, timeout=300
+    )
 
 
 @pytest.mark.slow
@@ -55,9 +57,21 @@ def _bad_inputs(tmp_path: Path, clip: Path) -> list:
         pytest.param(["add", "https://example.com/video"], {}, "is not an allowed host", id="host-not-allowed"),
         pytest.param(["add", str(clip)], {"REELSIGHT_MAX_UPLOAD_MB": "0"}, "over the 0 MB upload limit", id="over-size-limit"),
         pytest.param(["analyze", "x", "--models", "vgg99"], {}, "unknown model vgg99", id="unknown-model"),
-        pytest.param(["worker", "--burst"], {"REELSIGHT_VIDEO_SOURCE": "nvdec"}, "Unknown video source 'nvdec'. Set REELSIGHT_VIDEO_SOURCE to auto or one of", id="unknown-video-source"),
-        pytest.param(["worker", "--burst"], {"REELSIGHT_RESIZE": "cubic"}, "Unknown resize method 'cubic'. Set REELSIGHT_RESIZE to one of", id="unknown-resize"),
-        pytest.param(["worker", "--burst"], {"REELSIGHT_BATCH_SIZE": "lots"}, "REELSIGHT_BATCH_SIZE is 'lots'; it must be a number or auto.", id="batch-size-not-a-number"),
+        pytest.param(
+            ["worker", "--burst"],
+            {"REELSIGHT_VIDEO_SOURCE": "nvdec"},
+            "Unknown video source 'nvdec'. Set REELSIGHT_VIDEO_SOURCE to auto or one of",
+            id="unknown-video-source",
+        ),
+        pytest.param(
+            ["worker", "--burst"], {"REELSIGHT_RESIZE": "cubic"}, "Unknown resize method 'cubic'. Set REELSIGHT_RESIZE to one of", id="unknown-resize"
+        ),
+        pytest.param(
+            ["worker", "--burst"],
+            {"REELSIGHT_BATCH_SIZE": "lots"},
+            "REELSIGHT_BATCH_SIZE is 'lots'; it must be a number or auto.",
+            id="batch-size-not-a-number",
+        ),
         pytest.param(["worker", "--burst"], {"REELSIGHT_DECODE_WORKERS": "0"}, "may also be auto", id="no-decode-workers"),
     ]
 
@@ -73,5 +87,5 @@ def test_bad_inputs_get_one_line_and_leave_nothing(env, tmp_path: Path, clip: Pa
         assert len(lines) == 1 and lines[0].startswith("error: "), (case.id, result.stderr)
         assert message in lines[0], (case.id, lines[0])
         assert "Traceback" not in result.stderr
-        assert store.videos.count_documents({}) == 0 and store.jobs.count_documents({}) == 0, case.id
+        assert store.db["videos"].count_documents({}) == 0 and store.db["jobs"].count_documents({}) == 0, case.id
         assert not any((Path(env["REELSIGHT_DATA"]) / "blobs").glob("*")), case.id

@@ -1,5 +1,6 @@
 """A worker killed with SIGKILL mid-job: the job returns to the queue after its lease and another
 worker finishes it with every frame stored exactly once."""
+
 from __future__ import annotations
 
 import os
@@ -11,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from core import ingest, jobs
-from core.analyze import RunSettings, request_analysis
 from core.config import PROJECT_ROOT, load_settings
+from core.inference.runs import RunSettings, request_analysis
+from core.jobs import queue as jobs
+from core.media import ingest
 from core.worker import Worker
 from tests.media import write_clip
 
@@ -38,11 +40,11 @@ def test_sigkilled_worker_loses_nothing(store, settings, env, tmp_path: Path, mo
     child_env = {**os.environ, **env, "REELSIGHT_LEASE_S": str(LEASE_S), "REELSIGHT_BATCH_SIZE": "2"}
     proc = subprocess.Popen([sys.executable, "-m", "core", "worker"], cwd=PROJECT_ROOT, env=child_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        _wait(lambda: store.frames.count_documents({"run_id": run_id}) >= 6, 180, "the first worker to store frames")
+        _wait(lambda: store.db["frames"].count_documents({"run_id": run_id}) >= 6, 180, "the first worker to store frames")
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
-    stored_before = store.frames.count_documents({"run_id": run_id})
+    stored_before = store.db["frames"].count_documents({"run_id": run_id})
     job = jobs.get_job(store, job_id)
     assert job["state"] == "running" and job["attempts"] == 1
     assert 6 <= stored_before < 120, "the kill should land mid-job"
@@ -54,10 +56,10 @@ def test_sigkilled_worker_loses_nothing(store, settings, env, tmp_path: Path, mo
 
     job = jobs.get_job(store, job_id)
     assert job["state"] == "done" and job["attempts"] == 2 and job["worker_id"] == "rescuer"
-    frames = [d["frame"] for d in store.frames.find({"run_id": run_id}, {"frame": 1}, sort=[("frame", 1)])]
+    frames = [d["frame"] for d in store.db["frames"].find({"run_id": run_id}, {"frame": 1}, sort=[("frame", 1)])]
     assert frames == list(range(120)), "every frame exactly once"
-    assert store.thumbs.count_documents({"run_id": run_id}) == 120
-    assert store.runs.find_one({"_id": run_id})["n_frames"] == 120
+    assert store.db["thumbs"].count_documents({"run_id": run_id}) == 120
+    assert store.db["runs"].find_one({"_id": run_id})["n_frames"] == 120
     resumed = [r.getMessage() for r in caplog.records if "already stored" in r.getMessage()]
     assert resumed and f"{stored_before} already stored" in resumed[0], "the rescuer must skip stored frames, not redo them"
 
@@ -70,15 +72,15 @@ def test_sigterm_hands_the_job_back_without_using_an_attempt(store, settings, en
     child_env = {**os.environ, **env, "REELSIGHT_BATCH_SIZE": "2"}
     proc = subprocess.Popen([sys.executable, "-m", "core", "worker"], cwd=PROJECT_ROOT, env=child_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        _wait(lambda: store.frames.count_documents({"run_id": run_id}) >= 4, 180, "the worker to store frames")
+        _wait(lambda: store.db["frames"].count_documents({"run_id": run_id}) >= 4, 180, "the worker to store frames")
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=60) == 0
     finally:
         proc.kill()
     job = jobs.get_job(store, job_id)
     assert job["state"] == "queued" and job["attempts"] == 0 and job["worker_id"] is None
-    assert 4 <= store.frames.count_documents({"run_id": run_id}) < 120
-    assert store.workers.find_one({})["state"] == "stopped"
+    assert 4 <= store.db["frames"].count_documents({"run_id": run_id}) < 120
+    assert store.db["workers"].find_one({})["state"] == "stopped"
     Worker(store, settings, worker_id="next").run(burst=True)
     assert jobs.get_job(store, job_id)["state"] == "done"
-    assert [d["frame"] for d in store.frames.find({"run_id": run_id}, {"frame": 1}, sort=[("frame", 1)])] == list(range(120))
+    assert [d["frame"] for d in store.db["frames"].find({"run_id": run_id}, {"frame": 1}, sort=[("frame", 1)])] == list(range(120))

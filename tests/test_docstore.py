@@ -1,4 +1,5 @@
 """The embedded store against the pymongo semantics Reelsight relies on."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -8,8 +9,8 @@ import pytest
 from pymongo import ReturnDocument
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from core.docstore import EmbeddedDatabase
-from core.store import insert_ignoring_duplicates
+from core.store.documents import insert_ignoring_duplicates
+from core.store.embedded import EmbeddedDatabase
 
 
 @pytest.fixture
@@ -82,7 +83,7 @@ def test_find_one_and_update_returns_before_or_after(coll) -> None:
 
 
 def test_datetimes_and_bytes_round_trip_and_compare(coll) -> None:
-    t0 = dt.datetime(2026, 1, 1, 12, 0, 0, 123000, tzinfo=dt.timezone.utc)
+    t0 = dt.datetime(2026, 1, 1, 12, 0, 0, 123000, tzinfo=dt.UTC)
     coll.insert_one({"_id": "t", "when": t0, "blob": b"\x00\xffjpeg"})
     doc = coll.find_one({"_id": "t"})
     assert doc["when"] == t0 and doc["blob"] == b"\x00\xffjpeg"

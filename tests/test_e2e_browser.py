@@ -5,6 +5,7 @@ adds a generated clip served from 127.0.0.1, waits for its job, then opens every
 render (plotly elements present) and no Streamlit exception box may appear. Screenshots go to
 ``test-artifacts/``.
 """
+
 from __future__ import annotations
 
 import os
@@ -22,11 +23,20 @@ from core.config import PROJECT_ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 PAGES_WITH_CHARTS = {"confidence": 2, "explorer": 1, "results": 1}
 OTHER_PAGES = ["overview", "popularity", "wordclouds", "regression", "jobs"]
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 
 def _free_port() -> int:
@@ -54,8 +64,15 @@ def app(env, tmp_path: Path):
             pytest.fail("Debian's chromium is not installed; `make test` installs it")
         pytest.skip("Debian's chromium is not installed (make test installs it)")
     port = _free_port()
-    log = open(tmp_path / "app.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "core", "app", "--headless", "--port", str(port)], cwd=PROJECT_ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    log = open(tmp_path / "app.log", "w")  # noqa: SIM115 -- the server writes to it until the finally below closes it
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "core", "app", "--headless", "--port", str(port)],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, **env},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         _wait_http(f"http://127.0.0.1:{port}/_stcore/health", 90)
         yield f"http://127.0.0.1:{port}"

@@ -1,4 +1,5 @@
 """The feed: one resize of the full frame, everything else derived from the model inputs."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,8 +8,9 @@ import cv2
 import numpy as np
 import pytest
 
-from core import dedup, feed, frames
 from core.errors import ConfigError
+from core.inference import dedup, feed
+from core.media import frames
 
 
 @pytest.fixture(scope="module")

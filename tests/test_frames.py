@@ -1,4 +1,5 @@
 """Frame sampling: the right frames, at the right times, with trims, whatever the container reports."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -6,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from core import frames
 from core.errors import EmptyVideoError, VideoOpenError
+from core.media import frames
 from tests.media import read_index, write_clip, write_zero_frame_avi
 
 

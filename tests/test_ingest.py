@@ -1,4 +1,5 @@
 """Adding videos: yt-dlp for real against 127.0.0.1, local files, uploads, and every bad input."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -6,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from core import ingest
 from core.errors import DownloadError, EmptyVideoError, IngestError, VideoOpenError
-from core.videos import delete_video, effective_views, get_video, list_videos, set_views
+from core.media import ingest
+from core.media.videos import delete_video, effective_views, get_video, list_videos, set_views
 from tests.media import write_zero_frame_avi
 
 
 def nothing_written(store) -> bool:
     blobs = [p for p in store.blobs.root.iterdir()] if store.blobs.root.exists() else []
-    return store.videos.count_documents({}) == 0 and blobs == []
+    return store.db["videos"].count_documents({}) == 0 and blobs == []
 
 
 def test_add_url_stores_yt_dlp_metadata(store, settings, http_base: str) -> None:
@@ -28,7 +29,7 @@ def test_add_url_stores_yt_dlp_metadata(store, settings, http_base: str) -> None
     assert video["view_count"] is None and effective_views(video) == 1234
     # the same link again is recognised, not duplicated
     assert ingest.add_url(store, settings, url) == (video_id, False)
-    assert store.videos.count_documents({}) == 1
+    assert store.db["videos"].count_documents({}) == 1
 
 
 def test_download_fetches_the_file_once(store, settings, http_base: str, tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
 """The job queue: ordering, ownership, leases, reaping, cancel and retry; claims across processes."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -9,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from core import jobs
 from core.config import load_settings
 from core.errors import JobError, NotFoundError
-from core.store import open_store
+from core.jobs import queue as jobs
+from core.store.database import open_store
 
 
 def test_claim_order_is_priority_then_age(store) -> None:
@@ -41,7 +42,7 @@ def test_transitions_need_the_lease(store) -> None:
 
 
 def _expire(store, job_id: str) -> None:
-    store.jobs.update_one({"_id": job_id}, {"$set": {"lease_until": jobs.utcnow() - dt.timedelta(seconds=1)}})
+    store.db["jobs"].update_one({"_id": job_id}, {"$set": {"lease_until": jobs.utcnow() - dt.timedelta(seconds=1)}})
 
 
 def test_reaper_requeues_then_fails_after_max_attempts(store) -> None:
@@ -88,7 +89,7 @@ def test_cancel_and_retry(store) -> None:
         jobs.cancel(store, "nope")
 
 
-def _claim_all(db: str, data: str, worker: str, start: "mp.synchronize.Barrier", out: "mp.Queue[tuple[str, list[str]]]") -> None:
+def _claim_all(db: str, data: str, worker: str, start: mp.synchronize.Barrier, out: mp.Queue[tuple[str, list[str]]]) -> None:
     store = open_store(load_settings(db=db, data=data))
     start.wait(timeout=60)  # all three begin together, so they really contend
     got = []
@@ -114,5 +115,5 @@ def test_three_processes_claim_300_jobs_exactly_once(store, settings, tmp_path: 
     assert set(counts) == job_ids
     assert max(counts.values()) == 1, "a job was claimed twice"
     assert all(len(batch) > 0 for batch in claimed.values()), "each process should win some claims"
-    owners = {j["_id"]: j["worker_id"] for j in store.jobs.find({}, {"worker_id": 1})}
+    owners = {j["_id"]: j["worker_id"] for j in store.db["jobs"].find({}, {"worker_id": 1})}
     assert all(owners[j] == worker for worker, batch in claimed.items() for j in batch)

@@ -1,4 +1,5 @@
 """Model registry, top-k decoding and the weight-loading failures a user may meet."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -8,12 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core import ingest, jobs
-from core.analyze import RunSettings, request_analysis
-from core.feed import make_payload
-from core.runtime import top_k
 from core.errors import IngestError, WeightsUnavailable
-from core.models import MODELS, build_model, imagenet_labels, parse_model_names
+from core.inference.feed import make_payload
+from core.inference.models import MODELS, build_model, imagenet_labels, parse_model_names
+from core.inference.runs import RunSettings, request_analysis
+from core.inference.runtime import top_k
+from core.jobs import queue as jobs
+from core.media import ingest
 from core.worker import Worker
 
 
@@ -70,7 +72,9 @@ def _online() -> bool:
 
 @pytest.mark.allow_errors
 @pytest.mark.skipif(_online(), reason="this machine can download ImageNet weights, so the offline path cannot be shown")
-def test_offline_imagenet_fails_the_job_with_instructions_and_no_random_fallback(store, settings, clip: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_offline_imagenet_fails_the_job_with_instructions_and_no_random_fallback(
+    store, settings, clip: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras-home"))  # no cached weights
     video_id, _ = ingest.add_file(store, settings, clip)
     run_id, job_id = request_analysis(store, video_id, RunSettings(fps=1, models=("resnet50",)))
@@ -79,4 +83,4 @@ def test_offline_imagenet_fails_the_job_with_instructions_and_no_random_fallback
     assert job["state"] == "failed"
     assert "Could not get the ImageNet weights for ResNet50" in job["error"]
     assert "REELSIGHT_WEIGHTS" in job["error"] and "REELSIGHT_WEIGHTS=none" in job["error"]
-    assert store.frames.count_documents({"run_id": run_id}) == 0
+    assert store.db["frames"].count_documents({"run_id": run_id}) == 0

@@ -1,4 +1,5 @@
 """Every page under Streamlit's AppTest, on an empty and a populated database, with its main widgets."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,12 +8,15 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import ingest, jobs
-from core.analyze import RunSettings, request_analysis
-from core.bench import synthetic_clip
 from core.config import PROJECT_ROOT
-from core.videos import get_video
+from core.inference.runs import RunSettings, request_analysis
+from core.jobs import queue as jobs
+from core.media import ingest
+from core.media.videos import get_video
 from core.worker import Worker
+from tests.synthetic import add_run, add_video
+
+pytestmark = pytest.mark.pages
 
 APP = str(PROJECT_ROOT / "streamlit_app.py")
 PAGES = ["pages/videos.py", "pages/jobs.py", "pages/results.py"]
@@ -42,14 +46,12 @@ def button(at: AppTest, label: str):
 
 
 @pytest.fixture
-def analysed(store, settings, clip: Path) -> dict[str, str]:
-    """One uploaded video with two finished runs (1 fps, then 2 fps with ResNet50 only)."""
-    video_id, _ = ingest.add_file(store, settings, clip, views=1000, title="Generated clip")
-    first, _ = request_analysis(store, video_id, RunSettings(fps=1, top_k=3))
-    Worker(store, settings, worker_id="w").run(burst=True)
-    second, job_id = request_analysis(store, video_id, RunSettings(fps=2, models=("resnet50",)))
-    Worker(store, settings, worker_id="w").run(burst=True)
-    return {"video_id": video_id, "first": first, "second": second, "job_id": job_id}
+def analysed(store) -> dict[str, str]:
+    """One 3 s video with two finished random-weight runs (1 fps, then 2 fps with ResNet50 only)."""
+    video_id = add_video(store, "synthetic:clip", "Generated clip", views=1000, seconds=3.0)
+    first = add_run(store, video_id, 3, top_k=3, fps=1, source_fps=10, random_weights=True)
+    second = add_run(store, video_id, 6, models=("resnet50",), fps=2, source_fps=10, random_weights=True, offset_s=1)
+    return {"video_id": video_id, "first": first, "second": second}
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -78,7 +80,7 @@ def test_videos_page_adds_urls_and_reports_bad_ones(store, http_base: str) -> No
     assert not at.exception
     assert any("Added clip" in s.value for s in at.success)
     assert [e.value for e in at.error] == ["ftp://youtube.com/x is not an http(s) URL. Paste a link such as https://www.youtube.com/watch?v=…"]
-    assert store.videos.count_documents({}) == 1
+    assert store.db["videos"].count_documents({}) == 1
     assert "Library · 1 video" in texts(at)
 
 
@@ -91,7 +93,7 @@ def test_videos_page_uploads_files(store, clip: Path) -> None:
     assert not at.exception
     assert any("Added party.mp4" in s.value for s in at.success)
     assert any("notes.mp4 is not a video OpenCV can read" in e.value for e in at.error)
-    assert [v["filename"] for v in store.videos.find({})] == ["party.mp4"]
+    assert [v["filename"] for v in store.db["videos"].find({})] == ["party.mp4"]
     assert not at.file_uploader[0].value, "the uploader is emptied after adding"
 
 
@@ -104,7 +106,7 @@ def test_videos_page_queues_analysis_sets_views_and_deletes(store, settings, cli
     button(at, "Queue analysis").click()
     at.run()
     assert any("Queued 1 analysis run" in s.value for s in at.success)
-    run = store.runs.find_one({"video_id": video_id})
+    run = store.db["runs"].find_one({"video_id": video_id})
     assert run["settings"]["fps"] is None and run["settings"]["models"] == ["inception_v3", "resnet50"]
     assert jobs.list_jobs(store)[0]["state"] == "queued"
 
@@ -117,7 +119,7 @@ def test_videos_page_queues_analysis_sets_views_and_deletes(store, settings, cli
     button(at, "Delete video").click()
     at.run()
     assert not at.exception
-    assert store.videos.count_documents({}) == 0 and store.runs.count_documents({}) == 0
+    assert store.db["videos"].count_documents({}) == 0 and store.db["runs"].count_documents({}) == 0
     assert "No videos yet" in texts(at)
 
 
@@ -176,12 +178,10 @@ def test_results_page_shows_the_latest_run_by_default(analysed) -> None:
     assert at.get("plotly_chart")
 
 
-def test_results_page_reports_reuse_and_its_spot_checks(store, settings, tmp_path: Path) -> None:
-    clip = synthetic_clip(tmp_path, seconds=2, fps=24, size=(160, 120))  # slow drift: many near duplicates
-    video_id, _ = ingest.add_file(store, settings, clip, title="Drifting clip")
-    run_id, _ = request_analysis(store, video_id, RunSettings(fps=None, models=("resnet50",), top_k=1))
-    Worker(store, settings, worker_id="w").run(burst=True)
-    run = store.runs.find_one({"_id": run_id})
+def test_results_page_reports_reuse_and_its_spot_checks(store) -> None:
+    video_id = add_video(store, "synthetic:drift", "Drifting clip", seconds=2.0)
+    run_id = add_run(store, video_id, 48, models=("resnet50",), top_k=1, fps=None, reuse_every=3)
+    run = store.db["runs"].find_one({"_id": run_id})
     checks = run["reuse_checks"]
     assert run["n_reused"] > 0 and checks["checks"] >= 1
     at = open_page("pages/results.py")
@@ -189,7 +189,7 @@ def test_results_page_reports_reuse_and_its_spot_checks(store, settings, tmp_pat
     assert len(captions) == 1
     assert f"{run['n_reused']} of 48 frames" in captions[0] and f"unchanged in {checks['agreed']} of {checks['checks']} frames classified anyway" in captions[0]
     shown = at.dataframe[1].value  # the first page of frames says which were reused and which spot-checked
-    stored = {d["frame"]: d for d in store.frames.find({"run_id": run_id, "frame": {"$in": [int(f) for f in shown["frame"]]}})}
+    stored = {d["frame"]: d for d in store.db["frames"].find({"run_id": run_id, "frame": {"$in": [int(f) for f in shown["frame"]]}})}
     assert [stored[f].get("reused_from") for f in shown["frame"]] == [None if pd.isna(v) else int(v) for v in shown["reused_from"]]
     assert list(shown["spot_check"]) == ["audit" in stored[f] for f in shown["frame"]] and shown["spot_check"].any()
 

@@ -1,5 +1,6 @@
 """The worker's pipelined loop (models on one window while the next is decided) makes exactly the
 reuse decisions of a worker that waits for every batch."""
+
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
@@ -7,11 +8,11 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from core import dedup
-from core.analyze import _Batch, _classify, _feed_back_first, _pipeline, _windows
-from core.feed import FramePayload
-from core.frames import Sample
-from core.runtime import TopK
+from core.inference import dedup
+from core.inference.feed import FramePayload
+from core.inference.runs import _Batch, _classify, _feed_back_first, _pipeline, _windows
+from core.inference.runtime import TopK
+from core.media.frames import Sample
 
 
 class LabelsByFrame:

@@ -1,4 +1,5 @@
 """The report: report.html opens, and every CSV has its columns and the page functions' numbers."""
+
 from __future__ import annotations
 
 import os
@@ -10,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from core import analytics, regression
+from core.analysis import analytics, regression
 from core.config import PROJECT_ROOT
 from tests.synthetic import populate
 
@@ -31,7 +32,14 @@ class _Counter(HTMLParser):
 def test_cli_report_matches_the_page_functions(store, env, tmp_path: Path) -> None:
     ids = populate(store, n_videos=3, n_frames=30)
     out = tmp_path / "report"
-    result = subprocess.run([sys.executable, "-m", "core", "report", "--out", str(out), "--threshold", "10000000"], cwd=PROJECT_ROOT, env={**os.environ, **env}, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "core", "report", "--out", str(out), "--threshold", "10000000"],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("report.html")
 
@@ -65,6 +73,10 @@ def test_cli_report_matches_the_page_functions(store, env, tmp_path: Path) -> No
 
 
 def test_report_on_an_empty_library_says_what_to_do(env) -> None:
-    result = subprocess.run([sys.executable, "-m", "core", "report", "--out", "/tmp/none"], cwd=PROJECT_ROOT, env={**os.environ, **env}, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "core", "report", "--out", "/tmp/none"], cwd=PROJECT_ROOT, env={**os.environ, **env}, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == ["error: No analysed videos to report on. Analyse a video first (`python -m core analyze VIDEO_ID`, then a worker)."]
+    assert result.stderr.strip().splitlines() == [
+        "error: No analysed videos to report on. Analyse a video first (`python -m core analyze VIDEO_ID`, then a worker)."
+    ]

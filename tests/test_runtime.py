@@ -1,5 +1,6 @@
 """The inference runtime: its choices per backend and device, and the same top-k as calling the
 models directly on the CPU."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -13,8 +14,8 @@ import numpy as np
 import pytest
 
 from core.config import PROJECT_ROOT
-from core.models import MODELS, build_model
-from core.runtime import CPU_BATCH, InferenceRuntime, ModelRunner, NullRuntime, plan_runtime, run_batches, top_k
+from core.inference.models import MODELS, build_model
+from core.inference.runtime import CPU_BATCH, InferenceRuntime, ModelRunner, NullRuntime, plan_runtime, run_batches, top_k
 
 
 @pytest.mark.parametrize(
@@ -82,15 +83,15 @@ def test_null_runtime_answers_every_frame() -> None:
 
 
 def test_screen_time_models_keep_channels_last() -> None:
-    from core.screen_classifier import runtime_plan
+    from core.screentime.classifier import runtime_plan
 
     assert runtime_plan().channels_first is False
 
 
 TORCH_CHECK = """
 import dataclasses, json, numpy as np, keras
-from core.models import MODELS
-from core.runtime import InferenceRuntime, plan_runtime, top_k
+from core.inference.models import MODELS
+from core.inference.runtime import InferenceRuntime, plan_runtime, top_k
 keras.utils.set_random_seed(0)
 spec = MODELS["resnet50"]
 runtime = InferenceRuntime(("resnet50",), "none", plan_runtime("torch", False, 4))

@@ -1,5 +1,6 @@
 """Screen time, from labelled images to seconds per character: smoothing, totals, segments, the
 annotated video, the CLI, and training on the real Tom & Jerry and sports data (random weights)."""
+
 from __future__ import annotations
 
 import os
@@ -13,10 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import screentime
 from core.config import PROJECT_ROOT, load_settings
 from core.errors import ScreenTimeError
-from core.store import open_store
+from core.screentime import apply as screentime
+from core.store.database import open_store
 from tests.media import CHARACTERS, write_character_clip, write_character_images
 
 SEGMENTS = [(0, 2.0), (1, 3.0), (2, 2.0), (0, 1.0)]
@@ -91,10 +92,27 @@ def character_set(tmp_path: Path) -> tuple[Path, Path]:
 
 
 @pytest.mark.slow
+@pytest.mark.training
 def test_cli_train_then_apply_measures_each_character_within_one_sampling_interval(env, tmp_path: Path, character_set) -> None:
     mapping, archive = character_set
     classes = ",".join(f"{i}={n}" for i, n in enumerate(CHARACTERS))
-    trained = cli("screentime", "train", "--mapping", str(mapping), "--images", str(archive), "--name", "shapes", "--classes", classes, "--image-size", "64", "--epochs", "30", env=env)
+    trained = cli(
+        "screentime",
+        "train",
+        "--mapping",
+        str(mapping),
+        "--images",
+        str(archive),
+        "--name",
+        "shapes",
+        "--classes",
+        classes,
+        "--image-size",
+        "64",
+        "--epochs",
+        "30",
+        env=env,
+    )
     assert trained.returncode == 0, trained.stderr
     name, accuracy = trained.stdout.strip().splitlines()[-1].split("\t")
     assert name == "shapes:v1" and "(random weights)" in accuracy
@@ -134,6 +152,7 @@ def test_cli_train_then_apply_measures_each_character_within_one_sampling_interv
 
 
 @pytest.mark.slow
+@pytest.mark.training
 def test_real_tom_and_jerry_mapping_trains_and_measures_the_test_frames(env, tmp_path: Path, shared_data: Path) -> None:
     folder = shared_data / "tom_and_jerry"
     trained = cli(
@@ -143,14 +162,16 @@ def test_real_tom_and_jerry_mapping_trains_and_measures_the_test_frames(env, tmp
     assert trained.returncode == 0, trained.stderr
     assert "Dropped frame94.jpg" in trained.stderr and "neither 110, Jerry 67, Tom 119" in trained.stderr
     store = open_store(load_settings())
-    doc = store.classifiers.find_one({"name": "tom-and-jerry"})
+    doc = store.db["classifiers"].find_one({"name": "tom-and-jerry"})
     metrics = doc["metrics"]
     assert (metrics["n_train"], metrics["n_val"]) == (207, 89)  # 30% of each class held out
     assert np.array(metrics["confusion"]).sum() == 89 and len(metrics["history"]) == 5
     assert [c["name"] for c in doc["classes"]] == ["neither", "Jerry", "Tom"] and doc["random_weights"]
 
     out = tmp_path / "out"
-    applied = cli("screentime", "apply", "tom-and-jerry", "--images", str(folder / "test_frames"), "--seconds-per-image", "1", "--no-video", "--out", str(out), env=env)
+    applied = cli(
+        "screentime", "apply", "tom-and-jerry", "--images", str(folder / "test_frames"), "--seconds-per-image", "1", "--no-video", "--out", str(out), env=env
+    )
     assert applied.returncode == 0, applied.stderr
     frames = pd.read_csv(out / "frames.csv")
     assert len(frames) == 186 and frames["time_s"].tolist()[:3] == [0.0, 1.0, 2.0]
@@ -159,13 +180,28 @@ def test_real_tom_and_jerry_mapping_trains_and_measures_the_test_frames(env, tmp
 
 
 @pytest.mark.slow
+@pytest.mark.training
 def test_sports_folders_train_through_the_queue_with_versions_and_fine_tuning(env, shared_data: Path) -> None:
-    base = ("screentime", "train", "--folders", str(shared_data / "sports"), "--name", "sports", "--backbone", "resnet50", "--image-size", "64", "--epochs", "3", "--queue")
+    base = (
+        "screentime",
+        "train",
+        "--folders",
+        str(shared_data / "sports"),
+        "--name",
+        "sports",
+        "--backbone",
+        "resnet50",
+        "--image-size",
+        "64",
+        "--epochs",
+        "3",
+        "--queue",
+    )
     assert cli(*base, env=env).returncode == 0
     assert cli(*base, "--fine-tune", "1", env=env).returncode == 0
     assert cli("worker", "--burst", env=env).returncode == 0
     store = open_store(load_settings())
-    first, second = sorted(store.classifiers.find({"name": "sports"}), key=lambda d: d["version"])
+    first, second = sorted(store.db["classifiers"].find({"name": "sports"}), key=lambda d: d["version"])
     assert (first["version"], second["version"]) == (1, 2)
     assert [c["name"] for c in first["classes"]] == ["badminton", "formula1", "volleyball"]
     assert first["settings"]["backbone"] == "resnet50" and first["metrics"]["n_val"] == 36  # 30% of 40 per class
@@ -179,5 +215,7 @@ def test_cli_refuses_bad_training_input_in_one_line(env, tmp_path: Path) -> None
     (tmp_path / "imgs").mkdir()
     result = cli("screentime", "train", "--mapping", str(bad), "--images", str(tmp_path / "imgs"), "--name", "x", env=env)
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == ["error: bad.csv has columns 'file_name;label': it lacks an image column (Image_ID) and a class column (Class). Use a header like Image_ID,Class."]
-    assert open_store(load_settings()).labelsets.count_documents({}) == 0  # nothing half-written
+    assert result.stderr.strip().splitlines() == [
+        "error: bad.csv has columns 'file_name;label': it lacks an image column (Image_ID) and a class column (Class). Use a header like Image_ID,Class."
+    ]
+    assert open_store(load_settings()).db["labelsets"].count_documents({}) == 0  # nothing half-written

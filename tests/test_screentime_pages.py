@@ -1,5 +1,6 @@
 """The Classifiers and Screen time pages under AppTest: empty state, the training form with real
 uploads, the measuring form, and the results, with the worker running the queued jobs in between."""
+
 from __future__ import annotations
 
 import io
@@ -11,6 +12,8 @@ import pytest
 from core.worker import Worker
 from tests.media import write_character_images
 from tests.test_pages import button, open_page, texts
+
+pytestmark = pytest.mark.pages
 
 
 def _zip(folder: Path, names: list[str]) -> bytes:
@@ -41,10 +44,11 @@ def test_training_form_reports_bad_rows_without_queueing(store, tmp_path: Path) 
     at.run()
     assert not at.exception
     assert any("row 3: no image named ghost.jpg" in e.value for e in at.error)
-    assert store.jobs.count_documents({}) == 0 and store.labelsets.count_documents({}) == 0
+    assert store.db["jobs"].count_documents({}) == 0 and store.db["labelsets"].count_documents({}) == 0
 
 
 @pytest.mark.slow
+@pytest.mark.training
 def test_train_measure_and_read_the_results(store, settings, tmp_path: Path) -> None:
     pairs = write_character_images(tmp_path / "imgs", per_class=6)
     names = [n for n, _ in pairs]
@@ -52,7 +56,9 @@ def test_train_measure_and_read_the_results(store, settings, tmp_path: Path) -> 
     at.file_uploader(key="classifiers.mapping").set_value(("mapping.csv", ("Image_ID,Class\n" + "\n".join(f"{n},{c}" for n, c in pairs)).encode(), "text/csv"))
     at.file_uploader(key="classifiers.images").set_value(("images.zip", _zip(tmp_path / "imgs", names), "application/zip"))
     at.run()
-    assert [d.value["class"].tolist() for d in at.dataframe if d.key == "classifiers.names"] == [[0, 1, 2]], "the class names table appears once the CSV is uploaded"
+    assert [d.value["class"].tolist() for d in at.dataframe if d.key == "classifiers.names"] == [[0, 1, 2]], (
+        "the class names table appears once the CSV is uploaded"
+    )
     at.text_input[0].input("shapes")
     at.number_input[0].set_value(3)  # epochs
     at.number_input[1].set_value(48)  # image size
@@ -88,9 +94,12 @@ def test_train_measure_and_read_the_results(store, settings, tmp_path: Path) -> 
 
 
 @pytest.mark.slow
+@pytest.mark.training
 def test_frames_labelled_in_the_dashboard_train_a_classifier(store, settings, tmp_path: Path) -> None:
-    from core import ingest, screen_classifier, trainingset
-    from core.analyze import RunSettings, request_analysis
+    from core.inference.runs import RunSettings, request_analysis
+    from core.media import ingest
+    from core.screentime import classifier as screen_classifier
+    from core.screentime import trainingset
     from tests.media import write_character_clip
 
     clip = write_character_clip(tmp_path / "shapes.mp4", [(0, 2.0), (1, 2.0), (2, 2.0)], fps=5)
@@ -108,6 +117,6 @@ def test_frames_labelled_in_the_dashboard_train_a_classifier(store, settings, tm
     set_id = trainingset.save(store, trainingset.from_frame_labels(labels, {0: "neither", 1: "red", 2: "blue"}), "Shapes labels")
     job_id = screen_classifier.request_training(store, set_id, "from-frames", screen_classifier.TrainSettings(image_size=48, epochs=3))
     assert Worker(store, settings, worker_id="w").run(burst=True) == 1
-    assert store.jobs.find_one({"_id": job_id})["state"] == "done"
-    doc = store.classifiers.find_one({"name": "from-frames"})
+    assert store.db["jobs"].find_one({"_id": job_id})["state"] == "done"
+    doc = store.db["classifiers"].find_one({"name": "from-frames"})
     assert doc["metrics"]["n_train"] + doc["metrics"]["n_val"] == 15

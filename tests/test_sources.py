@@ -1,6 +1,7 @@
 """Video sources: every registered source yields exactly the frames and timestamps that
-:func:`core.frames.iter_samples` picks, in order, whatever the sampling plan; parallel segments
+:func:`core.media.frames.iter_samples` picks, in order, whatever the sampling plan; parallel segments
 check their seeks and fall back to decoding in order when a seek is not frame-exact."""
+
 from __future__ import annotations
 
 import hashlib
@@ -13,8 +14,8 @@ import cv2
 import numpy as np
 import pytest
 
-from core import frames, sources
 from core.errors import ConfigError
+from core.media import frames, sources
 from tests.media import index_frame, read_index, write_clip
 
 PLANS = [
@@ -75,13 +76,15 @@ def test_every_source_reads_the_short_clip(clip: Path, source: sources.VideoSour
     assert read(source, clip, plan) == reference(clip, plan)
 
 
-def test_a_seek_that_lands_elsewhere_falls_back_to_decoding_in_order(long_clip: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_seek_that_lands_elsewhere_falls_back_to_decoding_in_order(
+    long_clip: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     """Every boundary is compared pixel for pixel; here every comparison fails (each digest is
     unique), as it would for a file whose seeks are not frame-exact."""
     counter = iter(range(10**6))
     monkeypatch.setattr(sources, "_digest", lambda cap, bgr: hashlib.md5(str(next(counter)).encode()).digest())
     plan = frames.SamplePlan(fps=None, trim_end_s=0.4)
-    with caplog.at_level(logging.WARNING, logger="core.sources"):
+    with caplog.at_level(logging.WARNING, logger="core.media.sources"):
         got = read(sources.SegmentedOpenCVSource(workers=3), long_clip, plan)
     assert got == reference(long_clip, plan)
     assert any("decoding it in order instead" in r.getMessage() for r in caplog.records)
@@ -121,14 +124,16 @@ def still_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize("name", ["long_clip", "still_clip"])
-def test_a_seek_that_lands_a_frame_late_is_caught_before_any_wrong_frame(name: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_seek_that_lands_a_frame_late_is_caught_before_any_wrong_frame(
+    name: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     """The seek reports success; only the boundary check (timestamp and pixels of the first frame,
     compared before the segment hands over anything) can tell. In a still shot the pixels match,
     so the timestamp must."""
     path = request.getfixturevalue(name)
     expected = reference(path, frames.SamplePlan(fps=None))
     monkeypatch.setattr(sources.cv2, "VideoCapture", _LateSeek)
-    with caplog.at_level(logging.WARNING, logger="core.sources"):
+    with caplog.at_level(logging.WARNING, logger="core.media.sources"):
         got = read(sources.SegmentedOpenCVSource(workers=3), path, frames.SamplePlan(fps=None))
     assert got == expected
     assert any("decoding it in order instead" in r.getMessage() for r in caplog.records)
@@ -222,9 +227,9 @@ def test_open_source_picks_by_name_and_workers() -> None:
 
 def test_a_registered_decoder_serves_the_worker_by_name(store, clip: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Another decoder is one registry entry and a setting: the worker's analysis reads through it."""
-    from core import ingest
-    from core.analyze import RunSettings, request_analysis
     from core.config import load_settings
+    from core.inference.runs import RunSettings, request_analysis
+    from core.media import ingest
     from core.worker import Worker
 
     class EveryOther:
@@ -239,4 +244,4 @@ def test_a_registered_decoder_serves_the_worker_by_name(store, clip: Path, monke
     video_id, _ = ingest.add_file(store, settings, clip)
     run_id, _ = request_analysis(store, video_id, RunSettings(fps=None, models=("resnet50",), top_k=1, reuse_threshold=None))
     assert Worker(store, settings).run(burst=True) == 1
-    assert [d["frame"] for d in store.frames.find({"run_id": run_id}, sort=[("frame", 1)])] == list(range(0, 30, 2))
+    assert [d["frame"] for d in store.db["frames"].find({"run_id": run_id}, sort=[("frame", 1)])] == list(range(0, 30, 2))

@@ -1,4 +1,5 @@
 """Training sets: every bad input gets a message naming its rows or files; the real Tom & Jerry mapping's quirk is handled."""
+
 from __future__ import annotations
 
 import zipfile
@@ -7,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core import trainingset
 from core.errors import TrainingSetError
+from core.screentime import trainingset
 from tests.media import write_character_images
 
 CLASSES = {0: "neither", 1: "red", 2: "blue"}
@@ -50,8 +51,18 @@ def test_a_zip_with_a_top_folder_works_like_the_folder(tmp_path: Path, images) -
 @pytest.mark.parametrize(
     "header, rows, message",
     [
-        pytest.param("name,kind", [("img0.jpg", 0)], r"has columns 'name', 'kind': it lacks an image column \(Image_ID\) and a class column \(Class\)", id="not-image-id-class"),
-        pytest.param("Image_ID,Class", [("img0.jpg", 0), ("missing7.jpg", 1), ("img1.jpg", 1), ("img2.jpg", 2), ("img4.jpg", 1), ("img5.jpg", 2)], r"row 3: no image named missing7\.jpg", id="id-with-no-image"),
+        pytest.param(
+            "name,kind",
+            [("img0.jpg", 0)],
+            r"has columns 'name', 'kind': it lacks an image column \(Image_ID\) and a class column \(Class\)",
+            id="not-image-id-class",
+        ),
+        pytest.param(
+            "Image_ID,Class",
+            [("img0.jpg", 0), ("missing7.jpg", 1), ("img1.jpg", 1), ("img2.jpg", 2), ("img4.jpg", 1), ("img5.jpg", 2)],
+            r"row 3: no image named missing7\.jpg",
+            id="id-with-no-image",
+        ),
         pytest.param("Image_ID,Class", [("img0.jpg", "tom"), ("img1.jpg", 1.5)], r"rows 2, 3: the class is not an integer", id="class-not-integer"),
         pytest.param("Image_ID,Class", [("img0.jpg", 0), ("img1.jpg", 7)], r"row 3: class 7 is not in the class list", id="class-not-in-list"),
         pytest.param("Image_ID,Class", [("img0.jpg", 0), ("img3.jpg", 0)], r"at least two classes", id="one-class"),
@@ -101,7 +112,7 @@ def test_sports_folders_and_storage_round_trip(store, tmp_path: Path, shared_dat
 
 
 def test_stratified_split_keeps_every_class_on_both_sides() -> None:
-    from core.screen_classifier import balanced_class_weights, stratified_split
+    from core.screentime.classifier import balanced_class_weights, stratified_split
 
     labels = np.array([0] * 10 + [1] * 2 + [2] * 30)
     train, val = stratified_split(labels, 0.3, seed=0)
@@ -127,17 +138,17 @@ def test_every_problem_is_reported_together_with_the_notes(tmp_path: Path, image
 def test_a_classifier_that_cannot_get_a_version_fails_its_job(store, monkeypatch: pytest.MonkeyPatch) -> None:
     from pymongo.errors import DuplicateKeyError
 
-    from core import screen_classifier
     from core.errors import ScreenTimeError
+    from core.screentime import classifier as screen_classifier
 
     first, second = {"name": "toons", "metrics": {}}, {"name": "toons", "metrics": {}}
     screen_classifier.insert_versioned(store, first)
     screen_classifier.insert_versioned(store, second)
     assert (first["version"], second["version"]) == (1, 2)
 
-    def always_taken(self, doc: dict) -> None:
+    def always_taken(doc: dict) -> None:
         raise DuplicateKeyError("version taken")
 
-    monkeypatch.setattr(type(store.classifiers), "insert_one", always_taken)  # the store hands out a collection object per access
+    monkeypatch.setattr(store.classifiers._c, "insert_one", always_taken)
     with pytest.raises(ScreenTimeError, match="could not be stored: other trainings of that name took each of 5 version numbers first"):
         screen_classifier.insert_versioned(store, {"name": "toons", "metrics": {}})

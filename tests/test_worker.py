@@ -1,4 +1,5 @@
 """The worker end to end, in-process: real models (weights none), real store, real files."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -9,11 +10,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import analytics, frames, ingest, jobs
-from core.analyze import RunSettings, request_analysis
-from core.models import imagenet_labels
-from core.results import PREDICTION_COLUMNS, export_predictions, frame_table, label_counts, latest_run, list_runs
-from core.videos import delete_video, get_video
+from core.analysis import analytics
+from core.analysis.results import PREDICTION_COLUMNS, export_predictions, frame_table, label_counts, latest_run, list_runs
+from core.inference.models import imagenet_labels
+from core.inference.runs import RunSettings, request_analysis
+from core.jobs import queue as jobs
+from core.media import frames, ingest
+from core.media.videos import delete_video, get_video
 from core.worker import Worker
 
 
@@ -31,7 +34,7 @@ def test_uploaded_video_is_analysed_end_to_end(store, settings, clip: Path, tmp_
     assert job["state"] == "done" and job["attempts"] == 1
     assert job["progress"]["done"] == job["progress"]["total"] == 4
 
-    docs = list(store.frames.find({"run_id": run_id}, sort=[("frame", 1)]))
+    docs = list(store.db["frames"].find({"run_id": run_id}, sort=[("frame", 1)]))
     expected = list(frames.sample_indices(30, 10, rs.plan))
     assert [d["frame"] for d in docs] == expected == [5, 10, 15, 20]
     names = set(imagenet_labels())
@@ -42,12 +45,12 @@ def test_uploaded_video_is_analysed_end_to_end(store, settings, clip: Path, tmp_
             assert len(pred["labels"]) == len(pred["scores"]) == 3
             assert set(pred["labels"]) <= names
             assert pred["scores"] == sorted(pred["scores"], reverse=True)
-    thumbs = list(store.thumbs.find({"run_id": run_id}))
+    thumbs = list(store.db["thumbs"].find({"run_id": run_id}))
     assert sorted(t["frame"] for t in thumbs) == expected
     image = cv2.imdecode(np.frombuffer(thumbs[0]["jpeg"], np.uint8), cv2.IMREAD_COLOR)
     assert image.shape == (120, 160, 3)
 
-    run = store.runs.find_one({"_id": run_id})
+    run = store.db["runs"].find_one({"_id": run_id})
     assert run["random_weights"] is True and run["weights"] == "none" and run["device"] == "CPU"
     assert run["n_frames"] == 4
     for model in rs.models:
@@ -57,9 +60,9 @@ def test_uploaded_video_is_analysed_end_to_end(store, settings, clip: Path, tmp_
         assert summary["mean_top1"] == pytest.approx(table["score_1"].mean())
         counts = label_counts(table)
         assert {d["label"]: d["count"] for d in summary["labels"]} == dict(zip(counts["label"], counts["frames"]))
-    assert store.workers.find_one({"_id": "test-worker"})["state"] == "stopped"
+    assert store.db["workers"].find_one({"_id": "test-worker"})["state"] == "stopped"
     compact = analytics.top1_table(store, [run_id])
-    store.run_top1.delete_one({"_id": run_id})
+    store.db["run_top1"].delete_one({"_id": run_id})
     pd.testing.assert_frame_equal(compact, analytics.top1_table(store, [run_id]))  # same as reading every frame
     assert len(compact) == 4 * 2
 
@@ -76,7 +79,7 @@ def test_url_video_is_downloaded_by_the_worker(store, settings, http_base: str) 
     run_id, job_id = request_analysis(store, video_id, RunSettings(fps=1, models=("resnet50",)))
     drain(store, settings)
     assert jobs.get_job(store, job_id)["state"] == "done"
-    assert [d["frame"] for d in store.frames.find({"run_id": run_id}, sort=[("frame", 1)])] == [0, 10, 20]
+    assert [d["frame"] for d in store.db["frames"].find({"run_id": run_id}, sort=[("frame", 1)])] == [0, 10, 20]
     assert get_video(store, video_id)["fps"] == 10
     assert (settings.data_dir / "downloads" / f"{video_id}.mp4").is_file()
 
@@ -91,8 +94,8 @@ def test_analysing_again_keeps_earlier_runs(store, settings, clip: Path, tmp_pat
     assert latest_run(store, video_id)["_id"] == second
     runs = list_runs(store, video_id)
     assert list(runs["run_id"]) == [second, first] and set(runs["state"]) == {"done"}
-    assert store.frames.count_documents({"run_id": first}) == 3
-    assert store.frames.count_documents({"run_id": second}) == 6
+    assert store.db["frames"].count_documents({"run_id": first}) == 3
+    assert store.db["frames"].count_documents({"run_id": second}) == 6
     latest = pd.read_csv(export_predictions(store, tmp_path / "a", [video_id]))
     assert set(latest["run_id"]) == {second} and len(latest) == 6
     chosen = pd.read_csv(export_predictions(store, tmp_path / "b", run_id=first))
@@ -108,22 +111,22 @@ def test_missing_weights_fail_the_job_clearly_then_retry_succeeds(store, setting
     job = jobs.get_job(store, job_id)
     assert job["state"] == "failed"
     assert "holds no resnet50_weights_tf_dim_ordering_tf_kernels.h5" in job["error"]
-    assert store.frames.count_documents({"run_id": run_id}) == 0
+    assert store.db["frames"].count_documents({"run_id": run_id}) == 0
     jobs.retry(store, job_id)
     drain(store, settings)
     assert jobs.get_job(store, job_id)["state"] == "done"
-    assert store.frames.count_documents({"run_id": run_id}) == 3
+    assert store.db["frames"].count_documents({"run_id": run_id}) == 3
 
 
 def test_cancel_reaches_a_running_job(store, settings, clip: Path) -> None:
     video_id, _ = ingest.add_file(store, settings, clip)
     run_id, job_id = request_analysis(store, video_id, RunSettings(fps=None, models=("resnet50",)))
     # the cancel arrives just after a worker claimed the job
-    store.jobs.update_one({"_id": job_id}, {"$set": {"cancel_requested": True}})
+    store.db["jobs"].update_one({"_id": job_id}, {"$set": {"cancel_requested": True}})
     drain(store, settings)
     job = jobs.get_job(store, job_id)
     assert job["state"] == "cancelled"
-    assert store.runs.find_one({"_id": run_id}).get("finished_at") is None
+    assert store.db["runs"].find_one({"_id": run_id}).get("finished_at") is None
 
 
 def test_deleting_a_video_deletes_its_results(store, settings, clip: Path) -> None:

@@ -1,5 +1,6 @@
 """YouTube-8M: the metrics against scikit-learn and hand computation, the real shard's import,
 training on generated records whose labels follow their features, bad inputs, and the page."""
+
 from __future__ import annotations
 
 import json
@@ -13,9 +14,9 @@ import pandas as pd
 import pytest
 from sklearn.metrics import average_precision_score
 
-from core import multilabel_metrics as mm
 from core.config import PROJECT_ROOT, load_settings
-from core.store import open_store
+from core.store.database import open_store
+from core.yt8m import metrics as mm
 from tests.test_pages import button, open_page, texts
 from tests.yt8m_records import LEARNABLE_CLASSES, write_learnable, write_record
 
@@ -80,12 +81,12 @@ def test_real_shard_imports_with_label_names(env, shared_data: Path) -> None:
     lines = result.stdout.strip().splitlines()
     assert lines[0] == "videos: 284"
     store = open_store(load_settings())
-    dataset = store.yt8m_datasets.find_one({"_id": lines[-1]})
+    dataset = store.db["yt8m_datasets"].find_one({"_id": lines[-1]})
     stats = dataset["stats"]
     assert sum(stats["labels_per_video"].values()) == 284 and stats["unknown"]["records"] == 0
-    assert store.yt8m_videos.count_documents({"dataset": dataset["_id"]}) == 284
+    assert store.db["yt8m_videos"].count_documents({"dataset": dataset["_id"]}) == 284
     assert "Game (0)" in lines[3]  # the most frequent label, named from the vocabulary
-    from core import yt8m
+    from core.yt8m import dataset as yt8m
 
     table = yt8m.counts_table(dataset)
     assert not table["name"].eq("(not in the vocabulary)").any()
@@ -100,10 +101,25 @@ def test_real_shard_imports_with_label_names(env, shared_data: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.training
 def test_model_learns_labels_that_follow_the_features(env, tmp_path: Path, shared_data: Path) -> None:
     records = write_learnable(tmp_path / "train0000.tfrecord", n=600)
     out = tmp_path / "out"
-    result = cli("yt8m", "train", "--records", str(tmp_path / "*.tfrecord"), "--vocabulary", str(shared_data / "youtube8m" / "vocabulary.csv"), "--epochs", "8", "--hidden", "64", "--out", str(out), env=env)
+    result = cli(
+        "yt8m",
+        "train",
+        "--records",
+        str(tmp_path / "*.tfrecord"),
+        "--vocabulary",
+        str(shared_data / "youtube8m" / "vocabulary.csv"),
+        "--epochs",
+        "8",
+        "--hidden",
+        "64",
+        "--out",
+        str(out),
+        env=env,
+    )
     assert result.returncode == 0, result.stderr
     metrics = json.loads((out / "metrics.json").read_text())
     assert {"map", "gap", "hit_at_1", "perr", "n_train", "n_test", "n_classes"} <= set(metrics)
@@ -120,7 +136,23 @@ def test_model_learns_labels_that_follow_the_features(env, tmp_path: Path, share
     assert len(predictions) == metrics["n_test"] * metrics["n_classes"]
     assert records.exists()
 
-    cooking = cli("yt8m", "train", "--records", str(records), "--vocabulary", str(shared_data / "youtube8m" / "vocabulary.csv"), "--category", "Cooking", "--features", "rgb", "--epochs", "2", "--out", str(tmp_path / "cooking"), env=env)
+    cooking = cli(
+        "yt8m",
+        "train",
+        "--records",
+        str(records),
+        "--vocabulary",
+        str(shared_data / "youtube8m" / "vocabulary.csv"),
+        "--category",
+        "Cooking",
+        "--features",
+        "rgb",
+        "--epochs",
+        "2",
+        "--out",
+        str(tmp_path / "cooking"),
+        env=env,
+    )
     assert cooking.returncode == 0, cooking.stderr
     cooking_metrics = json.loads((tmp_path / "cooking" / "metrics.json").read_text())
     assert cooking_metrics["n_train"] + cooking_metrics["n_test"] < 600  # only videos labelled Cooking (index 22)
@@ -139,35 +171,50 @@ def test_bad_inputs_name_the_file(env, tmp_path: Path, shared_data: Path) -> Non
     assert "notes.tfrecord is not a TFRecord file" in last_error(cli("yt8m", "import", "--records", str(text), "--vocabulary", str(vocab), env=env))
     truncated = tmp_path / "cut.tfrecord"
     truncated.write_bytes(shard.read_bytes()[:50_000])
-    assert "cut.tfrecord is not a TFRecord file, or its record" in last_error(cli("yt8m", "import", "--records", str(truncated), "--vocabulary", str(vocab), env=env))
+    assert "cut.tfrecord is not a TFRecord file, or its record" in last_error(
+        cli("yt8m", "import", "--records", str(truncated), "--vocabulary", str(vocab), env=env)
+    )
     store = open_store(load_settings())
-    assert store.yt8m_datasets.count_documents({}) == 0 and store.yt8m_videos.count_documents({}) == 0  # nothing half-imported
+    assert store.db["yt8m_datasets"].count_documents({}) == 0 and store.db["yt8m_videos"].count_documents({}) == 0  # nothing half-imported
     no_audio = write_record(tmp_path / "noaudio.tfrecord", [1], audio_len=None)
-    assert "noaudio.tfrecord, record 1: the feature mean_audio is missing" in last_error(cli("yt8m", "train", "--records", str(no_audio), "--vocabulary", str(vocab), "--out", str(tmp_path / "o"), env=env))
+    assert "noaudio.tfrecord, record 1: the feature mean_audio is missing" in last_error(
+        cli("yt8m", "train", "--records", str(no_audio), "--vocabulary", str(vocab), "--out", str(tmp_path / "o"), env=env)
+    )
     short = write_record(tmp_path / "short.tfrecord", [1], rgb_len=10)
-    assert "short.tfrecord, record 1: the feature mean_rgb has the wrong length" in last_error(cli("yt8m", "train", "--records", str(short), "--vocabulary", str(vocab), "--out", str(tmp_path / "o"), env=env))
+    assert "short.tfrecord, record 1: the feature mean_rgb has the wrong length" in last_error(
+        cli("yt8m", "train", "--records", str(short), "--vocabulary", str(vocab), "--out", str(tmp_path / "o"), env=env)
+    )
     other = tmp_path / "labels.csv"
     other.write_text("id,label\n1,a\n")
-    assert last_error(cli("yt8m", "import", "--records", str(shard), "--vocabulary", str(other), env=env)).startswith("error: labels.csv has columns id, label…, not YouTube-8M's")
+    assert last_error(cli("yt8m", "import", "--records", str(shard), "--vocabulary", str(other), env=env)).startswith(
+        "error: labels.csv has columns id, label…, not YouTube-8M's"
+    )
     small = tmp_path / "small_vocab.csv"
     pd.read_csv(vocab).head(5).to_csv(small, index=False)
     imported = cli("yt8m", "import", "--records", str(shard), "--vocabulary", str(small), env=env)
     assert imported.returncode == 0 and "record(s) use label indices small_vocab.csv does not know" in imported.stderr
-    assert "small_vocab.csv does not cover label indices" in last_error(cli("yt8m", "train", "--records", str(shard), "--vocabulary", str(small), "--out", str(tmp_path / "o"), env=env))
+    assert "small_vocab.csv does not cover label indices" in last_error(
+        cli("yt8m", "train", "--records", str(shard), "--vocabulary", str(small), "--out", str(tmp_path / "o"), env=env)
+    )
     learnable = write_learnable(tmp_path / "l.tfrecord", n=20)
-    assert "No video in" in last_error(cli("yt8m", "train", "--records", str(learnable), "--vocabulary", str(vocab), "--category", "Game", "--out", str(tmp_path / "o"), env=env))
+    assert "No video in" in last_error(
+        cli("yt8m", "train", "--records", str(learnable), "--vocabulary", str(vocab), "--category", "Game", "--out", str(tmp_path / "o"), env=env)
+    )
     assert "No TFRecord files match" in last_error(cli("yt8m", "import", "--records", str(tmp_path / "none*.tfrecord"), "--vocabulary", str(vocab), env=env))
 
 
 # ---------------------------------------------------------------- page
 
 
+@pytest.mark.pages
 def test_page_empty_state(store) -> None:
     at = open_page("pages/yt8m.py")
     assert "No dataset yet" in texts(at)
 
 
 @pytest.mark.slow
+@pytest.mark.pages
+@pytest.mark.training
 def test_page_imports_filters_trains_and_evaluates(store, settings, tmp_path: Path, shared_data: Path) -> None:
     from core.worker import Worker
 

@@ -1,4 +1,5 @@
 """Generated YouTube-8M records whose labels follow from their features, and broken variants."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,0 +1,11 @@
+"""Analysis: what the analytics pages, the CLI and the HTML report compute from stored runs.
+
+Public modules: :mod:`~core.analysis.analytics` (top-1 tables, confidence, popularity, lift,
+agreement), :mod:`~core.analysis.regression` (statsmodels OLS of views on labels),
+:mod:`~core.analysis.results` (run and frame tables, CSV export), :mod:`~core.analysis.charts`
+(Plotly figures), :mod:`~core.analysis.wordclouds` and :mod:`~core.analysis.report` (one-file HTML).
+"""
+
+from core.analysis import analytics, charts, regression, report, results, wordclouds
+
+__all__ = ["analytics", "charts", "regression", "report", "results", "wordclouds"]

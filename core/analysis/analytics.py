@@ -1,0 +1,248 @@
+"""The study's analyses: confidence, popular vs unpopular labels, lift, model agreement.
+
+Everything starts from a *top-1 table*: one row per (run, sampled frame, model) with columns
+``video_id, run_id, model, frame, time_s, label, score`` (``score`` is the top-1 probability).
+Pages, the CLI and the report call these functions, so a number is computed in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from core.analysis.results import latest_run
+from core.media import effective_views
+from core.store import Store
+
+TOP1_COLUMNS = ["video_id", "run_id", "model", "frame", "time_s", "label", "score"]
+DEFAULT_OOD_THRESHOLD = 0.2
+"""Mean top-1 confidence below which a run is flagged "likely out of domain"."""
+LIFT_SMOOTHING = 0.5
+"""Added to every count before shares are compared, so a label absent from one group has a finite lift."""
+
+
+class AnalysisUnavailable(ValueError):
+    """The data cannot support this analysis; the message says why in plain words."""
+
+
+# ---------------------------------------------------------------- selection and loading
+
+
+def selected_runs(store: Store, video_ids: list[str] | None = None, run_ids: dict[str, str] | None = None) -> dict[str, str]:
+    """Video id → run id: the given run, else the video's latest finished run. Videos without one are left out."""
+    run_ids = run_ids or {}
+    ids = video_ids if video_ids is not None else store.videos.ids()
+    chosen = {}
+    for vid in ids:
+        if vid in run_ids:
+            chosen[vid] = run_ids[vid]
+            continue
+        run = latest_run(store, vid)
+        if run is not None and run.get("finished_at"):
+            chosen[vid] = run["_id"]
+    return chosen
+
+
+def top1_table(store: Store, run_ids: list[str]) -> pd.DataFrame:
+    """Top-1 rows of the given runs, columns :data:`TOP1_COLUMNS`, ordered by run, frame, model.
+
+    Reads each run's compact ``run_top1`` document (written when the run finished); a run
+    without one is read from its frames."""
+    parts = []
+    for run_id in run_ids:
+        doc = store.runs.top1(run_id)
+        if doc is None:
+            run = store.runs.find(run_id, {"settings": 1}) or {}
+            doc = store.frames.compact_top1(run_id, tuple(run.get("settings", {}).get("models", ())))
+        n = len(doc["frames"])
+        for model, pred in sorted(doc["models"].items()):
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "video_id": [doc["video_id"]] * n,
+                        "run_id": run_id,
+                        "model": model,
+                        "frame": doc["frames"],
+                        "time_s": doc["time_s"],
+                        "label": pred["labels"],
+                        "score": pred["scores"],
+                    }
+                )
+            )
+    if not parts:
+        return pd.DataFrame(columns=TOP1_COLUMNS)
+    table = pd.concat(parts, ignore_index=True).dropna(subset=["label"])
+    return table.sort_values(["run_id", "frame", "model"], kind="stable", ignore_index=True)[TOP1_COLUMNS]
+
+
+def video_table(store: Store, runs: dict[str, str]) -> pd.DataFrame:
+    """One row per selected video: ``video_id, title, channel, views, run_id, random_weights, settings``."""
+    rows = []
+    for vid, run_id in runs.items():
+        video = store.videos.find(vid) or {}
+        run = store.runs.find(run_id) or {}
+        rows.append(
+            {
+                "video_id": vid,
+                "title": video.get("title"),
+                "channel": video.get("channel"),
+                "views": effective_views(video),
+                "run_id": run_id,
+                "random_weights": bool(run.get("random_weights")),
+                "settings": run.get("settings", {}),
+            }
+        )
+    return pd.DataFrame(rows, columns=["video_id", "title", "channel", "views", "run_id", "random_weights", "settings"])
+
+
+# ---------------------------------------------------------------- confidence
+
+
+@dataclass(frozen=True)
+class Bootstrap:
+    """Means of ``draws`` samples of ``sample_size`` top-1 scores, drawn with replacement."""
+
+    sample_means: np.ndarray
+    """Shape (draws,)."""
+    sample_size: int
+    mean_of_means: float
+    sd: float
+    ci_low: float
+    ci_high: float
+    """2.5th and 97.5th percentiles of the sample means: a 95% interval."""
+
+
+def bootstrap_means(scores: np.ndarray, sample_size: int = 30, draws: int = 1000, seed: int = 0) -> Bootstrap:
+    """Bootstrap the mean top-1 score. Same ``seed`` → same numbers."""
+    scores = np.asarray(scores, dtype=float)
+    if scores.size == 0:
+        raise AnalysisUnavailable("There are no frames to sample from.")
+    if sample_size < 1 or draws < 1:
+        raise AnalysisUnavailable("Sample size and number of draws must be at least 1.")
+    rng = np.random.default_rng(seed)
+    means = rng.choice(scores, size=(draws, sample_size), replace=True).mean(axis=1)
+    low, high = np.percentile(means, [2.5, 97.5])
+    return Bootstrap(means, sample_size, float(means.mean()), float(means.std(ddof=1)) if draws > 1 else 0.0, float(low), float(high))
+
+
+def confidence_table(top1: pd.DataFrame, sample_size: int = 30, draws: int = 1000, seed: int = 0, threshold: float = DEFAULT_OOD_THRESHOLD) -> pd.DataFrame:
+    """Per (video, model): ``frames, mean_top1, mean_of_sample_means, ci_low, ci_high, out_of_domain``."""
+    rows = []
+    for (vid, model), group in top1.groupby(["video_id", "model"], sort=True):
+        boot = bootstrap_means(group["score"].to_numpy(), sample_size, draws, seed)
+        mean = float(group["score"].mean())
+        rows.append((vid, model, len(group), mean, boot.mean_of_means, boot.ci_low, boot.ci_high, mean < threshold))
+    return pd.DataFrame(rows, columns=["video_id", "model", "frames", "mean_top1", "mean_of_sample_means", "ci_low", "ci_high", "out_of_domain"])
+
+
+# ---------------------------------------------------------------- popular vs unpopular
+
+
+def split_popularity(videos: pd.DataFrame, threshold: float | None = None) -> tuple[float, pd.DataFrame]:
+    """Group videos: ``popular`` when views ≥ threshold (default: the median of the videos' views).
+
+    Returns ``(threshold, videos with a "group" column)``; videos without views get ``no views``.
+    """
+    known = videos["views"].dropna().astype(float)
+    if known.empty:
+        raise AnalysisUnavailable("None of the selected videos has a view count. Enter views on the Videos page.")
+    if threshold is None:
+        threshold = float(known.median())
+    out = videos.copy()
+    out["group"] = np.where(out["views"].isna(), "no views", np.where(out["views"].astype(float) >= threshold, "popular", "unpopular"))
+    return float(threshold), out
+
+
+def top_features(top1: pd.DataFrame, groups: pd.DataFrame, n: int = 20) -> pd.DataFrame:
+    """Per model and group, the ``n`` most frequent top-1 labels: ``model, group, rank, label, count``.
+
+    Ties in count are broken alphabetically, so the table is deterministic.
+    """
+    merged = top1.merge(groups[["video_id", "group"]], on="video_id")
+    merged = merged[merged["group"].isin(["popular", "unpopular"])]
+    counts = merged.groupby(["model", "group", "label"]).size().reset_index(name="count")
+    counts = counts.sort_values(["model", "group", "count", "label"], ascending=[True, True, False, True])
+    counts["rank"] = counts.groupby(["model", "group"]).cumcount() + 1
+    return counts[counts["rank"] <= n][["model", "group", "rank", "label", "count"]].reset_index(drop=True)
+
+
+def lift(top1: pd.DataFrame, groups: pd.DataFrame, model: str, min_count: int = 1) -> pd.DataFrame:
+    """Labels over- or under-represented among popular videos' frames, for one model.
+
+    Columns: ``label, popular, unpopular`` (top-1 frame counts), ``popular_share, unpopular_share``
+    (count / group total) and ``lift`` = smoothed popular share ÷ smoothed unpopular share, each
+    count + :data:`LIFT_SMOOTHING`. Sorted by lift, highest first; labels seen fewer than
+    ``min_count`` times in total are left out.
+    """
+    merged = top1[top1["model"] == model].merge(groups[["video_id", "group"]], on="video_id")
+    table = pd.crosstab(merged["label"], merged["group"]).reindex(columns=["popular", "unpopular"], fill_value=0)
+    table = table[(table["popular"] + table["unpopular"]) >= min_count]
+    totals = merged["group"].value_counts().reindex(["popular", "unpopular"], fill_value=0)
+    if totals.min() == 0:
+        raise AnalysisUnavailable("Lift needs frames from both popular and unpopular videos. Adjust the threshold or select more videos.")
+    labels = len(table)
+    out = pd.DataFrame({"label": table.index, "popular": table["popular"].to_numpy(), "unpopular": table["unpopular"].to_numpy()})
+    out["popular_share"] = out["popular"] / totals["popular"]
+    out["unpopular_share"] = out["unpopular"] / totals["unpopular"]
+    smooth_pop = (out["popular"] + LIFT_SMOOTHING) / (totals["popular"] + LIFT_SMOOTHING * labels)
+    smooth_unpop = (out["unpopular"] + LIFT_SMOOTHING) / (totals["unpopular"] + LIFT_SMOOTHING * labels)
+    out["lift"] = smooth_pop / smooth_unpop
+    return out.sort_values(["lift", "label"], ascending=[False, True], ignore_index=True)
+
+
+# ---------------------------------------------------------------- labels per video, agreement
+
+
+def label_frequencies(top1: pd.DataFrame, video_id: str, model: str, weighted: bool = False) -> dict[str, float]:
+    """Top-1 label → frame count (or, ``weighted``, summed top-1 score) for one video and model."""
+    rows = top1[(top1["video_id"] == video_id) & (top1["model"] == model)]
+    series = rows.groupby("label")["score"].sum() if weighted else rows.groupby("label").size()
+    return {str(k): float(v) for k, v in series.items()}
+
+
+def agreement(top1: pd.DataFrame, model_a: str, model_b: str, top: int = 5) -> pd.DataFrame:
+    """Per video: frames both models labelled, the share whose top-1 agree, and the ``top``
+    most common disagreements as ``"label_a ≠ label_b (count)"``."""
+    a = top1[top1["model"] == model_a][["video_id", "frame", "label"]]
+    b = top1[top1["model"] == model_b][["video_id", "frame", "label"]]
+    both = a.merge(b, on=["video_id", "frame"], suffixes=("_a", "_b"))
+    rows = []
+    for vid, group in both.groupby("video_id", sort=False):
+        same = group["label_a"] == group["label_b"]
+        diffs = group[~same].groupby(["label_a", "label_b"]).size().sort_values(ascending=False).head(top)
+        rows.append((vid, len(group), float(same.mean()), "; ".join(f"{la} ≠ {lb} ({n})" for (la, lb), n in diffs.items())))
+    return pd.DataFrame(rows, columns=["video_id", "frames", "agreement", "top_disagreements"])
+
+
+def overview_table(top1: pd.DataFrame, videos: pd.DataFrame) -> pd.DataFrame:
+    """One row per video: title, channel, views, group, frames, sampling, random_weights, and per
+    model the mean top-1 confidence (``mean_top1_<model>``) and top-3 labels (``top3_<model>``).
+
+    ``videos`` is :func:`video_table` output with a ``group`` column (see :func:`split_popularity`).
+    """
+    rows = []
+    for video in videos.itertuples():
+        frames = top1[top1["video_id"] == video.video_id]
+        settings = video.settings or {}
+        row: dict[str, Any] = {
+            "title": video.title,
+            "channel": video.channel,
+            "views": video.views,
+            "group": getattr(video, "group", None),
+            "frames": int(frames["frame"].nunique()),
+            "sampling": ("every frame" if settings.get("fps") is None else f"{settings['fps']:g} fps")
+            + f", trims {settings.get('trim_start_s', 0):g}/{settings.get('trim_end_s', 0):g} s, top-{settings.get('top_k', '?')}",
+            "random_weights": video.random_weights,
+        }
+        for model, group in frames.groupby("model"):
+            row[f"mean_top1_{model}"] = float(group["score"].mean())
+            counts = group["label"].value_counts()
+            top = counts.sort_index().sort_values(ascending=False, kind="stable").head(3)
+            row[f"top3_{model}"] = ", ".join(f"{label} ({n})" for label, n in top.items())
+        row["run_id"] = video.run_id
+        row["video_id"] = video.video_id
+        rows.append(row)
+    return pd.DataFrame(rows)

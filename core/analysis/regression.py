@@ -1,0 +1,198 @@
+"""OLS regressions of views on labels with statsmodels, as the source study fitted them.
+
+- Frame level (the study's model): one row per sampled frame, ``views ~ C(label)``, where
+  ``label`` is the frame's top-1 label and ``views`` the video's views in millions.
+- Video level: one row per video, ``views ~ share_<label> + …`` with the shares of the
+  ``top_n`` most frequent top-1 labels as regressors.
+
+Each result carries plain-language warnings about what the fit can and cannot say.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+import statsmodels.formula.api as smf
+from statsmodels.regression.linear_model import OLSResults, RegressionResultsWrapper
+
+from core.analysis.analytics import AnalysisUnavailable
+
+COEF_COLUMNS = ["term", "coef", "std_err", "t", "p_value", "ci_low", "ci_high"]
+PSEUDO_REPLICATION_RATIO = 10
+"""Frame rows per video above which frame-level p-values are flagged as over-confident."""
+
+
+@dataclass
+class RegressionResult:
+    """One fitted OLS model with the statistics the study reported."""
+
+    level: str
+    """``frame`` or ``video``."""
+    model: str
+    formula: str
+    n_obs: int
+    n_videos: int
+    df_model: float
+    df_resid: float
+    r2: float
+    adj_r2: float
+    f_stat: float
+    f_pvalue: float
+    llf: float
+    aic: float
+    bic: float
+    coefs: pd.DataFrame
+    """Columns :data:`COEF_COLUMNS`, one row per term."""
+    summary: str
+    warnings: list[str] = field(default_factory=list)
+
+    def stats(self) -> dict[str, float]:
+        return {k: getattr(self, k) for k in ("r2", "adj_r2", "f_stat", "f_pvalue", "llf", "aic", "bic", "n_obs", "df_model", "df_resid")}
+
+
+def _views_by_video(videos: pd.DataFrame) -> pd.Series:
+    known = videos.dropna(subset=["views"]).set_index("video_id")["views"].astype(float) / 1e6
+    if known.index.nunique() < 2:
+        raise AnalysisUnavailable(
+            "A regression of views on labels needs at least two videos with view counts: with one video every "
+            "frame has the same views, so labels cannot explain any difference. Select more videos or enter their views."
+        )
+    return known
+
+
+def _fit(data: pd.DataFrame, formula: str, level: str, model: str, n_videos: int) -> RegressionResult:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # statsmodels warns on tiny samples; we say it in plain words below
+        fit = smf.ols(formula, data=data).fit()
+        summary = str(fit.summary())
+    return _result(fit, summary, formula, level, model, n_videos)
+
+
+def _fit_categorical(labels: pd.Series, views: pd.Series, model: str, n_videos: int) -> RegressionResult:
+    """``views ~ C(label)`` (treatment coding against the first label alphabetically, as patsy
+    does), solved on the small k × k system: with one categorical regressor, XᵀX and Xᵀy follow
+    from the label counts and sums, so no SVD or QR of the n × k design matrix is needed. The
+    statsmodels results object, its summary and its statistics are built from that solution;
+    the tests check the numbers against statsmodels' own fit."""
+    levels = sorted(labels.unique())
+    codes = pd.Categorical(labels, categories=levels).codes
+    y = views.to_numpy(dtype=float)
+    k = len(levels)
+    counts = np.bincount(codes, minlength=k).astype(float)
+    sums = np.bincount(codes, weights=y, minlength=k)
+    xtx = np.diag(np.r_[len(y), counts[1:]])
+    xtx[0, 1:] = xtx[1:, 0] = counts[1:]
+    xty = np.r_[y.sum(), sums[1:]]
+    eigenvalues, eigenvectors = np.linalg.eigh(xtx)  # one decomposition gives the rank, the pseudo-inverse and the condition number
+    kept = eigenvalues > eigenvalues.max() * k * np.finfo(float).eps
+    cov = (eigenvectors[:, kept] / eigenvalues[kept]) @ eigenvectors[:, kept].T
+    exog = np.zeros((len(y), k))
+    exog[:, 0] = 1.0
+    rows = np.flatnonzero(codes > 0)
+    exog[rows, codes[rows]] = 1.0
+    names = ["Intercept"] + [f"C(label)[T.{level}]" for level in levels[1:]]
+    ols = sm.OLS(y, exog)
+    ols.rank = int(kept.sum())
+    ols.wexog_singular_values = np.sqrt(np.clip(eigenvalues, 0.0, None))[::-1]
+    ols.normalized_cov_params = cov
+    fit = RegressionResultsWrapper(OLSResults(ols, cov @ xty, normalized_cov_params=cov))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        summary = str(fit.summary(yname="views", xname=names))
+    return _result(fit, summary, "views ~ C(label)", "frame", model, n_videos, terms=names)
+
+
+def _result(fit: Any, summary: str, formula: str, level: str, model: str, n_videos: int, terms: list[str] | None = None) -> RegressionResult:
+    """Collect ``fit``'s statistics; ``terms`` names the coefficients when the model was fitted on a bare array."""
+    ci = np.asarray(fit.conf_int())
+    coefs = pd.DataFrame(
+        {
+            "term": terms if terms is not None else fit.params.index,
+            "coef": np.asarray(fit.params),
+            "std_err": np.asarray(fit.bse),
+            "t": np.asarray(fit.tvalues),
+            "p_value": np.asarray(fit.pvalues),
+            "ci_low": ci[:, 0],
+            "ci_high": ci[:, 1],
+        }
+    )
+    notes = []
+    if fit.model.rank < fit.model.exog.shape[1]:
+        notes.append(
+            "The fit is singular: some labels carry the same information (for example, a label that occurs in only one "
+            "video is confounded with that video), so their coefficients are not identifiable. Treat them as unreliable."
+        )
+    if fit.df_resid <= 0:
+        notes.append("There are no residual degrees of freedom: the model fits the data exactly and no standard error or p-value is meaningful.")
+    return RegressionResult(
+        level=level,
+        model=model,
+        formula=formula,
+        n_obs=int(fit.nobs),
+        n_videos=n_videos,
+        df_model=float(fit.df_model),
+        df_resid=float(fit.df_resid),
+        r2=float(fit.rsquared),
+        adj_r2=float(fit.rsquared_adj),
+        f_stat=float(fit.fvalue) if fit.fvalue is not None else float("nan"),
+        f_pvalue=float(fit.f_pvalue) if fit.f_pvalue is not None else float("nan"),
+        llf=float(fit.llf),
+        aic=float(fit.aic),
+        bic=float(fit.bic),
+        coefs=coefs,
+        summary=summary,
+        warnings=notes,
+    )
+
+
+def frame_regression(top1: pd.DataFrame, videos: pd.DataFrame, model: str) -> RegressionResult:
+    """The study's frame-level OLS ``views ~ C(label)`` for one classifier (views in millions)."""
+    views = _views_by_video(videos)
+    rows = top1[(top1["model"] == model) & top1["video_id"].isin(views.index)][["video_id", "label"]].copy()
+    if rows.empty:
+        raise AnalysisUnavailable(f"No frames of {model} for videos with view counts.")
+    rows["views"] = rows["video_id"].map(views)
+    if rows["label"].nunique() < 2:
+        raise AnalysisUnavailable("Every frame has the same top-1 label, so there is nothing for a regression to compare.")
+    result = _fit_categorical(rows["label"], rows["views"], model, views.index.nunique())
+    per_video = len(rows) / result.n_videos
+    if per_video > PSEUDO_REPLICATION_RATIO:
+        result.warnings.insert(
+            0,
+            f"Pseudo-replication: {len(rows):,} frame rows come from only {result.n_videos} videos (about {per_video:.0f} per video). "
+            "Frames of one video share its view count, so they are not independent observations: the p-values and F-test "
+            "are far too optimistic. Read the video-level model, or add more videos, before drawing conclusions.",
+        )
+    return result
+
+
+def _safe(label: str) -> str:
+    return "share_" + re.sub(r"\W", "_", label)
+
+
+def video_regression(top1: pd.DataFrame, videos: pd.DataFrame, model: str, top_n: int = 3) -> RegressionResult:
+    """Video-level OLS: views on the shares of the ``top_n`` most frequent top-1 labels."""
+    views = _views_by_video(videos)
+    rows = top1[(top1["model"] == model) & top1["video_id"].isin(views.index)]
+    if rows.empty:
+        raise AnalysisUnavailable(f"No frames of {model} for videos with view counts.")
+    top_labels = rows["label"].value_counts().sort_index().sort_values(ascending=False, kind="stable").head(top_n).index.tolist()
+    shares = pd.crosstab(rows["video_id"], rows["label"], normalize="index").reindex(columns=top_labels, fill_value=0.0)
+    data = shares.rename(columns={label: _safe(label) for label in top_labels})
+    data["views"] = views.reindex(data.index)
+    formula = "views ~ " + " + ".join(data.columns.drop("views"))
+    result = _fit(data.reset_index(drop=True), formula, "video", model, len(data))
+    n_params = len(top_labels) + 1
+    if len(data) <= n_params:
+        result.warnings.insert(
+            0,
+            f"Only {len(data)} videos for {n_params} coefficients (intercept and {len(top_labels)} label shares): the model "
+            "can fit any data, so its R² and p-values mean nothing. Add videos or lower the number of labels.",
+        )
+    return result

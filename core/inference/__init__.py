@@ -1,0 +1,32 @@
+"""Inference: the ImageNet models and everything that runs them.
+
+- Model registry: :data:`MODELS`, :data:`MODEL_NAMES`, :data:`BACKBONES`, :func:`build_model`, :func:`imagenet_labels`.
+- The inference runtime, uint8 batches in and top-k out by the fastest path per backend and device:
+  :class:`InferenceRuntime`, :class:`ModelRunner`, :func:`run_batches`, :func:`plan_runtime`, :func:`current_plan`.
+- Model inputs from decoded frames (public module :mod:`core.inference.feed`) and near-duplicate
+  reuse (public module :mod:`core.inference.dedup`).
+- Analysis runs: :func:`request_analysis` (dashboard, CLI) and :func:`run_analyze_job` (worker).
+"""
+
+from core.inference import dedup, feed
+from core.inference.models import BACKBONES, MODEL_NAMES, MODELS, ModelSpec, build_model, imagenet_labels, parse_model_names
+from core.inference.runs import JOB_KIND as ANALYZE_JOB
+from core.inference.runs import RunSettings, request_analysis, reuse_report, run_analyze_job
+from core.inference.runtime import (
+    InferenceRuntime,
+    ModelRunner,
+    NullRuntime,
+    RuntimePlan,
+    TopK,
+    current_plan,
+    describe_device,
+    plan_runtime,
+    run_batches,
+    top_k,
+)
+
+__all__ = [
+    "ANALYZE_JOB", "BACKBONES", "MODELS", "MODEL_NAMES", "InferenceRuntime", "ModelRunner", "ModelSpec", "NullRuntime", "RunSettings",
+    "RuntimePlan", "TopK", "build_model", "current_plan", "dedup", "describe_device", "feed", "imagenet_labels", "parse_model_names",
+    "plan_runtime", "request_analysis", "reuse_report", "run_analyze_job", "run_batches", "top_k",
+]  # fmt: skip

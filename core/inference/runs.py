@@ -1,0 +1,419 @@
+"""Analysis runs: request one (dashboard, CLI) and execute one (worker).
+
+Data flow inside the worker::
+
+    video source (core.media.sources: decode workers, each resizing once, core.inference.feed)
+        → feed thread → bounded queue → main thread: near-duplicate decision per frame (core.inference.dedup)
+        → windows holding ``batch_size`` frames to classify → stacked uint8 batch
+        → model thread (core.inference.runtime): every model, top-k; meanwhile the main thread stores the
+          window before and decides the next one
+        → reused frames copy the last classified frame's top-k
+        → bulk insert of thumbs then frames (frames are the commit marker)
+
+A retried run first reads which frames are stored and skips them, and frame ``_id`` is
+``"<run_id>:<frame>"``, so a run resumed after a crash ends with every sampled frame exactly once.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import queue
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import closing, suppress
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, TypeVar
+
+import numpy as np
+
+from core.errors import IngestError, JobCancelled, NotFoundError
+from core.inference import dedup
+from core.inference.feed import FramePayload, Preprocessor
+from core.inference.models import MODEL_NAMES, parse_model_names
+from core.inference.runtime import InferenceRuntime
+from core.jobs import RunningJob
+from core.media import VideoSource, frames, open_source, video_file
+from core.store import Store, new_id, new_job, utcnow
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+JOB_KIND = "analyze"
+QUEUE_BATCHES = 4
+"""Decoded batches the decode thread may run ahead of the models (bounds memory)."""
+WINDOW_BATCHES = 8
+"""At most this many batches' worth of frames wait for their batch to fill (see :func:`_windows`)."""
+SUMMARY_LABELS = 20
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """What the analyst chose: ``fps=None`` samples every frame; trims in seconds."""
+
+    fps: float | None = 1.0
+    trim_start_s: float = 0.0
+    trim_end_s: float = 0.0
+    models: tuple[str, ...] = MODEL_NAMES
+    top_k: int = 5
+    reuse_threshold: float | None = dedup.DEFAULT_THRESHOLD
+    """A frame whose 32×32 grey image differs from the last classified frame's by less than this
+    (mean absolute difference, 0–255) reuses its labels; None classifies every frame."""
+
+    def __post_init__(self) -> None:
+        try:
+            object.__setattr__(self, "models", parse_model_names(self.models))
+        except ValueError as err:
+            raise IngestError(f"Cannot analyse: {err}.") from err
+        if self.fps is not None and not (math.isfinite(self.fps) and 0 < self.fps <= 240):
+            raise IngestError(f"Sampling rate must be between 0 and 240 frames per second, not {self.fps}. Use 'every frame' to take all frames.")
+        if self.trim_start_s < 0 or self.trim_end_s < 0:
+            raise IngestError("Trims must be zero or more seconds.")
+        if not 1 <= self.top_k <= 20:
+            raise IngestError(f"Top-k must be between 1 and 20, not {self.top_k}.")
+        if self.reuse_threshold is not None and not 0 < self.reuse_threshold <= 50:
+            raise IngestError(f"The near-duplicate threshold must be above 0 and at most 50 grey levels, not {self.reuse_threshold}.")
+
+    @property
+    def plan(self) -> frames.SamplePlan:
+        return frames.SamplePlan(self.fps, self.trim_start_s, self.trim_end_s)
+
+    def to_doc(self) -> dict[str, Any]:
+        doc = asdict(self)
+        doc["models"] = list(self.models)
+        return doc
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> RunSettings:
+        return cls(
+            fps=doc.get("fps"), trim_start_s=doc.get("trim_start_s", 0.0), trim_end_s=doc.get("trim_end_s", 0.0), models=tuple(doc["models"]),
+            top_k=int(doc.get("top_k", 5)), reuse_threshold=doc.get("reuse_threshold"),  # runs from before reuse existed classified every frame
+        )  # fmt: skip
+
+
+def request_analysis(store: Store, video_id: str, run_settings: RunSettings) -> tuple[str, str]:
+    """Create a run and queue its job (both or neither). Returns ``(run_id, job_id)``; earlier runs are kept."""
+    store.videos.get(video_id)
+    run_id = new_id()
+    job = new_job(JOB_KIND, {"video_id": video_id, "run_id": run_id})
+    job_id = store.runs.create_with_job({"_id": run_id, "video_id": video_id, "created_at": utcnow(), "settings": run_settings.to_doc()}, job)
+    return run_id, job_id
+
+
+@dataclass
+class _Stream:
+    """Runs the video source on a feed thread; iterate :meth:`samples` for the payloads in order."""
+
+    source: VideoSource
+    path: Any
+    info: frames.VideoInfo
+    plan: frames.SamplePlan
+    preprocess: Preprocessor
+    skip: set[int]
+    batch_size: int
+    _queue: queue.Queue = field(init=False)
+    _stop: threading.Event = field(default_factory=threading.Event, init=False)
+    _error: list[BaseException] = field(default_factory=list, init=False)
+
+    def __post_init__(self) -> None:
+        self._queue = queue.Queue(maxsize=QUEUE_BATCHES * self.batch_size)
+        self._thread = threading.Thread(target=self._decode, name="feed", daemon=True)
+
+    def _decode(self) -> None:
+        try:
+            with closing(self.source.samples(self.path, self.info, self.plan, self.preprocess, self.skip)) as samples:
+                for sample in samples:
+                    while not self._stop.is_set():
+                        try:
+                            self._queue.put(sample, timeout=0.2)
+                            break
+                        except queue.Full:
+                            continue
+                    if self._stop.is_set():
+                        return
+        except BaseException as err:  # handed to the consumer thread, which re-raises it
+            self._error.append(err)
+        finally:
+            self._queue.put(None)
+
+    def samples(self) -> Iterator[frames.Sample[FramePayload]]:
+        self._thread.start()
+        try:
+            while True:
+                item = self._queue.get()
+                if item is None:
+                    break
+                yield item
+            if self._error:
+                raise self._error[0]
+        finally:
+            self._stop.set()
+            while self._thread.is_alive():
+                with suppress(queue.Empty):
+                    self._queue.get(timeout=0.1)
+
+
+def _windows(
+    samples: Iterator[frames.Sample[FramePayload]], policy: dedup.ReusePolicy, batch_size: int
+) -> Iterator[tuple[list[frames.Sample[FramePayload]], list[str]]]:
+    """Consecutive frames with the policy's decision for each, cut so that each window holds
+    ``batch_size`` frames to classify (full batches for the models, however many frames are
+    reused in between) or ``WINDOW_BATCHES × batch_size`` frames in all. While the policy is at
+    risk, a window also ends at a spot check, so its outcome steers the very next decision. A
+    reused frame's model inputs are dropped at once, so at most ``batch_size`` frames of a window
+    keep theirs."""
+    window: list[frames.Sample[FramePayload]] = []
+    decisions: list[str] = []
+    pending = 0
+    for sample in samples:
+        decision = policy.decide(sample.payload.signature)
+        if decision == dedup.REUSE:
+            sample = replace(sample, payload=replace(sample.payload, inputs={}))
+        else:
+            pending += 1
+        window.append(sample)
+        decisions.append(decision)
+        if pending == batch_size or len(window) == WINDOW_BATCHES * batch_size or (decision == dedup.AUDIT and policy.at_risk()):
+            yield window, decisions
+            window, decisions, pending = [], [], 0
+    if window:
+        yield window, decisions
+
+
+def _per_frame(preds: dict[str, Any]) -> list[dict[str, dict[str, list]]]:
+    """``{model: TopK}`` for a batch → one ``{model: {"labels", "scores"}}`` per frame."""
+    labels = {m: tk.labels() for m, tk in preds.items()}
+    n = len(next(iter(labels.values()))) if labels else 0
+    return [{m: {"labels": labels[m][i], "scores": [round(float(s), 6) for s in tk.scores[i]]} for m, tk in preds.items()} for i in range(n)]
+
+
+def _docs(
+    run_id: str, video_id: str, batch: list[frames.Sample[FramePayload]], preds: list[dict[str, Any]], reused_from: list[int | None], checks: dict[int, dict]
+) -> tuple[list[dict], list[dict]]:
+    frame_docs, thumb_docs = [], []
+    for i, sample in enumerate(batch):
+        key = f"{run_id}:{sample.index}"
+        doc = {"_id": key, "run_id": run_id, "video_id": video_id, "frame": sample.index, "time_s": round(sample.time_s, 6), "preds": preds[i]}
+        if reused_from[i] is not None:
+            doc["reused_from"] = reused_from[i]
+        if i in checks:
+            doc["audit"] = checks[i]
+        frame_docs.append(doc)
+        thumb_docs.append({"_id": key, "run_id": run_id, "frame": sample.index, "jpeg": sample.payload.thumb_jpeg})
+    return frame_docs, thumb_docs
+
+
+def summarize_run(store: Store, run_id: str, models: tuple[str, ...]) -> dict[str, Any]:
+    """Store the run's compact top-1 table (``run_top1``) and return per model: frames, mean top-1
+    score and the most frequent top-1 labels with counts."""
+    compact = store.frames.compact_top1(run_id, models)
+    store.runs.save_top1(compact)
+    summary = {}
+    for m in models:
+        labels, scores = compact["models"][m]["labels"], compact["models"][m]["scores"]
+        counts = Counter(labels)
+        summary[m] = {
+            "frames": len(labels),
+            "mean_top1": sum(scores) / len(scores) if scores else None,
+            "labels": [{"label": label, "count": c} for label, c in counts.most_common(SUMMARY_LABELS)],
+        }
+    return summary
+
+
+@dataclass
+class _Batch:
+    """One window on its way through the models: the positions classified and their future top-k."""
+
+    window: list[frames.Sample[FramePayload]]
+    decisions: list[str]
+    unique: list[int]
+    future: Any = None
+
+    @classmethod
+    def submit(cls, runtime: InferenceRuntime, window: list[frames.Sample[FramePayload]], decisions: list[str], k: int) -> _Batch:
+        """Stack the inputs of the frames not reused and start the models on them."""
+        unique = [i for i, d in enumerate(decisions) if d != dedup.REUSE]
+        batch = cls(window, decisions, unique)
+        if unique:
+            inputs = {s: np.stack([window[i].payload.inputs[s] for i in unique]) for s in runtime.sizes}
+            batch.future = runtime.submit(inputs, k)
+        return batch
+
+
+def _pipeline(
+    windows: Iterator[tuple[list[frames.Sample[FramePayload]], list[str]]],
+    runtime: InferenceRuntime,
+    k: int,
+    policy: dedup.ReusePolicy,
+    finish: Callable[[_Batch], None],
+) -> None:
+    """Run each window through the models and ``finish`` it, in order. The models run one window
+    while this thread finishes the one before and decides the next, unless the window's spot
+    checks must steer the next decisions first (:func:`_feed_back_first`), so every decision is
+    the one a worker that waited for each batch would make."""
+    inflight: _Batch | None = None
+    try:
+        for window, decisions in windows:
+            batch = _Batch.submit(runtime, window, decisions, k)
+            if inflight is not None:
+                finish(inflight)
+            inflight = batch
+            if _feed_back_first(policy, decisions):
+                finish(inflight)
+                inflight = None
+        if inflight is not None:
+            finish(inflight)
+            inflight = None
+    finally:  # stopped early: the batch on the model thread ends before another job queues behind it
+        if inflight is not None and inflight.future is not None and not inflight.future.cancel():
+            inflight.future.exception()
+
+
+def _timed(items: Iterator[T], timings: dict[str, float], key: str) -> Iterator[T]:
+    """``items``, adding the seconds spent waiting for each to ``timings[key]``."""
+    while True:
+        start = time.perf_counter()
+        try:
+            item = next(items)
+        except StopIteration:
+            return
+        timings[key] += time.perf_counter() - start
+        yield item
+
+
+def _feed_back_first(policy: dedup.ReusePolicy, decisions: list[str]) -> bool:
+    """Whether a window's spot checks must be fed back before the next window is decided, so that
+    decisions are those of a worker that waits for every batch: when the window ends at a spot
+    check while the policy is at risk (:meth:`core.inference.dedup.ReusePolicy.at_risk`), or when its spot
+    checks, should they all find a changed top-1, would lower the threshold."""
+    audits = decisions.count(dedup.AUDIT)
+    if not audits or policy.threshold is None:
+        return False
+    if decisions[-1] == dedup.AUDIT and policy.at_risk():
+        return True
+    worst = replace(policy)
+    for _ in range(audits):
+        worst.record(False)
+    return worst.threshold != policy.threshold
+
+
+def _classify(
+    batch: _Batch, policy: dedup.ReusePolicy, last: tuple[dict, int] | None
+) -> tuple[list[dict], list[int | None], dict[int, dict], tuple[dict, int] | None]:
+    """Wait for the models' top-k of ``batch``; reused frames copy the last classified frame's
+    predictions. Returns per-frame predictions, the frame index each reused frame copied (None
+    when classified), the spot checks (window position → ``{"of": frame index, "agree": {model:
+    bool}, "threshold"}``, each fed back to ``policy``) and the new last classified frame
+    (predictions, index)."""
+    window, decisions = batch.window, batch.decisions
+    classified = dict(zip(batch.unique, _per_frame(batch.future.result()))) if batch.unique else {}
+    preds: list[dict] = []
+    reused_from: list[int | None] = []
+    checks: dict[int, dict] = {}
+    for i, decision in enumerate(decisions):
+        if decision == dedup.REUSE:
+            assert last is not None
+            preds.append(last[0])
+            reused_from.append(last[1])
+            continue
+        if decision == dedup.AUDIT:
+            assert last is not None
+            agree = {m: classified[i][m]["labels"][0] == last[0][m]["labels"][0] for m in classified[i]}
+            policy.record(all(agree.values()))
+            checks[i] = {"of": last[1], "agree": agree, "threshold": policy.threshold}
+        preds.append(classified[i])
+        reused_from.append(None)
+        last = (classified[i], window[i].index)
+    return preds, reused_from, checks, last
+
+
+def reuse_report(store: Store, run_id: str) -> dedup.ReuseReport:
+    """Frames, reused frames and spot-check outcomes of a run, counted from its stored frames."""
+    checks = agreed = 0
+    latest: tuple[int, float | None] = (-1, None)
+    for doc in store.frames.audits(run_id):
+        checks += 1
+        agreed += all(doc["audit"]["agree"].values())
+        latest = max(latest, (doc["frame"], doc["audit"].get("threshold")), key=lambda t: t[0])
+    return dedup.ReuseReport(
+        frames=store.frames.count_run(run_id),
+        reused=store.frames.count_run(run_id, reused=True),
+        checks=checks,
+        agreed=agreed,
+        threshold_end=latest[1],
+    )
+
+
+def run_analyze_job(ctx: RunningJob) -> None:
+    """Execute an ``analyze`` job: download if needed, classify every sampled frame, summarize."""
+    store, params = ctx.store, ctx.job["params"]
+    run_id, video_id = params["run_id"], params["video_id"]
+    run = store.runs.find(run_id)
+    if run is None:
+        raise NotFoundError(f"Run {run_id} no longer exists (its video was deleted).")
+    video = store.videos.get(video_id)
+    rs = RunSettings.from_doc(run["settings"])
+    path = video_file(ctx, video)
+    info = frames.probe(path)
+    if video.get("fps") is None:
+        store.videos.set(
+            video_id, fps=info.fps, frame_count=info.frame_count, width=info.width, height=info.height, duration=video.get("duration") or info.duration_s
+        )
+
+    done = store.frames.indices(run_id)
+    expected = rs.plan.expected_count(info)
+    ctx.progress("loading models", 0, None)
+    runtime: InferenceRuntime = ctx.classifier(rs.models)
+    store.runs.set(
+        run_id,
+        weights=ctx.settings.weights,
+        random_weights=ctx.settings.random_weights,
+        device=ctx.device,
+        runtime=runtime.plan.describe(),
+        started_at=utcnow(),
+    )
+    log.info("run %s: classifying %s (%s frames expected, %d already stored)", run_id, video.get("title"), expected, len(done))
+
+    stored = len(done)
+    ctx.progress("classify", stored, expected)
+    settings = ctx.settings
+    source = open_source(settings.video_source, settings.decode_workers)
+    batch_size = runtime.plan.batch_size
+    stream = _Stream(source, path, info, rs.plan, Preprocessor(runtime.sizes, settings.resize), done, batch_size)
+    timings = {"wait_s": 0.0, "models_s": 0.0, "store_s": 0.0}
+    policy = dedup.ReusePolicy.resumed(rs.reuse_threshold, reuse_report(store, run_id))  # a resumed run carries on where its spot checks left it
+    last: tuple[dict, int] | None = None  # predictions and index of the last classified frame
+
+    def finish(batch: _Batch) -> None:
+        """Wait for ``batch``'s top-k, then store its frames (thumbs first; frames commit)."""
+        nonlocal last, stored
+        t = time.perf_counter()
+        preds, reused_from, checks, last = _classify(batch, policy, last)
+        timings["models_s"] += time.perf_counter() - t
+        t = time.perf_counter()
+        frame_docs, thumb_docs = _docs(run_id, video_id, batch.window, preds, reused_from, checks)
+        store.frames.insert_batch(frame_docs, thumb_docs)
+        timings["store_s"] += time.perf_counter() - t
+        stored += len(frame_docs)
+        ctx.progress("classify", stored, max(expected or 0, stored))
+
+    try:
+        with closing(stream.samples()) as samples:
+            _pipeline(_timed(_windows(samples, policy, batch_size), timings, "wait_s"), runtime, rs.top_k, policy, finish)
+    except JobCancelled:
+        if not store.runs.exists(run_id):  # video deleted meanwhile
+            store.frames.delete_runs([run_id])
+        raise
+
+    ctx.progress("summarize", stored, stored)
+    reuse = reuse_report(store, run_id)
+    summary = summarize_run(store, run_id, rs.models)
+    store.runs.set(
+        run_id, summary=summary, n_frames=reuse.frames, n_reused=reuse.reused,
+        reuse_checks={"checks": reuse.checks, "agreed": reuse.agreed, "threshold_end": reuse.threshold_end},
+        timings={k: round(v, 3) for k, v in timings.items()}, finished_at=utcnow(),
+    )  # fmt: skip
+    log.info("run %s: done, %d frames, %d reused, spot checks %d/%d agreed", run_id, reuse.frames, reuse.reused, reuse.agreed, reuse.checks)

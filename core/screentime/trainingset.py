@@ -1,0 +1,369 @@
+"""Labelled training images for screen-time classifiers: read, validate, store, and load back.
+
+Three sources, one result (:class:`TrainingSet`):
+- a mapping CSV (``Image_ID,Class``, as in the Tom & Jerry tutorial) plus a folder or ZIP of images;
+- a folder or ZIP with one sub-folder per class (as in the lecture's sports images);
+- labels an analyst gave to sampled frames of an analysed video (see :func:`from_frame_labels`).
+
+Validation collects every problem, each naming the CSV rows (line numbers as a spreadsheet shows
+them, the header being line 1) or files, and raises one :class:`TrainingSetError`. Duplicate ids
+with conflicting classes are dropped by default and reported in :attr:`TrainingSet.notes`.
+
+A stored set is a document in ``labelsets`` plus, for image sets, one ZIP blob of its images, so
+a worker on another machine can train from it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import shutil
+import tempfile
+import zipfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import cv2
+import numpy as np
+
+from core.errors import TrainingSetError
+from core.store import Store, new_id, utcnow
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
+ID_COLUMNS = ("image_id", "image", "filename", "file", "frame")
+CLASS_COLUMNS = ("class", "label", "class_id")
+MIN_PER_CLASS = 2
+"""A class needs one image for training and one for validation."""
+MAX_LISTED = 6
+"""Problem messages list at most this many rows, then say how many more."""
+
+
+@dataclass(frozen=True)
+class LabelledImage:
+    """One training example: ``image`` is a file name (mapping sets), ``class/file`` (folder sets)
+    or ``video_id:frame`` (frame sets); ``class_id`` indexes :attr:`TrainingSet.classes`."""
+
+    image: str
+    class_id: int
+
+
+@dataclass
+class TrainingSet:
+    kind: str
+    """``mapping``, ``folders`` or ``frames``."""
+    classes: dict[int, str]
+    """Class id → display name, e.g. ``{0: "neither", 1: "Jerry", 2: "Tom"}``."""
+    items: list[LabelledImage]
+    image_dir: Path | None = None
+    """Folder holding every ``item.image`` (None for frame sets)."""
+    notes: list[str] = field(default_factory=list)
+    """What validation changed, in plain words (e.g. dropped conflicting rows)."""
+
+    def counts(self) -> dict[str, int]:
+        """Class name → number of images."""
+        tally = defaultdict(int)
+        for item in self.items:
+            tally[item.class_id] += 1
+        return {self.classes[c]: tally[c] for c in sorted(self.classes)}
+
+
+def _cell(row: list[str], col: int) -> str:
+    """A CSV row's cell, stripped; empty when the row is short."""
+    return row[col].strip() if col < len(row) else ""
+
+
+def _rows(lines: list[int]) -> str:
+    shown = ", ".join(str(n) for n in lines[:MAX_LISTED])
+    more = f" and {len(lines) - MAX_LISTED} more" if len(lines) > MAX_LISTED else ""
+    return f"row{'s' if len(lines) > 1 else ''} {shown}{more}"
+
+
+def _names(names: list[str]) -> str:
+    shown = ", ".join(names[:MAX_LISTED])
+    return shown + (f" and {len(names) - MAX_LISTED} more" if len(names) > MAX_LISTED else "")
+
+
+def parse_classes(text: str | None) -> dict[int, str] | None:
+    """``"0=neither,1=Jerry,2=Tom"`` → ``{0: "neither", 1: "Jerry", 2: "Tom"}``; empty → None."""
+    if not text or not text.strip():
+        return None
+    classes: dict[int, str] = {}
+    for part in text.split(","):
+        key, sep, name = part.partition("=")
+        try:
+            class_id = int(key.strip())
+        except ValueError as err:
+            raise TrainingSetError(f"Class list {text!r}: {part.strip()!r} is not ID=NAME with an integer ID, e.g. 0=neither,1=Jerry,2=Tom.") from err
+        if not sep or not name.strip():
+            raise TrainingSetError(f"Class list {text!r}: {part.strip()!r} has no name; write it as ID=NAME, e.g. 1=Jerry.")
+        if class_id in classes:
+            raise TrainingSetError(f"Class list {text!r} names class {class_id} twice.")
+        classes[class_id] = name.strip()
+    if len(set(classes.values())) < len(classes):
+        raise TrainingSetError(f"Class list {text!r} gives two classes the same name; names must be unique.")
+    return classes
+
+
+def _natural_key(name: str) -> list[Any]:
+    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
+
+
+def unpack_images(source: Path, into: Path) -> Path:
+    """A folder as is, or a ZIP extracted into ``into``; returns the folder of images.
+
+    A ZIP whose entries all sit under one top folder is entered, so ``frames.zip`` holding
+    ``train_frames/frame0.jpg`` works like the folder ``train_frames``.
+    """
+    source = Path(source)
+    if source.is_dir():
+        return source
+    if not source.is_file():
+        raise TrainingSetError(f"No such folder or ZIP file: {source}.")
+    try:
+        with zipfile.ZipFile(source) as archive:
+            members = [m for m in archive.infolist() if not m.is_dir() and not _hidden(m.filename)]
+            for member in members:
+                target = into / PurePosixPath(member.filename)
+                if not target.resolve().is_relative_to(into.resolve()):
+                    raise TrainingSetError(f"{source.name} holds an unsafe path {member.filename!r}; re-create the ZIP from the image folder.")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with archive.open(member) as src, open(target, "wb") as dst:
+                    shutil.copyfileobj(src, dst)
+    except zipfile.BadZipFile as err:
+        raise TrainingSetError(f"{source.name} is neither a folder nor a valid ZIP file ({err}).") from err
+    root = into
+    while True:
+        entries = [p for p in root.iterdir() if not _hidden(p.name)]
+        if len(entries) == 1 and entries[0].is_dir():
+            root = entries[0]
+        else:
+            return root
+
+
+def _hidden(path: str) -> bool:
+    return any(part.startswith((".", "__MACOSX")) for part in PurePosixPath(path).parts)
+
+
+def images_in(folder: Path) -> list[Path]:
+    return sorted(
+        (p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and not _hidden(str(p.relative_to(folder)))),
+        key=lambda p: _natural_key(str(p.relative_to(folder))),
+    )
+
+
+def decodes(path: Path) -> bool:
+    """True when OpenCV decodes ``path`` as an image (read at quarter size, which is enough to check)."""
+    data = np.fromfile(path, dtype=np.uint8)
+    return data.size > 0 and cv2.imdecode(data, cv2.IMREAD_REDUCED_COLOR_4) is not None
+
+
+def _pick_column(header: list[str], choices: tuple[str, ...]) -> int | None:
+    lowered = [h.strip().lower() for h in header]
+    for choice in choices:
+        if choice in lowered:
+            return lowered.index(choice)
+    return None
+
+
+def read_mapping(text: str, source_name: str) -> list[tuple[int, str, str]]:
+    """``(line, image id, class text)`` per data row of an ``Image_ID,Class``-like CSV."""
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, None)
+    if not header:
+        raise TrainingSetError(f"{source_name} is empty. It needs a header row Image_ID,Class and one row per image.")
+    id_col, class_col = _pick_column(header, ID_COLUMNS), _pick_column(header, CLASS_COLUMNS)
+    if id_col is None or class_col is None:
+        missing = " and ".join(n for n, col in (("an image column (Image_ID)", id_col), ("a class column (Class)", class_col)) if col is None)
+        raise TrainingSetError(f"{source_name} has columns {', '.join(repr(h) for h in header)}: it lacks {missing}. Use a header like Image_ID,Class.")
+    rows = []
+    for line, row in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        rows.append((line, _cell(row, id_col), _cell(row, class_col)))
+    if not rows:
+        raise TrainingSetError(f"{source_name} has a header but no rows. Add one row per labelled image.")
+    return rows
+
+
+def from_mapping(
+    mapping: Path | str | bytes,
+    images: Path,
+    classes: dict[int, str] | None = None,
+    drop_conflicts: bool = True,
+    mapping_name: str | None = None,
+    workdir: Path | None = None,
+) -> TrainingSet:
+    """Read a mapping CSV (a path, or its bytes) and the images it names (a folder or ZIP)."""
+    if isinstance(mapping, bytes):
+        name, text = mapping_name or "the mapping CSV", mapping.decode("utf-8-sig", errors="replace")
+    else:
+        path = Path(mapping)
+        if not path.is_file():
+            raise TrainingSetError(f"No such mapping CSV: {path}.")
+        name, text = mapping_name or path.name, path.read_text(encoding="utf-8-sig", errors="replace")
+    rows = read_mapping(text, name)
+    folder = unpack_images(Path(images), Path(workdir or tempfile.mkdtemp(prefix="reelsight-set-")))
+    files = {p.name: p for p in images_in(folder)}
+    if not files:
+        raise TrainingSetError(
+            f"{Path(images).name} holds no images ({', '.join(IMAGE_SUFFIXES)}). Check that it is the folder or ZIP of the frames the CSV names."
+        )
+
+    problems: list[str] = []
+    bad_class: list[int] = []
+    unknown_class: dict[int, list[int]] = defaultdict(list)
+    parsed: list[tuple[int, str, int]] = []
+    for line, image, text_class in rows:
+        try:
+            class_id = int(float(text_class)) if re.fullmatch(r"-?\d+(\.0+)?", text_class) else int(text_class)
+        except ValueError:
+            bad_class.append(line)
+            continue
+        if classes is not None and class_id not in classes:
+            unknown_class[class_id].append(line)
+            continue
+        parsed.append((line, image, class_id))
+    if bad_class:
+        problems.append(f"{_rows(bad_class)}: the class is not an integer (classes are numbers such as 0, 1, 2)")
+    for class_id, lines in sorted(unknown_class.items()):
+        problems.append(f"{_rows(lines)}: class {class_id} is not in the class list ({', '.join(f'{k}={v}' for k, v in classes.items())})")  # type: ignore[union-attr]
+
+    by_image: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for line, image, class_id in parsed:
+        by_image[image].append((line, class_id))
+    notes: list[str] = []
+    conflicts = {img: entries for img, entries in by_image.items() if len({c for _, c in entries}) > 1}
+    for image, entries in conflicts.items():
+        detail = f"{image} is labelled {' and '.join(str(c) for _, c in entries)} on {_rows([line for line, _ in entries])}"
+        if drop_conflicts:
+            notes.append(f"Dropped {detail}: with conflicting labels it cannot teach the classifier anything.")
+        else:
+            problems.append(f"{detail}; keep one label per image")
+    duplicates = sum(len(entries) - 1 for img, entries in by_image.items() if img not in conflicts and len(entries) > 1)
+    if duplicates:
+        notes.append(f"Ignored {duplicates} repeated row(s) that agree with an earlier row.")
+
+    missing = [line for image, entries in by_image.items() if image not in files for line, _ in entries[:1]]
+    if missing:
+        names = [img for img in by_image if img not in files]
+        problems.append(f"{_rows(sorted(missing))}: no image named {_names(names)} in {Path(images).name}")
+    undecodable = sorted(entries[0][0] for img, entries in by_image.items() if img in files and not decodes(files[img]))
+    if undecodable:
+        names = [img for img, entries in by_image.items() if entries[0][0] in undecodable]
+        problems.append(f"{_rows(undecodable)}: {_names(names)} do{'es' if len(names) == 1 else ''} not decode as an image")
+    if problems:  # every problem together, and the notes beside them, not instead of them
+        also = (" Also: " + " ".join(notes)) if notes else ""
+        raise TrainingSetError(f"{name} cannot be used: " + "; ".join(problems) + "." + also)
+
+    items = [LabelledImage(image, entries[0][1]) for image, entries in by_image.items() if image not in conflicts or not drop_conflicts]
+    used = sorted({item.class_id for item in items})
+    classes = classes or {c: str(c) for c in used}
+    result = TrainingSet("mapping", dict(sorted(classes.items())), items, folder, notes)
+    check_trainable(result)
+    return result
+
+
+def from_folders(source: Path, workdir: Path | None = None) -> TrainingSet:
+    """A folder or ZIP with one sub-folder of images per class; class ids follow the folder names' order."""
+    folder = unpack_images(Path(source), Path(workdir or tempfile.mkdtemp(prefix="reelsight-set-")))
+    class_dirs = sorted((d for d in folder.iterdir() if d.is_dir() and not _hidden(d.name)), key=lambda d: _natural_key(d.name))
+    if not class_dirs:
+        loose = images_in(folder)
+        hint = f" It holds {len(loose)} images but no sub-folders." if loose else ""
+        raise TrainingSetError(f"{Path(source).name} has no class folders.{hint} Put each class's images in a sub-folder named after the class.")
+    items, undecodable = [], []
+    classes = {i: d.name for i, d in enumerate(class_dirs)}
+    for class_id, class_dir in enumerate(class_dirs):
+        for path in images_in(class_dir):
+            rel = str(path.relative_to(folder))
+            if decodes(path):
+                items.append(LabelledImage(rel, class_id))
+            else:
+                undecodable.append(rel)
+    if undecodable:
+        raise TrainingSetError(
+            f"{Path(source).name} cannot be used: {_names(undecodable)} do{'es' if len(undecodable) == 1 else ''} not decode as an image. Remove or replace them."
+        )
+    if not items:
+        raise TrainingSetError(f"{Path(source).name} holds no images ({', '.join(IMAGE_SUFFIXES)}) in its class folders.")
+    result = TrainingSet("folders", classes, items, folder)
+    check_trainable(result)
+    return result
+
+
+def from_frame_labels(labels: list[tuple[str, int, int]], classes: dict[int, str]) -> TrainingSet:
+    """Labels given in the dashboard: ``(video_id, frame index, class id)`` per labelled frame."""
+    unknown = sorted({c for _, _, c in labels if c not in classes})
+    if unknown:
+        raise TrainingSetError(f"Classes {unknown} are not in the class list.")
+    items = [LabelledImage(f"{video_id}:{frame}", class_id) for video_id, frame, class_id in labels]
+    result = TrainingSet("frames", dict(sorted(classes.items())), items)
+    check_trainable(result)
+    return result
+
+
+def check_trainable(training_set: TrainingSet) -> None:
+    """At least two classes with images, and every used class with enough images to split."""
+    counts = training_set.counts()
+    used = {name: n for name, n in counts.items() if n > 0}
+    if len(used) < 2:
+        raise TrainingSetError(
+            f"A classifier needs images of at least two classes; this set has {', '.join(f'{n} of {k!r}' for k, n in counts.items()) or 'none'}. Label images of another class."
+        )
+    few = {name: n for name, n in used.items() if n < MIN_PER_CLASS}
+    if few:
+        raise TrainingSetError(
+            f"Too few images to split into training and validation: {', '.join(f'{k!r} has {n}' for k, n in few.items())}. "
+            f"Each class needs at least {MIN_PER_CLASS}; label more images of it, or remove it from the class list."
+        )
+
+
+def put_images(store: Store, folder: Path, names: list[str]) -> str:
+    """Store ``folder/<name>`` for each name as one ZIP blob (entries named ``name``); returns its key."""
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = Path(tmp) / "images.zip"
+        with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_STORED) as out:  # JPEGs do not compress further
+            for name in names:
+                out.write(folder / name, name)
+        return store.blobs.put_file(archive, "images.zip")
+
+
+def extract_images(store: Store, blob: str, into: Path) -> Path:
+    """Unpack a blob written by :func:`put_images` into ``into``; returns ``into``."""
+    with zipfile.ZipFile(store.blobs.local_path(blob)) as archive:
+        archive.extractall(into)
+    return into
+
+
+def save(store: Store, training_set: TrainingSet, name: str) -> str:
+    """Store the set (document plus a ZIP blob of its images); returns its id."""
+    set_id = new_id()
+    blob = None
+    if training_set.image_dir is not None:
+        blob = put_images(store, training_set.image_dir, [item.image for item in training_set.items])
+    store.labelsets.insert(
+        {
+            "_id": set_id,
+            "name": name,
+            "kind": training_set.kind,
+            "classes": [{"id": k, "name": v} for k, v in training_set.classes.items()],
+            "items": [{"image": i.image, "class": i.class_id} for i in training_set.items],
+            "notes": training_set.notes,
+            "counts": training_set.counts(),
+            "blob": blob,
+            "created_at": utcnow(),
+        }
+    )
+    return set_id
+
+
+def load(store: Store, set_id: str, workdir: Path) -> TrainingSet:
+    """A stored set, with its images unpacked under ``workdir`` (frame sets have no images)."""
+    doc = store.labelsets.get(set_id)
+    image_dir = extract_images(store, doc["blob"], workdir / "images") if doc.get("blob") else None
+    classes = {c["id"]: c["name"] for c in doc["classes"]}
+    items = [LabelledImage(i["image"], i["class"]) for i in doc["items"]]
+    return TrainingSet(doc["kind"], classes, items, image_dir, list(doc.get("notes", [])))

@@ -1,0 +1,17 @@
+"""Storage: one store protocol (:mod:`~core.store.protocol`) that MongoDB and the embedded SQLite
+store both satisfy, typed repositories over it, and a blob store (a folder, or GridFS).
+
+Offers :class:`Store` (``store.videos``, ``.runs``, ``.frames``, ``.jobs``, ``.workers``,
+``.labelsets``, ``.classifiers``, ``.screentime_runs``, ``.yt8m_datasets``, ``.yt8m_models``,
+``.blobs``), :func:`open_store`, :func:`new_id`, :func:`utcnow`, :func:`new_job`, and
+:class:`VersionConflict`. Operations that touch several documents and must succeed together
+(a document and its job, a versioned insert, a delete with its children) are one repository
+method each, with their rollback.
+"""
+
+from core.store.database import Store, open_store
+from core.store.documents import new_id, utcnow
+from core.store.jobs import DEFAULT_MAX_ATTEMPTS, new_job
+from core.store.screentime import VERSION_ATTEMPTS, VersionConflict
+
+__all__ = ["DEFAULT_MAX_ATTEMPTS", "VERSION_ATTEMPTS", "Store", "VersionConflict", "new_id", "new_job", "open_store", "utcnow"]

@@ -1,0 +1,42 @@
+"""The base of every repository: typed methods over one collection of the store protocol."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.store.documents import found
+from core.store.protocol import Collection, Database
+
+
+class Repository:
+    """One collection. Subclasses name it (``COLLECTION``) and say what "not found" means."""
+
+    COLLECTION: str = ""
+    MISSING = "No document with id {id}."
+    """The :class:`~core.errors.NotFoundError` message of :meth:`get`; ``{id}`` is the id asked."""
+
+    def __init__(self, db: Database) -> None:
+        self._c: Collection = db[self.COLLECTION]
+
+    def find(self, doc_id: str, fields: dict[str, int] | None = None) -> dict[str, Any] | None:
+        """The document with ``_id == doc_id`` (only ``fields`` when given), else None."""
+        return self._c.find_one({"_id": doc_id}, fields)
+
+    def get(self, doc_id: str) -> dict[str, Any]:
+        """The document, or :class:`~core.errors.NotFoundError` with a message saying what to do."""
+        return found(self._c.find_one({"_id": doc_id}), self.MISSING.format(id=doc_id))
+
+    def exists(self, doc_id: str) -> bool:
+        return self._c.find_one({"_id": doc_id}, {"_id": 1}) is not None
+
+    def set(self, doc_id: str, **fields: Any) -> bool:
+        """``$set`` fields (dotted names through ``**{"a.b": v}``); False when there is no such document."""
+        return self._c.update_one({"_id": doc_id}, {"$set": fields}).matched_count == 1
+
+    def count(self, **equal: Any) -> int:
+        """Documents whose fields equal the given values (all documents without arguments)."""
+        return self._c.count_documents(dict(equal))
+
+    def by_job(self, job_id: str) -> dict[str, Any] | None:
+        """The document a job created (``job_id`` field), if it has been stored."""
+        return self._c.find_one({"job_id": job_id})

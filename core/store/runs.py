@@ -1,0 +1,132 @@
+"""Analysis runs and their frames.
+
+- ``runs``: one per analysis of a video; ``settings``, ``job_id``, ``summary`` per model, ``finished_at``.
+- ``frames``: one per (run, sampled frame), ``_id = "<run_id>:<frame>"``; ``preds[model]`` holds the
+  top-k ``labels`` and ``scores``; ``reused_from`` and ``audit`` record near-duplicate reuse.
+- ``thumbs``: JPEG thumbnails, same ``_id`` as the frame.
+- ``run_top1``: one per finished run, ``_id = run_id``: the top-1 label and score of every frame and
+  model as parallel arrays, so analytics read one document per run, not every frame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from core.store.documents import insert_ignoring_duplicates
+from core.store.jobs import JobRepository
+from core.store.protocol import Database
+from core.store.repository import Repository
+
+
+class RunRepository(Repository):
+    COLLECTION = "runs"
+    MISSING = "No run with id {id}. The Results page lists each video's runs."
+
+    def __init__(self, db: Database, jobs: JobRepository) -> None:
+        super().__init__(db)
+        self._jobs = jobs
+        self._top1 = db["run_top1"]
+
+    def create_with_job(self, doc: dict[str, Any], job: dict[str, Any]) -> str:
+        """Store a new run and queue its job, both or neither; returns the job id."""
+        return self._jobs.create_with(self, doc, job)
+
+    def list(self, video_id: str | None = None) -> list[dict[str, Any]]:
+        """Runs (of one video, or all), newest first."""
+        return list(self._c.find({"video_id": video_id} if video_id else {}, sort=[("created_at", -1)]))
+
+    def latest(self, video_id: str) -> dict[str, Any] | None:
+        """The newest finished run of a video, else its newest run of any state, else None."""
+        done = self._c.find_one({"video_id": video_id, "finished_at": {"$exists": True}}, sort=[("created_at", -1)])
+        return done or self._c.find_one({"video_id": video_id}, sort=[("created_at", -1)])
+
+    def ids_for_video(self, video_id: str) -> list[str]:
+        return [r["_id"] for r in self._c.find({"video_id": video_id}, {"_id": 1})]
+
+    def delete_for_video(self, video_id: str) -> int:
+        return int(self._c.delete_many({"video_id": video_id}).deleted_count)
+
+    def top1(self, run_id: str) -> dict[str, Any] | None:
+        """The run's compact top-1 document, written when it finished."""
+        return self._top1.find_one({"_id": run_id})
+
+    def save_top1(self, compact: dict[str, Any]) -> None:
+        self._top1.replace_one({"_id": compact["_id"]}, compact, upsert=True)
+
+    def delete_top1(self, run_ids: list[str]) -> int:
+        return int(self._top1.delete_many({"_id": {"$in": run_ids}}).deleted_count) if run_ids else 0
+
+
+class FrameRepository(Repository):
+    COLLECTION = "frames"
+    MISSING = "No frame {id}."
+
+    def __init__(self, db: Database) -> None:
+        super().__init__(db)
+        self._thumbs = db["thumbs"]
+
+    @staticmethod
+    def _ids(run_id: str, frames: list[int]) -> list[str]:
+        return [f"{run_id}:{f}" for f in frames]
+
+    def insert_batch(self, frame_docs: list[dict[str, Any]], thumb_docs: list[dict[str, Any]]) -> int:
+        """Store thumbnails, then frames (frames commit a batch); already stored ones are skipped, so a
+        resumed job may store a batch again. Returns the number of frames inserted."""
+        insert_ignoring_duplicates(self._thumbs, thumb_docs)
+        return insert_ignoring_duplicates(self._c, frame_docs)
+
+    def of_run(self, run_id: str, fields: dict[str, int] | None = None) -> Iterator[dict[str, Any]]:
+        """The run's frame documents in frame order (only ``fields`` when given)."""
+        return self._c.find({"run_id": run_id}, fields, sort=[("frame", 1)])
+
+    def indices(self, run_id: str) -> set[int]:
+        """Frame indices already stored for a run (what a resumed job skips)."""
+        return {d["frame"] for d in self._c.find({"run_id": run_id}, {"frame": 1})}
+
+    def some(self, run_id: str, frames: list[int], fields: dict[str, int] | None = None) -> list[dict[str, Any]]:
+        """The documents of the given frames of a run (one query; missing frames are left out)."""
+        return list(self._c.find({"_id": {"$in": self._ids(run_id, frames)}}, fields))
+
+    def thumbs(self, run_id: str, frames: list[int]) -> list[dict[str, Any]]:
+        """Thumbnail documents (``frame``, ``jpeg``) of the given frames of a run."""
+        return list(self._thumbs.find({"_id": {"$in": self._ids(run_id, frames)}}))
+
+    def count_run(self, run_id: str, reused: bool | None = None) -> int:
+        """Stored frames of a run; ``reused=True``: only those whose labels were copied from a near duplicate."""
+        flt: dict[str, Any] = {"run_id": run_id}
+        if reused is not None:
+            flt["reused_from"] = {"$exists": reused}
+        return self._c.count_documents(flt)
+
+    def audits(self, run_id: str) -> list[dict[str, Any]]:
+        """Frames spot-checked by the reuse policy (``frame``, ``audit``)."""
+        return list(self._c.find({"run_id": run_id, "audit": {"$exists": True}}, {"frame": 1, "audit": 1}))
+
+    def reused_from(self, run_id: str) -> dict[int, int]:
+        """Reused frame → the frame whose labels it copied."""
+        return {d["frame"]: d["reused_from"] for d in self._c.find({"run_id": run_id, "reused_from": {"$exists": True}}, {"frame": 1, "reused_from": 1})}
+
+    def compact_top1(self, run_id: str, models: tuple[str, ...]) -> dict[str, Any]:
+        """``{"_id": run_id, "video_id", "frames": [...], "time_s": [...], "models": {m: {"labels", "scores"}}}``
+        from the run's frame documents, in frame order (a model missing on a frame gives None there)."""
+        frames, times, video_id = [], [], None
+        per_model: dict[str, dict[str, list]] = {m: {"labels": [], "scores": []} for m in models}
+        for doc in self.of_run(run_id, {"frame": 1, "time_s": 1, "video_id": 1, "preds": 1}):
+            video_id = doc["video_id"]
+            frames.append(doc["frame"])
+            times.append(doc["time_s"])
+            for m in models:
+                pred = doc["preds"].get(m)
+                per_model[m]["labels"].append(pred["labels"][0] if pred else None)
+                per_model[m]["scores"].append(pred["scores"][0] if pred else None)
+        return {"_id": run_id, "video_id": video_id, "frames": frames, "time_s": times, "models": per_model}
+
+    def delete_runs(self, run_ids: list[str]) -> dict[str, int]:
+        """Delete the frames and thumbnails of runs; counts ``{"frames", "thumbs"}``."""
+        if not run_ids:
+            return {"frames": 0, "thumbs": 0}
+        return {
+            "frames": int(self._c.delete_many({"run_id": {"$in": run_ids}}).deleted_count),
+            "thumbs": int(self._thumbs.delete_many({"run_id": {"$in": run_ids}}).deleted_count),
+        }
