@@ -3,7 +3,7 @@
 For the first ``--frames`` frames of each video (every frame sampled), both models classify every
 frame twice: as decoded, and after the seed loop's JPEG round trip (``cv2.imwrite`` at OpenCV's
 default quality 95, read back). Reuse is a pure function of the frame signatures
-(:func:`core.inference.dedup.plan_reuse`), so one pass of the models gives, for every threshold, exactly
+(:class:`core.inference.dedup.ReusePolicy`, applied as the worker does), so one pass of the models gives, for every threshold, exactly
 the labels the worker would store:
 
 - ``classified``: the share of frames that go through the models;

@@ -47,7 +47,8 @@ def add_run(
     ``source_fps``, with thumbnails, its summary and compact top-1.
 
     ``reuse_every=n``: every n-th frame copies the labels of the frame before it, and every
-    (2n)-th frame after one is a spot check that agreed; the run records its reuse counts."""
+    (2n)-th frame after one is a spot check, all agreeing but the first; the run records its reuse
+    counts as the worker does (:func:`core.inference.reuse_report`)."""
     rng = rng or np.random.default_rng(0)
     names = imagenet_labels()
     pool = rng.choice(len(names), size=40, replace=False)
@@ -76,7 +77,8 @@ def add_run(
                 scores = np.sort(rng.dirichlet(np.ones(top_k) * 0.5))[::-1] * rng.uniform(0.5, 1.0)
                 doc["preds"][m] = {"labels": [names[c] for c in classes], "scores": [round(float(s), 6) for s in scores]}
             if reuse_every and f % (2 * reuse_every) == 1 and f > 1:
-                doc["audit"] = {"of": frames[-1]["frame"], "agree": dict.fromkeys(models, True), "threshold": 0.9}
+                first = not any("audit" in d for d in frames)
+                doc["audit"] = {"of": frames[-1]["frame"], "agree": {m: not (first and i == 0) for i, m in enumerate(models)}, "threshold": 0.9}
         frames.append(doc)
         if thumbnails:
             thumbs.append({"_id": doc["_id"], "run_id": run_id, "frame": index, "jpeg": _THUMB})

@@ -166,7 +166,9 @@ def test_a_job_that_cannot_be_queued_leaves_no_document(repo: Store, owner: str,
     repository = getattr(repo, owner)
     monkeypatch.setattr(repo.jobs._c, "insert_one", _boom)
     doc_id = new_id()
-    with pytest.raises(StoreError, match="Could not queue the kind job .*nothing was saved") as info:
+    with pytest.raises(
+        StoreError, match=rf"Could not queue the {repository.NOUN}: the database did not take its job \(AutoReconnect\)\. Nothing was saved"
+    ) as info:
         repository.create_with_job({"_id": doc_id, "created_at": utcnow()}, new_job("kind", {"id": doc_id}))
     assert isinstance(info.value.__cause__, AutoReconnect)
     assert repository.find(doc_id) is None and repository.count() == 0

@@ -4,8 +4,14 @@ Public modules: :mod:`~core.analysis.analytics` (top-1 tables, confidence, popul
 agreement), :mod:`~core.analysis.regression` (statsmodels OLS of views on labels),
 :mod:`~core.analysis.results` (run and frame tables, CSV export), :mod:`~core.analysis.charts`
 (Plotly figures), :mod:`~core.analysis.wordclouds` and :mod:`~core.analysis.report` (one-file HTML).
+Each loads on first use, so an export does not load statsmodels.
 """
 
-from core.analysis import analytics, charts, regression, report, results, wordclouds
+from typing import TYPE_CHECKING
 
-__all__ = ["analytics", "charts", "regression", "report", "results", "wordclouds"]
+from core._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from core.analysis import analytics, charts, regression, report, results, wordclouds
+
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {m: m for m in ("analytics", "charts", "regression", "report", "results", "wordclouds")})

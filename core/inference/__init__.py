@@ -5,28 +5,39 @@
   :class:`InferenceRuntime`, :class:`ModelRunner`, :func:`run_batches`, :func:`plan_runtime`, :func:`current_plan`.
 - Model inputs from decoded frames (public module :mod:`core.inference.feed`) and near-duplicate
   reuse (public module :mod:`core.inference.dedup`).
-- Analysis runs: :func:`request_analysis` (dashboard, CLI) and :func:`run_analyze_job` (worker).
+- Analysis runs: :func:`request_analysis` (dashboard, CLI) and :func:`run_analyze_job` (worker, :data:`ANALYZE_JOB`).
+
+Names load on first use; no deep-learning framework loads before a model is built.
 """
 
-from core.inference import dedup, feed
-from core.inference.models import BACKBONES, MODEL_NAMES, MODELS, ModelSpec, build_model, imagenet_labels, parse_model_names
-from core.inference.runs import JOB_KIND as ANALYZE_JOB
-from core.inference.runs import RunSettings, request_analysis, reuse_report, run_analyze_job
-from core.inference.runtime import (
-    InferenceRuntime,
-    ModelRunner,
-    NullRuntime,
-    RuntimePlan,
-    TopK,
-    current_plan,
-    describe_device,
-    plan_runtime,
-    run_batches,
-    top_k,
-)
+from typing import TYPE_CHECKING
 
-__all__ = [
-    "ANALYZE_JOB", "BACKBONES", "MODELS", "MODEL_NAMES", "InferenceRuntime", "ModelRunner", "ModelSpec", "NullRuntime", "RunSettings",
-    "RuntimePlan", "TopK", "build_model", "current_plan", "dedup", "describe_device", "feed", "imagenet_labels", "parse_model_names",
-    "plan_runtime", "request_analysis", "reuse_report", "run_analyze_job", "run_batches", "top_k",
-]  # fmt: skip
+from core._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from core.inference import dedup, feed
+    from core.inference.models import BACKBONES, MODEL_NAMES, MODELS, ModelSpec, build_model, imagenet_labels, parse_model_names
+    from core.inference.runs import JOB_KIND as ANALYZE_JOB
+    from core.inference.runs import RunSettings, request_analysis, reuse_report, run_analyze_job
+    from core.inference.runtime import (
+        InferenceRuntime,
+        ModelRunner,
+        NullRuntime,
+        RuntimePlan,
+        TopK,
+        current_plan,
+        describe_device,
+        plan_runtime,
+        run_batches,
+        top_k,
+    )
+
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "dedup": "dedup", "feed": "feed", "ANALYZE_JOB": "runs:JOB_KIND",
+        **dict.fromkeys(["BACKBONES", "MODEL_NAMES", "MODELS", "ModelSpec", "build_model", "imagenet_labels", "parse_model_names"], "models"),
+        **dict.fromkeys(["RunSettings", "request_analysis", "reuse_report", "run_analyze_job"], "runs"),
+        **dict.fromkeys(["InferenceRuntime", "ModelRunner", "NullRuntime", "RuntimePlan", "TopK", "current_plan", "describe_device", "plan_runtime", "run_batches", "top_k"], "runtime"),
+    },
+)  # fmt: skip

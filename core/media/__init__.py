@@ -6,15 +6,26 @@
   job's local copy of one (:func:`video_file`).
 - The video catalogue: :func:`list_videos`, :func:`set_views`, :func:`delete_video`, :func:`effective_views`.
 - Annotated output (public module :mod:`core.media.annotate`).
+
+Names load on first use, so importing the package costs nothing.
 """
 
-from core.media import annotate, frames
-from core.media.ingest import VIDEO_EXTENSIONS, add_file, add_source, add_upload, add_url, check_url, download, is_url, video_file
-from core.media.sources import SOURCES, OpenCVSource, VideoSource, default_workers, keyframe_indices, open_source
-from core.media.videos import VIDEO_COLUMNS, delete_video, effective_views, get_video, list_videos, set_views
+from typing import TYPE_CHECKING
 
-__all__ = [
-    "SOURCES", "VIDEO_COLUMNS", "VIDEO_EXTENSIONS", "OpenCVSource", "VideoSource", "add_file", "add_source", "add_upload", "add_url",
-    "annotate", "check_url", "default_workers", "delete_video", "download", "effective_views", "frames", "get_video", "is_url",
-    "keyframe_indices", "list_videos", "open_source", "set_views", "video_file",
-]  # fmt: skip
+from core._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from core.media import annotate, frames
+    from core.media.ingest import VIDEO_EXTENSIONS, add_file, add_source, add_upload, add_url, check_url, download, is_url, video_file
+    from core.media.sources import SOURCES, OpenCVSource, VideoSource, default_workers, keyframe_indices, open_source
+    from core.media.videos import VIDEO_COLUMNS, delete_video, effective_views, get_video, list_videos, set_views
+
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "annotate": "annotate", "frames": "frames",
+        **dict.fromkeys(["VIDEO_EXTENSIONS", "add_file", "add_source", "add_upload", "add_url", "check_url", "download", "is_url", "video_file"], "ingest"),
+        **dict.fromkeys(["SOURCES", "OpenCVSource", "VideoSource", "default_workers", "keyframe_indices", "open_source"], "sources"),
+        **dict.fromkeys(["VIDEO_COLUMNS", "delete_video", "effective_views", "get_video", "list_videos", "set_views"], "videos"),
+    },
+)  # fmt: skip

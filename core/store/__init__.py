@@ -4,9 +4,9 @@ store both satisfy, typed repositories over it, and a blob store (a folder, or G
 Offers :class:`Store` (``store.videos``, ``.runs``, ``.frames``, ``.jobs``, ``.workers``,
 ``.labelsets``, ``.classifiers``, ``.screentime_runs``, ``.yt8m_datasets``, ``.yt8m_models``,
 ``.blobs``), :func:`open_store`, :func:`new_id`, :func:`utcnow`, :func:`new_job`, and
-:class:`VersionConflict`. Operations that touch several documents and must succeed together
-(a document and its job, a versioned insert, a delete with its children) are one repository
-method each, with their rollback.
+:class:`VersionConflict`. Operations on several documents are one repository method each: a
+document and its job, and a versioned insert, succeed together or leave nothing; a delete with its
+children removes the children first, so an interrupted delete can be repeated.
 """
 
 from core.store.database import Store, open_store

@@ -12,7 +12,6 @@ from typing import Any
 
 from pymongo import ReturnDocument
 
-from core.errors import StoreError
 from core.store.documents import new_id, utcnow
 from core.store.repository import Repository
 
@@ -46,19 +45,6 @@ class JobRepository(Repository):
 
     def insert(self, job: dict[str, Any]) -> str:
         self._c.insert_one(job)
-        return str(job["_id"])
-
-    def create_with(self, owner: Repository, doc: dict[str, Any], job: dict[str, Any]) -> str:
-        """Store ``doc`` in ``owner`` with ``job_id`` set, then queue ``job``: both or neither.
-
-        When the job cannot be stored, ``doc`` is deleted again and :class:`StoreError` raised."""
-        doc["job_id"] = job["_id"]
-        owner._c.insert_one(doc)
-        try:
-            self._c.insert_one(job)
-        except Exception as err:
-            owner._c.delete_one({"_id": doc["_id"]})
-            raise StoreError(f"Could not queue the {job['kind']} job ({type(err).__name__}); nothing was saved. Try again.") from err
         return str(job["_id"])
 
     def claim(self, worker_id: str, lease_s: float, kinds: tuple[str, ...] | None = None, job_id: str | None = None) -> dict[str, Any] | None:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from core.errors import StoreError
 from core.store.documents import found
 from core.store.protocol import Collection, Database
+
+if TYPE_CHECKING:
+    from core.store.jobs import JobRepository
 
 
 class Repository:
@@ -14,6 +18,8 @@ class Repository:
     COLLECTION: str = ""
     MISSING = "No document with id {id}."
     """The :class:`~core.errors.NotFoundError` message of :meth:`get`; ``{id}`` is the id asked."""
+    NOUN = "document"
+    """What one document is, in the user's words (for messages)."""
 
     def __init__(self, db: Database) -> None:
         self._c: Collection = db[self.COLLECTION]
@@ -36,6 +42,21 @@ class Repository:
     def count(self, **equal: Any) -> int:
         """Documents whose fields equal the given values (all documents without arguments)."""
         return self._c.count_documents(dict(equal))
+
+    def _insert_with_job(self, jobs: JobRepository, doc: dict[str, Any], job: dict[str, Any]) -> str:
+        """Store ``doc`` with ``job_id`` set, then queue ``job``: both or neither; returns the job id.
+
+        When the job cannot be stored, ``doc`` is deleted again and :class:`StoreError` raised."""
+        doc["job_id"] = job["_id"]
+        self._c.insert_one(doc)
+        try:
+            jobs.insert(job)
+        except Exception as err:  # whatever failed, the document must not stay without its job
+            self._c.delete_one({"_id": doc["_id"]})
+            raise StoreError(
+                f"Could not queue the {self.NOUN}: the database did not take its job ({type(err).__name__}). Nothing was saved; try again."
+            ) from err
+        return str(job["_id"])
 
     def by_job(self, job_id: str) -> dict[str, Any] | None:
         """The document a job created (``job_id`` field), if it has been stored."""

@@ -22,6 +22,7 @@ from core.store.repository import Repository
 class RunRepository(Repository):
     COLLECTION = "runs"
     MISSING = "No run with id {id}. The Results page lists each video's runs."
+    NOUN = "analysis run"
 
     def __init__(self, db: Database, jobs: JobRepository) -> None:
         super().__init__(db)
@@ -30,7 +31,7 @@ class RunRepository(Repository):
 
     def create_with_job(self, doc: dict[str, Any], job: dict[str, Any]) -> str:
         """Store a new run and queue its job, both or neither; returns the job id."""
-        return self._jobs.create_with(self, doc, job)
+        return self._insert_with_job(self._jobs, doc, job)
 
     def list(self, video_id: str | None = None) -> list[dict[str, Any]]:
         """Runs (of one video, or all), newest first."""

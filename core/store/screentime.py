@@ -74,6 +74,7 @@ class ClassifierRepository(Repository):
 class ScreenTimeRunRepository(Repository):
     COLLECTION = "screentime_runs"
     MISSING = "Screen-time run {id} does not exist."
+    NOUN = "screen-time run"
 
     def __init__(self, db: Database, jobs: JobRepository) -> None:
         super().__init__(db)
@@ -81,7 +82,7 @@ class ScreenTimeRunRepository(Repository):
 
     def create_with_job(self, doc: dict[str, Any], job: dict[str, Any]) -> str:
         """Store a new run and queue its job, both or neither; returns the job id."""
-        return self._jobs.create_with(self, doc, job)
+        return self._insert_with_job(self._jobs, doc, job)
 
     def list(self) -> list[dict[str, Any]]:
         """Every run, newest first, without the per-frame arrays."""

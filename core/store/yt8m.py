@@ -19,6 +19,7 @@ from core.store.repository import Repository
 class YT8MDatasetRepository(Repository):
     COLLECTION = "yt8m_datasets"
     MISSING = "YouTube-8M dataset {id} does not exist. Import the records again."
+    NOUN = "YouTube-8M import"
 
     def __init__(self, db: Database, jobs: JobRepository) -> None:
         super().__init__(db)
@@ -28,7 +29,7 @@ class YT8MDatasetRepository(Repository):
 
     def create_with_job(self, doc: dict[str, Any], job: dict[str, Any]) -> str:
         """Store a new dataset and queue its import, both or neither; returns the job id."""
-        return self._jobs.create_with(self, doc, job)
+        return self._insert_with_job(self._jobs, doc, job)
 
     def list(self) -> list[dict[str, Any]]:
         """Every dataset, newest first."""

@@ -2,11 +2,20 @@
 train and evaluate multi-label models.
 
 Public modules: :mod:`~core.yt8m.dataset` (import, statistics, filters) and :mod:`~core.yt8m.train`
-(training, metrics, outputs). The worker's job kinds: :data:`IMPORT_JOB` and :data:`TRAIN_JOB`.
+(training, metrics, outputs). The worker's job kinds: :data:`IMPORT_JOB` (:func:`run_import_job`)
+and :data:`TRAIN_JOB` (:func:`run_train_job`). Names load on first use.
 """
 
-from core.yt8m import dataset, train
-from core.yt8m.dataset import IMPORT_JOB, run_import_job
-from core.yt8m.train import TRAIN_JOB, run_train_job
+from typing import TYPE_CHECKING
 
-__all__ = ["IMPORT_JOB", "TRAIN_JOB", "dataset", "run_import_job", "run_train_job", "train"]
+from core._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from core.yt8m import dataset, train
+    from core.yt8m.dataset import IMPORT_JOB, run_import_job
+    from core.yt8m.train import TRAIN_JOB, run_train_job
+
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {"dataset": "dataset", "train": "train", "IMPORT_JOB": "dataset", "run_import_job": "dataset", "TRAIN_JOB": "train", "run_train_job": "train"},
+)
