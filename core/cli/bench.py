@@ -219,7 +219,9 @@ def centred_reuse_agreement(probs: dict[str, np.ndarray], indices: list[int], re
     return float(np.mean(scores))
 
 
-def pipeline(path: Path, plan: frames.SamplePlan, settings: BenchSettings, workdir: Path, runtime: InferenceRuntime | None = None) -> tuple[float, dict[str, Any]]:
+def pipeline(
+    path: Path, plan: frames.SamplePlan, settings: BenchSettings, workdir: Path, runtime: InferenceRuntime | None = None
+) -> tuple[float, dict[str, Any]]:
     """The worker's real path into a scratch embedded store; returns (seconds, run document with
     ``top1``: model → top-1 label names in frame order). ``runtime`` replaces the models (the
     feed mode passes a :class:`core.inference.runtime.NullRuntime`)."""
