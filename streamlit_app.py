@@ -4,6 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from core.errors import StoreError
 from dashboard.shell import inside_navigation
 from dashboard.widgets import sidebar
 
@@ -35,6 +36,9 @@ navigation = st.navigation(
         ],
     }
 )
-sidebar()
-with inside_navigation():
-    navigation.run()
+try:
+    sidebar()
+    with inside_navigation():
+        navigation.run()
+except StoreError as err:  # the database is unreachable: one message (credentials redacted), no traceback
+    st.error(str(err), icon=":material/database:")

@@ -15,6 +15,7 @@ or a folder of weight files), ``REELSIGHT_ALLOWED_HOSTS`` (comma-separated host 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,15 @@ DEFAULT_ALLOWED_HOSTS = ("youtube.com", "youtu.be", "youtube-nocookie.com")
 """Hosts (and their sub-domains) that URLs may point to unless configured otherwise."""
 
 WEIGHT_CHOICES = ("imagenet", "none")
+
+
+_CREDENTIALS = re.compile(r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.-]*://[^:@/\s]*):[^@/\s]*@")
+
+
+def redact(text: str) -> str:
+    """``text`` with the password of every URI in it replaced by ``***``:
+    ``mongodb://user:secret@host/db`` → ``mongodb://user:***@host/db``. For messages and logs."""
+    return _CREDENTIALS.sub(r"\g<head>:***@", str(text))
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from typing import Any
 
 from pymongo.errors import PyMongoError
 
-from core.config import Settings
+from core.config import Settings, redact
 from core.errors import StoreError
 from core.store.blobs import BlobStore, GridFSBlobs, LocalBlobs
 from core.store.embedded import EmbeddedDatabase
@@ -95,8 +95,9 @@ def open_store(settings: Settings) -> Store:
             db = client.get_default_database("reelsight")
             db.command("ping")
         except PyMongoError as err:
-            raise StoreError(f"Cannot reach MongoDB at {settings.db}: {err}. Start MongoDB or unset REELSIGHT_DB to use the embedded store.") from err
-        store = Store(db=db, blobs=GridFSBlobs(gridfs.GridFS(db), settings.data_dir / "cache"), kind="mongodb", location=settings.db)
+            where, why = redact(settings.db), redact(str(err))
+            raise StoreError(f"Cannot reach MongoDB at {where}: {why}. Start MongoDB or unset REELSIGHT_DB to use the embedded store.") from err
+        store = Store(db=db, blobs=GridFSBlobs(gridfs.GridFS(db), settings.data_dir / "cache"), kind="mongodb", location=redact(settings.db))
     else:
         try:
             edb = EmbeddedDatabase(settings.db)
