@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core.errors import ReelsightError
+from core.exports import to_csv
 from dashboard import data
 
 T = TypeVar("T")
@@ -29,9 +30,7 @@ def guarded(action: Callable[[], T]) -> T | None:
 
 def download_csv(table: pd.DataFrame, file_name: str, label: str = "Download CSV") -> None:
     """A download button for a table, as shown."""
-    st.download_button(
-        label, table.to_csv(index=False).encode("utf-8"), file_name=file_name, mime="text/csv", icon=":material/download:", key=f"csv.{file_name}"
-    )
+    st.download_button(label, to_csv(table).encode("utf-8"), file_name=file_name, mime="text/csv", icon=":material/download:", key=f"csv.{file_name}")
 
 
 def chart(figure: go.Figure, name: str) -> None:

@@ -6,6 +6,7 @@ import streamlit as st
 
 from core.analysis.charts import label_counts_bar
 from core.analysis.results import label_counts
+from core.exports import to_csv
 from core.inference import MODELS
 from core.inference.dedup import ReuseReport
 from dashboard import data, state
@@ -111,7 +112,7 @@ with right:
     )
     st.download_button(
         "Download all frames (CSV)",
-        table.to_csv(index=False).encode(),
+        to_csv(table).encode(),
         file_name=f"frames_{video_id}_{run_id}_{model}.csv",
         mime="text/csv",
         icon=":material/download:",

@@ -7,6 +7,7 @@ import streamlit as st
 
 from core.analysis import charts
 from core.errors import ReelsightError
+from core.exports import to_csv
 from core.yt8m import dataset as yt8m
 from core.yt8m import train as yt8m_train
 from dashboard import data, state, widgets
@@ -179,7 +180,7 @@ def evaluation(dataset: dict) -> None:
         widgets.download_csv(per_class, "per_class.csv", "per_class.csv")
     d3.download_button(
         "predictions.csv",
-        lambda: yt8m_train.predictions_table(data.store(), doc).to_csv(index=False),
+        lambda: to_csv(yt8m_train.predictions_table(data.store(), doc)),
         file_name="predictions.csv",
         mime="text/csv",
         icon=":material/download:",

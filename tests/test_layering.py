@@ -26,8 +26,8 @@ DOMAINS: dict[str, set[str]] = {
     "worker": {"store", "jobs", "media", "yt8m", "inference", "screentime", "analysis"},
     "cli": {"store", "jobs", "media", "yt8m", "inference", "screentime", "analysis", "worker"},
 }
-"""Domain → the domains it may import. ``config``, ``errors`` and ``_lazy`` are the base every domain may use."""
-BASE = {"config", "errors", "_lazy"}
+"""Domain → the domains it may import. ``config``, ``errors``, ``exports`` and ``_lazy`` are the base every domain may use."""
+BASE = {"config", "errors", "exports", "_lazy"}
 PACKAGES = sorted(d for d in DOMAINS if (PROJECT_ROOT / "core" / d).is_dir())
 RAW_QUERIES = {
     "find_one", "insert_one", "insert_many", "update_one", "update_many", "replace_one", "find_one_and_update",

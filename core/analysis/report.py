@@ -17,6 +17,7 @@ from core.analysis import analytics, regression
 from core.analysis.charts import BLUE, ORANGE, bootstrap_chart, label_counts_bar, score_histogram
 from core.analysis.wordclouds import wordcloud_png
 from core.errors import ReelsightError
+from core.exports import to_csv
 from core.inference import MODELS
 from core.store import Store
 
@@ -164,10 +165,10 @@ def write_report(report: Report, out_dir: str | Path) -> Path:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.html").write_text(report.html, encoding="utf-8")
-    report.top_features.to_csv(out / "top_features.csv", index=False)
-    report.confidence[["video_id", "model", "frames", "mean_top1", "mean_of_sample_means", "ci_low", "ci_high"]].to_csv(out / "confidence.csv", index=False)
+    to_csv(report.top_features, out / "top_features.csv")
+    to_csv(report.confidence[["video_id", "model", "frames", "mean_top1", "mean_of_sample_means", "ci_low", "ci_high"]], out / "confidence.csv")
     for model, result in report.regressions.items():
-        result.coefs.to_csv(out / f"regression_{model}.csv", index=False)
+        to_csv(result.coefs, out / f"regression_{model}.csv")
         (out / f"regression_{model}_summary.txt").write_text(result.summary, encoding="utf-8")
     for (vid, model), png in report.wordclouds.items():
         (out / f"wordcloud_{vid}_{model}.png").write_bytes(png)

@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from core.errors import NotFoundError
+from core.exports import to_csv
 from core.store import Store
 
 PREDICTION_COLUMNS = ["video_id", "run_id", "model", "frame", "time_s", "rank", "label", "score"]
@@ -156,7 +157,7 @@ def export_predictions(store: Store, out_dir: str | Path, video_ids: list[str] |
     all_runs = list_runs(store)
     run_rows = all_runs[all_runs["run_id"].isin(wanted)]
     tmp = out / ".predictions.csv.part"
-    table.to_csv(tmp, index=False)
+    to_csv(table, tmp)
     tmp.replace(out / "predictions.csv")
-    run_rows.to_csv(out / "runs.csv", index=False)
+    to_csv(run_rows, out / "runs.csv")
     return out / "predictions.csv"

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import NotFoundError, ScreenTimeError, TrainingSetError
+from core.exports import to_csv
 from core.inference import current_plan
 from core.jobs import RunningJob
 from core.media import annotate, frames, open_source
@@ -254,9 +255,9 @@ def write_outputs(screen_time: ScreenTime, out: Path) -> list[Path]:
     smoothed_class) and ``segments.csv`` (class, start_s, end_s) in ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     paths = [out / "screentime.csv", out / "frames.csv", out / "segments.csv"]
-    screen_time.totals[["class", "seconds", "share"]].to_csv(paths[0], index=False)
-    screen_time.frames[["frame", "time_s", "class", "prob", "smoothed_class"]].to_csv(paths[1], index=False)
-    screen_time.segments[["class", "start_s", "end_s"]].to_csv(paths[2], index=False)
+    to_csv(screen_time.totals[["class", "seconds", "share"]], paths[0])
+    to_csv(screen_time.frames[["frame", "time_s", "class", "prob", "smoothed_class"]], paths[1])
+    to_csv(screen_time.segments[["class", "start_s", "end_s"]], paths[2])
     return paths
 
 

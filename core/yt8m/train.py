@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import YT8MError
+from core.exports import to_csv
 from core.jobs import RunningJob, enqueue
 from core.store import Store, new_id, utcnow
 from core.yt8m import metrics as mm
@@ -355,8 +356,8 @@ def write_outputs(store: Store, doc: dict[str, Any], out: Path) -> list[Path]:
     """``metrics.json``, ``per_class.csv`` and ``predictions.csv`` in ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     (out / "metrics.json").write_text(metrics_json(doc))
-    pd.DataFrame(doc["per_class"])[["class_index", "name", "support", "ap", "precision", "recall", "f1"]].to_csv(out / "per_class.csv", index=False)
-    predictions_table(store, doc).to_csv(out / "predictions.csv", index=False)
+    to_csv(pd.DataFrame(doc["per_class"])[["class_index", "name", "support", "ap", "precision", "recall", "f1"]], out / "per_class.csv")
+    to_csv(predictions_table(store, doc), out / "predictions.csv")
     return [out / "metrics.json", out / "per_class.csv", out / "predictions.csv"]
 
 

@@ -1,0 +1,37 @@
+"""CSV files and downloads the product writes, safe to open in a spreadsheet.
+
+A cell that starts with ``= + - @`` (or a tab or carriage return) is a formula to Excel, LibreOffice
+and Google Sheets, so an uploader's title ``=HYPERLINK(...)`` or a class named ``+cmd|...`` would run
+there. As OWASP recommends, such a text cell is written with a leading ``'``: the spreadsheet shows
+the text itself, and the value stays readable. Numbers are written as numbers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> Any:
+    """``value``, with ``'`` in front when it is text a spreadsheet would read as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def safe_table(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``table`` whose text cells and column names are :func:`safe_cell`."""
+    out = table.rename(columns=safe_cell)
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(safe_cell)
+    return out
+
+
+def to_csv(table: pd.DataFrame, path: str | Path | None = None) -> str | None:
+    """Write ``table`` (without its index) as safe CSV to ``path``, or return the text when no path is given."""
+    return safe_table(table).to_csv(path, index=False)
