@@ -43,21 +43,29 @@ class Repository:
         """Documents whose fields equal the given values (all documents without arguments)."""
         return self._c.count_documents(dict(equal))
 
-    def _insert_with_job(self, jobs: JobRepository, doc: dict[str, Any], job: dict[str, Any]) -> str:
+    def by_job(self, job_id: str) -> dict[str, Any] | None:
+        """The document a job created (``job_id`` field), if it has been stored."""
+        return self._c.find_one({"job_id": job_id})
+
+
+class JobOwnerRepository(Repository):
+    """A collection whose documents are each created together with the job that processes them."""
+
+    def __init__(self, db: Database, jobs: JobRepository) -> None:
+        super().__init__(db)
+        self._jobs = jobs
+
+    def create_with_job(self, doc: dict[str, Any], job: dict[str, Any]) -> str:
         """Store ``doc`` with ``job_id`` set, then queue ``job``: both or neither; returns the job id.
 
         When the job cannot be stored, ``doc`` is deleted again and :class:`StoreError` raised."""
         doc["job_id"] = job["_id"]
         self._c.insert_one(doc)
         try:
-            jobs.insert(job)
+            self._jobs.insert(job)
         except Exception as err:  # whatever failed, the document must not stay without its job
             self._c.delete_one({"_id": doc["_id"]})
             raise StoreError(
                 f"Could not queue the {self.NOUN}: the database did not take its job ({type(err).__name__}). Nothing was saved; try again."
             ) from err
         return str(job["_id"])
-
-    def by_job(self, job_id: str) -> dict[str, Any] | None:
-        """The document a job created (``job_id`` field), if it has been stored."""
-        return self._c.find_one({"job_id": job_id})

@@ -16,22 +16,17 @@ from typing import Any
 from core.store.documents import insert_ignoring_duplicates
 from core.store.jobs import JobRepository
 from core.store.protocol import Database
-from core.store.repository import Repository
+from core.store.repository import JobOwnerRepository, Repository
 
 
-class RunRepository(Repository):
+class RunRepository(JobOwnerRepository):
     COLLECTION = "runs"
     MISSING = "No run with id {id}. The Results page lists each video's runs."
     NOUN = "analysis run"
 
     def __init__(self, db: Database, jobs: JobRepository) -> None:
-        super().__init__(db)
-        self._jobs = jobs
+        super().__init__(db, jobs)
         self._top1 = db["run_top1"]
-
-    def create_with_job(self, doc: dict[str, Any], job: dict[str, Any]) -> str:
-        """Store a new run and queue its job, both or neither; returns the job id."""
-        return self._insert_with_job(self._jobs, doc, job)
 
     def list(self, video_id: str | None = None) -> list[dict[str, Any]]:
         """Runs (of one video, or all), newest first."""

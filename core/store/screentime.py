@@ -13,9 +13,7 @@ from pymongo.errors import DuplicateKeyError
 
 from core.errors import StoreError
 from core.store.documents import new_id
-from core.store.jobs import JobRepository
-from core.store.protocol import Database
-from core.store.repository import Repository
+from core.store.repository import JobOwnerRepository, Repository
 
 VERSION_ATTEMPTS = 5
 """Tries at the next free version number before a classifier's insert gives up."""
@@ -71,18 +69,10 @@ class ClassifierRepository(Repository):
         return list(self._c.find({}, {"metrics.history": 0}, sort=[("created_at", -1)]))
 
 
-class ScreenTimeRunRepository(Repository):
+class ScreenTimeRunRepository(JobOwnerRepository):
     COLLECTION = "screentime_runs"
     MISSING = "Screen-time run {id} does not exist."
     NOUN = "screen-time run"
-
-    def __init__(self, db: Database, jobs: JobRepository) -> None:
-        super().__init__(db)
-        self._jobs = jobs
-
-    def create_with_job(self, doc: dict[str, Any], job: dict[str, Any]) -> str:
-        """Store a new run and queue its job, both or neither; returns the job id."""
-        return self._insert_with_job(self._jobs, doc, job)
 
     def list(self) -> list[dict[str, Any]]:
         """Every run, newest first, without the per-frame arrays."""

@@ -13,23 +13,18 @@ from typing import Any
 from core.store.documents import insert_ignoring_duplicates
 from core.store.jobs import JobRepository
 from core.store.protocol import Database
-from core.store.repository import Repository
+from core.store.repository import JobOwnerRepository, Repository
 
 
-class YT8MDatasetRepository(Repository):
+class YT8MDatasetRepository(JobOwnerRepository):
     COLLECTION = "yt8m_datasets"
     MISSING = "YouTube-8M dataset {id} does not exist. Import the records again."
     NOUN = "YouTube-8M import"
 
     def __init__(self, db: Database, jobs: JobRepository) -> None:
-        super().__init__(db)
-        self._jobs = jobs
+        super().__init__(db, jobs)
         self._videos = db["yt8m_videos"]
         self._labels = db["yt8m_labels"]
-
-    def create_with_job(self, doc: dict[str, Any], job: dict[str, Any]) -> str:
-        """Store a new dataset and queue its import, both or neither; returns the job id."""
-        return self._insert_with_job(self._jobs, doc, job)
 
     def list(self) -> list[dict[str, Any]]:
         """Every dataset, newest first."""
