@@ -7,7 +7,8 @@ or a folder of weight files), ``REELSIGHT_ALLOWED_HOSTS`` (comma-separated host 
 ``auto``: by device, see :mod:`core.inference.runtime`), ``REELSIGHT_VIDEO_SOURCE`` (``auto`` or a name in
 :data:`core.media.sources.SOURCES`), ``REELSIGHT_DECODE_WORKERS`` (decode threads, or ``auto``: the cores),
 ``REELSIGHT_RESIZE`` (how the full frame is resized, see :mod:`core.inference.feed`),
-``REELSIGHT_MAX_UPLOAD_MB`` (overrides the upload limit below). The same keys may stand at the top level of
+``REELSIGHT_MAX_UPLOAD_MB`` (overrides the upload limit below; it also caps URL downloads),
+``REELSIGHT_MAX_DURATION_S`` (longest video a URL may point to, seconds). The same keys may stand at the top level of
 ``.streamlit/secrets.toml``. The upload limit is Streamlit's ``server.maxUploadSize`` (MB) in
 ``.streamlit/config.toml``, so the dashboard and the CLI enforce one figure.
 """
@@ -62,6 +63,9 @@ class Settings:
     """``imagenet``, ``none`` (random initialisation) or a folder holding the Keras weight files."""
     allowed_hosts: tuple[str, ...] = DEFAULT_ALLOWED_HOSTS
     max_upload_mb: int = 200
+    """Largest video file, uploaded or downloaded from a URL (MB)."""
+    max_duration_s: float = 3 * 3600.0
+    """Longest video a URL may point to (seconds); longer ones are refused when added and when downloaded."""
     lease_s: float = 60.0
     """A running job whose worker sends no heartbeat for this long goes back to the queue."""
     batch_size: int | None = None
@@ -116,9 +120,12 @@ def load_settings(root: Path | None = None, **overrides: Any) -> Settings:
             raise ConfigError(f"REELSIGHT_{key.upper()} is {value!r}; it must be a number{extra}.") from err
 
     lease_s = number("lease_s", 60.0, float)
+    max_duration_s = number("max_duration_s", 3 * 3600.0, float)
     batch_size = number("batch_size", "auto", _auto_int)
     decode_workers = number("decode_workers", "auto", _auto_int)
     max_upload_mb = number("max_upload_mb", streamlit_cfg.get("server", {}).get("maxUploadSize", 200), int)
+    if max_duration_s <= 0:
+        raise ConfigError(f"REELSIGHT_MAX_DURATION_S is {max_duration_s:g}; it must be a positive number of seconds.")
     if lease_s <= 0 or (batch_size is not None and batch_size <= 0) or (decode_workers is not None and decode_workers <= 0):
         raise ConfigError("REELSIGHT_LEASE_S, REELSIGHT_BATCH_SIZE and REELSIGHT_DECODE_WORKERS must be positive (the last two may also be auto).")
     video_source = str(pick("video_source", "auto")).strip().lower()
@@ -130,6 +137,7 @@ def load_settings(root: Path | None = None, **overrides: Any) -> Settings:
         weights=weights,
         allowed_hosts=tuple(hosts),
         max_upload_mb=max_upload_mb,
+        max_duration_s=max_duration_s,
         lease_s=lease_s,
         batch_size=batch_size,
         video_source=video_source,

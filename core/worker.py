@@ -24,7 +24,7 @@ from core.config import Settings
 from core.errors import JobCancelled, JobError, LeaseLost, ReelsightError, WorkerStopping
 from core.inference import MODEL_NAMES, InferenceRuntime, current_plan, describe_device
 from core.inference.feed import resizer
-from core.media import open_source
+from core.media import open_source, sweep_downloads
 from core.store import Store, new_id
 
 log = logging.getLogger(__name__)
@@ -69,6 +69,10 @@ class JobContext:
 
     def classifier(self, models: tuple[str, ...]) -> InferenceRuntime:
         return self.worker.classifier(models)
+
+    def warn(self, text: str) -> None:
+        log.warning("job %s: %s", self.job["_id"], text)
+        self.store.jobs.update_owned(self.job["_id"], self.worker.id, {"warning": text})
 
     def progress(self, stage: str, done: int, total: int | None, throttle_s: float = 0.0) -> None:
         """Record progress; raises :class:`JobCancelled`, :class:`LeaseLost` or
@@ -182,6 +186,7 @@ class Worker:
     def run(self, burst: bool = False, poll_s: float = 1.0) -> int:
         """Process jobs until stopped (or, with ``burst``, until the queue is empty). Returns jobs run."""
         self._register()
+        sweep_downloads(self.store, self.settings)  # partial files of a killed worker, copies of deleted videos
         self._beat = threading.Thread(target=self._beat_loop, name="heartbeat", daemon=True)
         self._beat.start()
         count = 0

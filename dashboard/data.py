@@ -111,6 +111,11 @@ def job_list(states: tuple[str, ...] | None = None, limit: int = 50) -> list[dic
     return core_jobs.list_jobs(store(), limit=limit, states=states)
 
 
+def lease_waits() -> dict[str, str]:
+    """Job id → why a running job is stuck: its worker went quiet and its lease has not yet expired."""
+    return core_jobs.lease_waits(store(), settings().lease_s)
+
+
 def workers() -> list[dict[str, Any]]:
     return core_jobs.live_workers(store(), settings().lease_s)
 

@@ -18,6 +18,10 @@ STATE_ICONS = {
     "cancelled": ":gray[:material/cancel:]",
 }
 REFRESH_S = 2
+LEASE_HELP = (
+    "A running job belongs to one worker for a lease, which its heartbeat renews. If the worker stops "
+    "without handing the job back (a crash, a killed process), no other worker may take it until the lease runs out."
+)
 STAGE_UNITS = {"download": "bytes", "train head": "epochs", "fine-tune": "epochs", "features": "images", "read images": "images"}
 
 ensure_shell()
@@ -81,6 +85,7 @@ def live_jobs() -> None:
         return
     videos = data.videos(data.db_key())
     titles = dict(zip(videos["video_id"], videos["title"]))
+    waits = data.lease_waits()
     for job in job_rows:
         video_id = job["params"].get("video_id")
         subject = {"train_classifier": f"Train classifier {job['params'].get('name')}", "screentime": "Screen time"}.get(job["kind"]) or titles.get(
@@ -96,6 +101,10 @@ def live_jobs() -> None:
                 st.progress(fraction, text=text)
                 if job.get("error") and job["state"] != "done":
                     (st.error if job["state"] == "failed" else st.caption)(job["error"])
+                if job.get("warning") and job["state"] == "done":
+                    st.warning(job["warning"], icon=":material/broken_image:")
+                if job["_id"] in waits:
+                    st.caption(waits[job["_id"]].replace("`python -m core worker`", "a running worker"), help=LEASE_HELP)
             with actions:
                 if job["state"] in ("queued", "running"):
                     label = "Stopping…" if job.get("cancel_requested") else "Cancel"

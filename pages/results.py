@@ -46,6 +46,8 @@ models = list(run.get("settings", {}).get("models", []))
 model = state.url_choice(col_model.segmented_control, "Model", models, state.QP_MODEL, format_func=lambda m: MODELS[m].display, required=True)
 
 random_weights_notice(run)
+if run.get("warning"):
+    st.warning(run["warning"], icon=":material/broken_image:")
 run_row = runs.set_index("run_id").loc[run_id]
 n_stored = data.stored_frames(run_id)
 if run_row["state"] != "done":

@@ -162,7 +162,7 @@ with col_edit, st.container(border=True):
     st.markdown("##### :material/delete: Delete")
     sure = st.checkbox("Also delete all its runs and results", key=state.VIDEOS_DELETE_CONFIRM)
     if st.button("Delete video", disabled=not sure, icon=":material/delete_forever:"):
-        counts = guarded(lambda: delete_video(store, target))
+        counts = guarded(lambda: delete_video(store, settings, target))
         if counts is not None:
             state.flash(state.VIDEOS_FLASH, "success", f"Deleted {titles[target]} with {counts['runs']} run(s) and {counts['frames']} frame result(s).")
             data.clear_video_caches()

@@ -9,6 +9,7 @@ import pytest
 
 from core.errors import DownloadError, EmptyVideoError, IngestError, VideoOpenError
 from core.media import ingest
+from core.media.downloads import download
 from core.media.videos import delete_video, effective_views, get_video, list_videos, set_views
 from tests.media import write_zero_frame_avi
 
@@ -32,13 +33,13 @@ def test_add_url_stores_yt_dlp_metadata(store, settings, http_base: str) -> None
     assert store.db["videos"].count_documents({}) == 1
 
 
-def test_download_fetches_the_file_once(store, settings, http_base: str, tmp_path: Path) -> None:
+def test_download_fetches_the_file_once(store, settings, http_base: str) -> None:
     video_id, _ = ingest.add_url(store, settings, f"{http_base}/clip.mp4")
     progress: list[tuple[int, int | None]] = []
-    path = ingest.download(get_video(store, video_id), tmp_path / "dl", lambda d, t: progress.append((d, t)))
-    assert path.name == f"{video_id}.mp4" and path.stat().st_size > 0
+    path = download(get_video(store, video_id), settings, lambda d, t: progress.append((d, t)))
+    assert path.name == f"{video_id}.mp4" and path.stat().st_size > 0 and path.parent == settings.data_dir / "downloads"
     assert progress and progress[-1][0] == path.stat().st_size
-    again = ingest.download(get_video(store, video_id), tmp_path / "dl", lambda d, t: pytest.fail("downloaded twice"))
+    again = download(get_video(store, video_id), settings, lambda d, t: pytest.fail("downloaded twice"))
     assert again == path
 
 
@@ -121,5 +122,5 @@ def test_views_can_be_set_cleared_and_must_be_positive(store, settings, clip: Pa
 
 def test_delete_removes_the_file(store, settings, clip: Path) -> None:
     video_id, _ = ingest.add_file(store, settings, clip)
-    delete_video(store, video_id)
+    delete_video(store, settings, video_id)
     assert nothing_written(store)

@@ -133,7 +133,7 @@ def test_deleting_a_video_deletes_its_results(store, settings, clip: Path) -> No
     video_id, _ = ingest.add_file(store, settings, clip)
     run_id, _ = request_analysis(store, video_id, RunSettings(fps=1, models=("resnet50",)))
     drain(store, settings)
-    counts = delete_video(store, video_id)
+    counts = delete_video(store, settings, video_id)
     assert counts == {"frames": 3, "thumbs": 3, "run_top1": 1, "runs": 1, "jobs": 1}
     for coll in ("videos", "runs", "frames", "thumbs", "jobs", "run_top1"):
         assert store.db[coll].count_documents({}) == 0, coll

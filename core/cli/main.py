@@ -69,7 +69,8 @@ def cmd_views(args: argparse.Namespace) -> None:
 def cmd_delete(args: argparse.Namespace) -> None:
     from core.media import delete_video
 
-    counts = delete_video(_store(args), args.video_id)
+    settings = _settings(args)
+    counts = delete_video(_store(args), settings, args.video_id)
     print(", ".join(f"{v} {k}" for k, v in counts.items()) + " deleted", file=sys.stderr)
     print(args.video_id)
 
@@ -104,14 +105,21 @@ def cmd_worker(args: argparse.Namespace) -> None:
         print(f"models: {fps:.1f} frames/s through {' + '.join(MODEL_NAMES)} at batch {worker.plan.batch_size}", file=sys.stderr)
     n = worker.run(burst=args.burst)
     print(f"{n} job(s) processed", file=sys.stderr)
+    if args.burst:
+        from core.jobs import lease_waits
+
+        for job_id, note in lease_waits(worker.store, settings.lease_s).items():
+            print(f"job {job_id}: {note}", file=sys.stderr)
 
 
 def cmd_jobs(args: argparse.Namespace) -> None:
-    from core.jobs import list_jobs, reap_expired
+    from core.jobs import lease_waits, list_jobs, reap_expired
 
+    settings = _settings(args)
     store = _store(args)
     reap_expired(store)
     rows = list_jobs(store, limit=args.limit)
+    waits = lease_waits(store, settings.lease_s)
     if not rows:
         print("no jobs")
         return
@@ -123,8 +131,10 @@ def cmd_jobs(args: argparse.Namespace) -> None:
         eta = "" if p.get("eta_s") is None or not running else f"{p['eta_s']:.0f}"
         rate = "" if not p.get("rate") or not running else f"{p['rate']:.1f}"
         print(
-            f"{job['_id']:<13} {job['kind']:<8} {job['state']:<10} {p.get('stage', ''):<15} {prog:>11} {rate:>8} {eta:>7}  {job['params'].get('video_id', ''):<12} {job.get('error') or ''}"
+            f"{job['_id']:<13} {job['kind']:<8} {job['state']:<10} {p.get('stage', ''):<15} {prog:>11} {rate:>8} {eta:>7}  {job['params'].get('video_id', ''):<12} {job.get('error') or job.get('warning') or ''}"
         )
+    for job_id, note in waits.items():
+        print(f"job {job_id}: {note}")
 
 
 def cmd_cancel(args: argparse.Namespace) -> None:

@@ -347,6 +347,16 @@ def reuse_report(store: Store, run_id: str) -> dedup.ReuseReport:
     )
 
 
+def short_read_warning(read: int, expected: int | None) -> str | None:
+    """The message when a video yields fewer sampled frames than its header promised (truncated or damaged), else None."""
+    if expected is None or read >= expected:
+        return None
+    return (
+        f"{read} of {expected} expected frames could be read; the file ends early or is damaged. "
+        "Results cover the frames that were read; add the video again from a complete copy to analyse the rest."
+    )
+
+
 def run_analyze_job(ctx: RunningJob) -> None:
     """Execute an ``analyze`` job: download if needed, classify every sampled frame, summarize."""
     store, params = ctx.store, ctx.job["params"]
@@ -411,8 +421,11 @@ def run_analyze_job(ctx: RunningJob) -> None:
     ctx.progress("summarize", stored, stored)
     reuse = reuse_report(store, run_id)
     summary = summarize_run(store, run_id, rs.models)
+    warning = short_read_warning(reuse.frames, expected)
+    if warning:
+        ctx.warn(warning)
     store.runs.set(
-        run_id, summary=summary, n_frames=reuse.frames, n_reused=reuse.reused,
+        run_id, summary=summary, n_frames=reuse.frames, n_expected=expected, warning=warning, n_reused=reuse.reused,
         reuse_checks={"checks": reuse.checks, "agreed": reuse.agreed, "threshold_end": reuse.threshold_end},
         timings={k: round(v, 3) for k, v in timings.items()}, finished_at=utcnow(),
     )  # fmt: skip

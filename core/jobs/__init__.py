@@ -14,6 +14,7 @@ from core.jobs.queue import (
     extend_lease,
     finish,
     get_job,
+    lease_waits,
     list_jobs,
     live_workers,
     reap_expired,
@@ -24,6 +25,6 @@ from core.jobs.queue import (
 from core.store import utcnow
 
 __all__ = [
-    "FINAL_STATES", "STATES", "cancel", "claim", "enqueue", "extend_lease", "finish", "get_job", "list_jobs",
+    "FINAL_STATES", "STATES", "cancel", "claim", "enqueue", "extend_lease", "finish", "get_job", "lease_waits", "list_jobs",
     "live_workers", "RunningJob", "reap_expired", "release", "requeue", "retry", "utcnow",
 ]  # fmt: skip

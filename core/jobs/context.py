@@ -22,5 +22,8 @@ class RunningJob(Protocol):
         :class:`~core.errors.JobCancelled`, :class:`~core.errors.LeaseLost` or
         :class:`~core.errors.WorkerStopping` when the job must stop."""
 
+    def warn(self, text: str) -> None:
+        """Attach a warning to the job (it still ends ``done``): something the user should know about its results."""
+
     def classifier(self, models: tuple[str, ...]) -> Any:
         """The worker's shared :class:`core.inference.InferenceRuntime` for these models."""

@@ -120,3 +120,33 @@ def list_jobs(store: Store, limit: int = 200, states: tuple[str, ...] | None = N
 def live_workers(store: Store, lease_s: float) -> list[dict[str, Any]]:
     """Workers that sent a heartbeat within one lease period and have not stopped, newest first."""
     return store.workers.live(utcnow() - dt.timedelta(seconds=lease_s))
+
+
+def lease_waits(store: Store, lease_s: float, now: dt.datetime | None = None) -> dict[str, str]:
+    """For each running job whose worker has gone quiet (stopped, or no heartbeat for half a lease,
+    i.e. two missed beats): a note saying the job waits for its lease to expire, and when (UTC).
+
+    No worker can take such a job before then, so a ``--burst`` worker finds nothing to do."""
+    now = now or utcnow()
+    notes = {}
+    for job in store.jobs.list(limit=1000, states=("running",)):
+        until = job.get("lease_until")
+        if until is None:
+            continue
+        worker = store.workers.find(job.get("worker_id") or "")
+        seen = worker.get("last_seen") if worker else None
+        quiet = worker is None or worker.get("state") == "stopped" or seen is None or (now - _aware(seen)).total_seconds() > lease_s / 2
+        if not quiet:
+            continue
+        left = max(0.0, (_aware(until) - now).total_seconds())
+        silent = f"; it has sent no heartbeat for {(now - _aware(seen)).total_seconds():.0f} s" if seen is not None else ""
+        notes[job["_id"]] = (
+            f"Waiting for the lease of worker {job.get('worker_id')} to expire at {_aware(until):%H:%M:%S} UTC (in {left:.0f} s){silent}. "
+            "A worker takes the job back then; `python -m core worker` keeps polling until it does."
+        )
+    return notes
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """SQLite hands back naive datetimes in UTC; MongoDB may too."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -18,8 +17,8 @@ import yt_dlp
 
 from core.config import Settings
 from core.errors import DownloadError, IngestError
-from core.jobs import RunningJob
 from core.media import frames
+from core.media.fetch import YDL_OPTIONS, GuardedYoutubeDL, HostNotAllowed, check_url, host_allowed, reason, safe_format
 from core.store import Store, new_id, utcnow
 
 log = logging.getLogger(__name__)
@@ -28,37 +27,12 @@ VIDEO_EXTENSIONS = ("mp4", "mov", "avi", "mkv", "webm")
 METADATA_FIELDS = ("title", "description", "tags", "channel", "upload_date", "duration", "view_count", "like_count", "webpage_url")
 
 
-class _YdlLogger:
-    """Routes yt-dlp's messages to our log, so it never prints to the user's terminal itself."""
-
-    def debug(self, msg: str) -> None:
-        log.debug("yt-dlp: %s", msg)
-
-    info = debug
-
-    def warning(self, msg: str) -> None:
-        log.info("yt-dlp: %s", msg)
-
-    def error(self, msg: str) -> None:
-        log.info("yt-dlp: %s", msg)  # raised to the caller as DownloadError, with the reason
-
-
-_YDL_BASE: dict[str, Any] = {"quiet": True, "no_warnings": True, "noprogress": True, "noplaylist": True, "socket_timeout": 30, "logger": _YdlLogger()}
+def _mb(n_bytes: float) -> str:
+    return f"{n_bytes / 2**20:.0f} MB"
 
 
 def is_url(source: str) -> bool:
     return "://" in source
-
-
-def check_url(url: str, allowed_hosts: tuple[str, ...]) -> str:
-    """Return the URL if it is http(s) on an allowed host (or a sub-domain of one); else raise."""
-    parsed = urlparse(url.strip())
-    if parsed.scheme not in ("http", "https"):
-        raise IngestError(f"{url} is not an http(s) URL. Paste a link such as https://www.youtube.com/watch?v=…")
-    host = (parsed.hostname or "").lower()
-    if not any(host == h or host.endswith("." + h) for h in allowed_hosts):
-        raise IngestError(f"{host or url} is not an allowed host ({', '.join(allowed_hosts)}). Use a YouTube link, or add the host to REELSIGHT_ALLOWED_HOSTS.")
-    return url.strip()
 
 
 def _views(views: int | None) -> int | None:
@@ -70,19 +44,28 @@ def _views(views: int | None) -> int | None:
 
 
 def add_url(store: Store, settings: Settings, url: str, views: int | None = None, title: str | None = None) -> tuple[str, bool]:
-    """Read a URL's metadata with yt-dlp and store the video. Returns ``(video_id, created)``."""
+    """Read a URL's metadata with yt-dlp and store the video. Returns ``(video_id, created)``.
+
+    A playlist or feed is read flat (its entries are listed, not fetched) and refused. The URL the
+    user gave is stored; the worker downloads it again through the same checks."""
     url = check_url(url, settings.allowed_hosts)
     views = _views(views)
-    try:
-        with yt_dlp.YoutubeDL(dict(_YDL_BASE)) as ydl:
+    opts = {**YDL_OPTIONS, "extract_flat": "in_playlist", "format": safe_format()}
+    with GuardedYoutubeDL(opts, settings.allowed_hosts) as ydl:
+        try:
             info = ydl.sanitize_info(ydl.extract_info(url, download=False))
-    except yt_dlp.utils.DownloadError as err:
-        reason = str(err).removeprefix("ERROR: ").strip()
-        raise DownloadError(f"Could not read {url}: {reason}. Check that the link opens in a browser.") from err
-    if info.get("_type") == "playlist" or info.get("entries"):
-        raise IngestError(f"{url} is a playlist. Paste the links of its videos one per line.")
+        except (yt_dlp.utils.DownloadError, HostNotAllowed) as err:  # a refused request may come out unwrapped
+            refused = ydl.refusal_message(url)
+            if refused:
+                raise IngestError(refused) from err
+            raise DownloadError(f"Could not read {url}: {reason(err)}. Check that the link opens in a browser.") from err
+    if info.get("_type") in ("playlist", "multi_video") or info.get("entries") is not None:
+        n = len(info.get("entries") or [])
+        raise IngestError(f"{url} is a playlist or feed of {n} video(s), not one video. Paste the links of the videos you want, one per line.")
+    _check_limits(url, info, settings)
     meta = {k: info.get(k) for k in METADATA_FIELDS}
-    meta["webpage_url"] = meta.get("webpage_url") or url
+    page = meta.get("webpage_url")
+    meta["webpage_url"] = page if page and host_allowed(urlparse(page).hostname or "", settings.allowed_hosts) else url
     doc = {
         "_id": new_id(),
         "source": "url",
@@ -95,6 +78,19 @@ def add_url(store: Store, settings: Settings, url: str, views: int | None = None
         "created_at": utcnow(),
     }
     return store.videos.insert_unique(doc)
+
+
+def _check_limits(url: str, info: dict[str, Any], settings: Settings) -> None:
+    """Refuse a video longer than ``max_duration_s`` or, when yt-dlp knows its size, larger than ``max_upload_mb``."""
+    duration = info.get("duration")
+    if duration is not None and float(duration) > settings.max_duration_s:
+        raise IngestError(
+            f"{url} is {float(duration) / 60:.0f} min long, over the {settings.max_duration_s / 60:.0f} min limit. "
+            "Use a shorter video, or raise REELSIGHT_MAX_DURATION_S."
+        )
+    size = info.get("filesize") or info.get("filesize_approx")
+    if size is not None and size > settings.max_upload_mb * 2**20:
+        raise IngestError(f"{url} is about {_mb(size)}, over the {settings.max_upload_mb} MB limit. Use a shorter video, or raise REELSIGHT_MAX_UPLOAD_MB.")
 
 
 def _sha256(path: Path) -> str:
@@ -171,48 +167,3 @@ def add_source(store: Store, settings: Settings, source: str, views: int | None 
     if is_url(source):
         return add_url(store, settings, source, views=views, title=title)
     return add_file(store, settings, source, views=views, title=title)
-
-
-def video_file(ctx: RunningJob, video: dict[str, Any]) -> Path:
-    """The local path of a video's file for a running job: its stored upload, or a (cached) download.
-
-    ``ctx`` is the worker's job context (``store``, ``settings``, ``progress``)."""
-    if video.get("blob"):
-        return Path(ctx.store.blobs.local_path(video["blob"]))
-    ctx.progress("download", 0, None)
-    return download(video, ctx.settings.data_dir / "downloads", lambda done, total: ctx.progress("download", done, total, throttle_s=1.0))
-
-
-def download(video: dict[str, Any], folder: Path, on_progress: Callable[[int, int | None], None]) -> Path:
-    """Download a URL video into ``folder`` as ``<video_id>.<ext>`` unless it is already there.
-
-    ``on_progress(done_bytes, total_bytes)`` is fed by yt-dlp's ``progress_hooks``.
-    """
-    folder.mkdir(parents=True, exist_ok=True)
-    cached = [p for p in folder.glob(f"{video['_id']}.*") if not p.name.endswith((".part", ".ytdl"))]
-    if cached:
-        return cached[0]
-
-    def hook(status: dict[str, Any]) -> None:
-        if status.get("status") == "downloading":
-            on_progress(int(status.get("downloaded_bytes") or 0), status.get("total_bytes") or status.get("total_bytes_estimate"))
-
-    opts = {
-        **_YDL_BASE,
-        "outtmpl": str(folder / f"{video['_id']}.%(ext)s"),
-        "format": "b[height<=720]/bv*[height<=720]/b/bv*",
-        "progress_hooks": [hook],
-    }
-    try:
-        with yt_dlp.YoutubeDL(opts) as ydl:
-            info = ydl.extract_info(video["url"], download=True)
-            path = Path(ydl.prepare_filename(info))
-    except yt_dlp.utils.DownloadError as err:
-        reason = str(err).removeprefix("ERROR: ").strip()
-        raise DownloadError(f"Could not download {video['url']}: {reason}. Retry the job later, or upload the file instead.") from err
-    if not path.is_file():
-        found = [p for p in folder.glob(f"{video['_id']}.*") if not p.name.endswith((".part", ".ytdl"))]
-        if not found:
-            raise DownloadError(f"yt-dlp reported success for {video['url']} but wrote no file. Retry the job.")
-        path = found[0]
-    return path

@@ -6,7 +6,9 @@ from typing import Any
 
 import pandas as pd
 
+from core.config import Settings
 from core.errors import IngestError, NotFoundError
+from core.media.downloads import remove_download
 from core.store import Store, utcnow
 
 VIDEO_COLUMNS = [
@@ -70,7 +72,10 @@ def set_views(store: Store, video_id: str, views: int | None) -> None:
         raise NotFoundError(f"No video with id {video_id}.")
 
 
-def delete_video(store: Store, video_id: str) -> dict[str, int]:
-    """Delete a video with its runs, frames, thumbnails, jobs and stored file; counts of what was
-    removed (see :meth:`core.store.videos.VideoRepository.delete_with_results`)."""
-    return store.videos.delete_with_results(video_id)
+def delete_video(store: Store, settings: Settings, video_id: str) -> dict[str, int]:
+    """Delete a video with its runs, frames, thumbnails, jobs, stored file and downloaded copy;
+    counts of what was removed (see :meth:`core.store.videos.VideoRepository.delete_with_results`).
+    A copy being downloaded right now is removed by the next worker's start-up sweep."""
+    counts = store.videos.delete_with_results(video_id)
+    remove_download(settings, video_id)
+    return counts

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from core.errors import NotFoundError
 from core.store.documents import new_id
+from core.store.filelock import file_lock, remove_abandoned
 
 
 class BlobStore(Protocol):
@@ -24,18 +25,40 @@ def _safe_suffix(name: str) -> str:
     return suffix if suffix.isascii() and suffix[1:].isalnum() and len(suffix) <= 6 else ""
 
 
+def _copy_into(folder: Path, key: str, source: Any) -> Path:
+    """Copy ``source`` (a path, or a binary file object) to ``folder/key`` through a locked
+    ``.<key>.part`` file, so a crash leaves only a partial file that :func:`_sweep` removes."""
+    tmp = folder / f".{key}.part"
+    with file_lock(tmp):
+        try:
+            if isinstance(source, Path):
+                shutil.copyfile(source, tmp)
+            else:
+                with open(tmp, "wb") as fh:
+                    shutil.copyfileobj(source, fh)
+            tmp.replace(folder / key)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+    return folder / key
+
+
+def _sweep(folder: Path) -> None:
+    """Remove the partial files of copies whose process died (``kill -9`` mid-``add``)."""
+    remove_abandoned(sorted(folder.glob(".*.part")))
+
+
 class LocalBlobs:
-    """Files under one folder, named ``<key><suffix>``."""
+    """Files under one folder, named ``<key><suffix>``. Opening it removes abandoned partial copies."""
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
+        _sweep(self.root)
 
     def put_file(self, path: Path, name: str) -> str:
         key = new_id() + _safe_suffix(name)
-        tmp = self.root / f".{key}.part"
-        shutil.copyfile(path, tmp)
-        tmp.replace(self.root / key)
+        _copy_into(self.root, key, Path(path))
         return key
 
     def local_path(self, key: str) -> Path:
@@ -55,6 +78,7 @@ class GridFSBlobs:
         self.fs = fs
         self.cache = Path(cache)
         self.cache.mkdir(parents=True, exist_ok=True)
+        _sweep(self.cache)
 
     def put_file(self, path: Path, name: str) -> str:
         key = new_id() + _safe_suffix(name)
@@ -69,11 +93,7 @@ class GridFSBlobs:
         grid_out = self.fs.find_one({"filename": key})
         if grid_out is None:
             raise NotFoundError(f"The stored file {key} is missing from GridFS. Add the video again.")
-        tmp = self.cache / f".{key}.part"
-        with open(tmp, "wb") as fh:
-            shutil.copyfileobj(grid_out, fh)
-        tmp.replace(target)
-        return target
+        return _copy_into(self.cache, key, grid_out)
 
     def delete(self, key: str) -> None:
         for grid_out in self.fs.find({"filename": key}):

@@ -84,6 +84,14 @@ class Store:
                 self.db[coll].create_index(keys, unique=unique)
 
 
+def _brief(err: Exception) -> str:
+    """pymongo's reason without the timeouts and topology description it appends (a screenful)."""
+    text = str(err)
+    for tail in (", Timeout:", " (configured timeouts", ", Topology Description:"):
+        text = text.split(tail, 1)[0]
+    return text.strip()
+
+
 def open_store(settings: Settings) -> Store:
     """Connect (or open the folder), create indexes, and return the :class:`Store`."""
     if settings.uses_mongo:
@@ -95,7 +103,7 @@ def open_store(settings: Settings) -> Store:
             db = client.get_default_database("reelsight")
             db.command("ping")
         except PyMongoError as err:
-            where, why = redact(settings.db), redact(str(err))
+            where, why = redact(settings.db), redact(_brief(err))
             raise StoreError(f"Cannot reach MongoDB at {where}: {why}. Start MongoDB or unset REELSIGHT_DB to use the embedded store.") from err
         store = Store(db=db, blobs=GridFSBlobs(gridfs.GridFS(db), settings.data_dir / "cache"), kind="mongodb", location=redact(settings.db))
     else:
