@@ -14,6 +14,7 @@ import streamlit as st
 from core.analysis import analytics
 from core.inference import MODELS
 from dashboard import data, state
+from dashboard.text import plain
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ def analysis_scope(choose_model: bool = True) -> Scope | None:
                 for r in options.itertuples()
             }
             default = overrides.get(vid) if overrides.get(vid) in labels else options["run_id"].iloc[0]
-            pick = st.selectbox(titles[vid], list(labels), index=list(labels).index(default), format_func=labels.get, key=f"{state.SCOPE_RUN}.{vid}")
+            pick = st.selectbox(plain(titles[vid]), list(labels), index=list(labels).index(default), format_func=labels.get, key=f"{state.SCOPE_RUN}.{vid}")
             if pick != options["run_id"].iloc[0]:
                 overrides[vid] = pick
             else:

@@ -13,6 +13,7 @@ import streamlit as st
 from core.errors import ReelsightError
 from core.exports import to_csv
 from dashboard import data
+from dashboard.text import plain
 
 T = TypeVar("T")
 
@@ -24,8 +25,13 @@ def guarded(action: Callable[[], T]) -> T | None:
     try:
         return action()
     except ReelsightError as err:
-        st.error(str(err), icon=":material/error:")
+        show_error(err)
         return None
+
+
+def show_error(err: ReelsightError) -> None:
+    """A domain error as one message; its text is plain (it may quote titles, file names or URLs)."""
+    st.error(plain(str(err)), icon=":material/error:")
 
 
 def download_csv(table: pd.DataFrame, file_name: str, label: str = "Download CSV") -> None:
@@ -51,7 +57,7 @@ def succeeded(action: Callable[[], object]) -> bool:
     try:
         action()
     except ReelsightError as err:
-        st.error(str(err), icon=":material/error:")
+        show_error(err)
         return False
     return True
 
@@ -91,11 +97,13 @@ def worker_summary(worker: dict[str, Any]) -> str:
 
 def job_progress(job: dict[str, Any] | None, what: str) -> str | None:
     """Show a queued or running job's stage and progress (and whether a worker is there to run
-    it), or why it stopped. Returns the job's state, None when there is no job."""
+    it), or why it stopped. Returns the job's state, None when there is no job.
+
+    ``what`` is Markdown: pass user-supplied names through :func:`dashboard.text.plain`."""
     if job is None:
         return None
     if job["state"] in ("failed", "cancelled"):
-        st.error(f"{what} {job['state']}: {job.get('error') or 'no message'}. Retry it on the Jobs page.", icon=":material/error:")
+        st.error(f"{what} {job['state']}: {plain(job.get('error') or 'no message')}. Retry it on the Jobs page.", icon=":material/error:")
     elif job["state"] in ("queued", "running"):
         p = job.get("progress") or {}
         done, total = int(p.get("done") or 0), p.get("total")

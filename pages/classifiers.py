@@ -15,6 +15,7 @@ from core.screentime import classifier as screen_classifier
 from core.screentime import trainingset
 from dashboard import data, state, widgets
 from dashboard.shell import ensure_shell
+from dashboard.text import plain
 
 ensure_shell()
 
@@ -43,7 +44,7 @@ def _class_names(mapping_bytes: bytes, name: str) -> dict[int, str] | None:
     try:
         rows = trainingset.read_mapping(mapping_bytes.decode("utf-8-sig", errors="replace"), name)
     except TrainingSetError as err:
-        st.error(str(err), icon=":material/error:")
+        widgets.show_error(err)
         return None
     ids = sorted({int(c) for _, _, c in rows if c.lstrip("-").isdigit()})
     defaults = {0: "neither"} if 0 in ids and len(ids) > 2 else {}
@@ -133,9 +134,9 @@ def train_form() -> None:
             built = widgets.guarded(build)
     if built is not None:
         ts, st.session_state[state.CLASSIFIERS_JOB] = built
-        counts = f" on {', '.join(f'{k} {v}' for k, v in ts.counts().items())}" if ts is not None else ""
-        notes = "".join(f"\n\n{n}" for n in (ts.notes if ts is not None else []))
-        state.flash(state.CLASSIFIERS_FLASH, "success", f"Training of **{name.strip()}** queued{counts}. Follow it below or on the Jobs page.{notes}")
+        counts = f" on {', '.join(f'{plain(k)} {v}' for k, v in ts.counts().items())}" if ts is not None else ""
+        notes = "".join(f"\n\n{plain(n)}" for n in (ts.notes if ts is not None else []))
+        state.flash(state.CLASSIFIERS_FLASH, "success", f"Training of **{plain(name)}** queued{counts}. Follow it below or on the Jobs page.{notes}")
         data.labelsets.clear()
         st.rerun()
 
@@ -144,7 +145,7 @@ def train_form() -> None:
 def training_progress() -> None:
     job_id = st.session_state.get(state.CLASSIFIERS_JOB)
     job = data.job(job_id) if job_id else None
-    if widgets.job_progress(job, f"Training {job['params']['name']}" if job else "") == "done":
+    if widgets.job_progress(job, f"Training {plain(job['params']['name'])}" if job else "") == "done":
         del st.session_state[state.CLASSIFIERS_JOB]
         st.rerun()
 
@@ -245,7 +246,7 @@ def classifier_details() -> None:
     m1, m2, m3 = st.columns(3)
     m1.metric("Validation accuracy", f"{metrics['val_accuracy']:.1%}", help=f"On {metrics['n_val']} held-out images, at the best epoch.")
     m2.metric("Best epoch", metrics["best_epoch"], help="Lowest validation loss; its weights were kept.")
-    m3.metric("Training images", metrics["n_train"], help="Class weights: " + ", ".join(f"{k} {v:.2f}" for k, v in metrics["class_weights"].items()))
+    m3.metric("Training images", metrics["n_train"], help="Class weights: " + ", ".join(f"{plain(k)} {v:.2f}" for k, v in metrics["class_weights"].items()))
     left, right = st.columns(2)
     with left:
         widgets.chart(charts.confusion_heatmap(metrics["confusion"], names, "Validation confusion matrix"), f"confusion_{doc['name']}_v{doc['version']}")
@@ -263,7 +264,7 @@ def classifier_details() -> None:
         widgets.chart(charts.training_curves(history, "accuracy", "Accuracy per epoch", metrics["best_epoch"]), f"accuracy_{doc['name']}_v{doc['version']}")
     training = doc.get("training_set") or {}
     for note in training.get("notes", []):
-        st.caption(f":material/info: {note}")
+        st.caption(f":material/info: {plain(note)}")
 
 
 train_form()

@@ -10,6 +10,7 @@ from core.inference import MODELS
 from dashboard import state, widgets
 from dashboard.scope import analysis_scope
 from dashboard.shell import ensure_shell
+from dashboard.text import plain
 
 ensure_shell()
 
@@ -38,7 +39,7 @@ table = analytics.confidence_table(scope.top1, int(sample_size), int(draws), int
 titles = dict(zip(scope.videos["video_id"], scope.videos["title"]))
 flagged = table[table["out_of_domain"]]
 if not flagged.empty:
-    names = ", ".join(f"{titles[r.video_id]} ({MODELS[r.model].display}, {r.mean_top1:.2f})" for r in flagged.itertuples())
+    names = ", ".join(f"{plain(titles[r.video_id])} ({MODELS[r.model].display}, {r.mean_top1:.2f})" for r in flagged.itertuples())
     st.warning(
         f"**Likely out of domain:** {names}. The mean top-1 confidence is below {ood:g}, which usually means the video shows "
         "things the 1000 ImageNet classes do not cover well (cartoons, text, people on stage). Read their labels as loose associations, not facts.",

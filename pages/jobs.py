@@ -8,6 +8,7 @@ import streamlit as st
 from core import jobs as core_jobs
 from dashboard import data, state
 from dashboard.shell import ensure_shell
+from dashboard.text import plain
 from dashboard.widgets import ago, succeeded, worker_status
 
 STATE_ICONS = {
@@ -84,25 +85,24 @@ def live_jobs() -> None:
         st.info("No jobs to show. Queue an analysis on the Videos page.", icon=":material/inbox:")
         return
     videos = data.videos(data.db_key())
-    titles = dict(zip(videos["video_id"], videos["title"]))
+    titles = dict(zip(videos["video_id"], videos["title"].fillna("(untitled)")))
     waits = data.lease_waits()
     for job in job_rows:
         video_id = job["params"].get("video_id")
-        subject = {"train_classifier": f"Train classifier {job['params'].get('name')}", "screentime": "Screen time"}.get(job["kind"]) or titles.get(
-            video_id, video_id
-        )
+        named = {"train_classifier": f"Train classifier {job['params'].get('name')}", "screentime": "Screen time"}.get(job["kind"])
+        subject = named or titles.get(video_id, video_id) or job["kind"]
         with st.container(border=True):
             head, actions = st.columns([5, 1], vertical_alignment="center")
             with head:
                 st.markdown(
-                    f"{STATE_ICONS.get(job['state'], '')} **{subject}** · `{job['_id']}` · {job['state']} · attempt {job.get('attempts', 0)} · queued {ago(job.get('created_at'))}"
+                    f"{STATE_ICONS.get(job['state'], '')} **{plain(subject)}** · `{job['_id']}` · {job['state']} · attempt {job.get('attempts', 0)} · queued {ago(job.get('created_at'))}"
                 )
                 fraction, text = _progress_text(job)
                 st.progress(fraction, text=text)
                 if job.get("error") and job["state"] != "done":
-                    (st.error if job["state"] == "failed" else st.caption)(job["error"])
+                    (st.error if job["state"] == "failed" else st.caption)(plain(job["error"]))
                 if job.get("warning") and job["state"] == "done":
-                    st.warning(job["warning"], icon=":material/broken_image:")
+                    st.warning(plain(job["warning"]), icon=":material/broken_image:")
                 if job["_id"] in waits:
                     st.caption(waits[job["_id"]].replace("`python -m core worker`", "a running worker"), help=LEASE_HELP)
             with actions:

@@ -12,6 +12,7 @@ from core.errors import ReelsightError
 from core.screentime import apply as screentime
 from dashboard import data, state, widgets
 from dashboard.shell import ensure_shell
+from dashboard.text import plain
 
 ensure_shell()
 
@@ -140,7 +141,7 @@ def results() -> None:
     for col, row in zip(cols, result.totals.itertuples()):
         delta = row.seconds - row.seconds_raw
         col.metric(
-            f"{row[1]} · {row.share:.0%}",
+            f"{plain(row[1])} · {row.share:.0%}",
             f"{row.seconds:.1f} s",
             f"{delta:+.1f} s from smoothing" if k > 1 and delta else None,
             delta_color="off",

@@ -12,6 +12,7 @@ from core.inference.dedup import DEFAULT_THRESHOLD as REUSE_THRESHOLD
 from core.media import VIDEO_EXTENSIONS, add_upload, add_url, delete_video, set_views
 from dashboard import data, state
 from dashboard.shell import ensure_shell
+from dashboard.text import plain, safe_link
 from dashboard.widgets import guarded, succeeded
 
 ensure_shell()
@@ -34,14 +35,14 @@ with st.expander("**Add videos**", expanded=data.videos(data.db_key()).empty, ic
             if not lines:
                 state.flash(state.VIDEOS_FLASH, "warning", "Paste at least one link, one per line.")
             for url in lines:
-                with st.spinner(f"Reading {url}…"):
+                with st.spinner(f"Reading {plain(url)}…"):
                     try:
                         video_id, created = add_url(store, settings, url)
                     except ReelsightError as err:
-                        state.flash(state.VIDEOS_FLASH, "error", str(err))
+                        state.flash(state.VIDEOS_FLASH, "error", plain(str(err)))
                         continue
                 title = store.videos.get(video_id)["title"]
-                state.flash(state.VIDEOS_FLASH, "success" if created else "info", f"{'Added' if created else 'Already in the library:'} {title}")
+                state.flash(state.VIDEOS_FLASH, "success" if created else "info", f"{'Added' if created else 'Already in the library:'} {plain(title or url)}")
             data.clear_video_caches()
             st.rerun()
     with tab_files:
@@ -56,9 +57,9 @@ with st.expander("**Add videos**", expanded=data.videos(data.db_key()).empty, ic
                 try:
                     _, created = add_upload(store, settings, file.name, file.getvalue())
                 except ReelsightError as err:
-                    state.flash(state.VIDEOS_FLASH, "error", str(err))
+                    state.flash(state.VIDEOS_FLASH, "error", plain(str(err)))
                     continue
-                state.flash(state.VIDEOS_FLASH, "success" if created else "info", f"{'Added' if created else 'Already in the library:'} {file.name}")
+                state.flash(state.VIDEOS_FLASH, "success" if created else "info", f"{'Added' if created else 'Already in the library:'} {plain(file.name)}")
             st.session_state[state.VIDEOS_UPLOADS_ROUND] = st.session_state.get(state.VIDEOS_UPLOADS_ROUND, 0) + 1  # empty the uploader
             data.clear_video_caches()
             st.rerun()
@@ -74,6 +75,7 @@ latest = runs.drop_duplicates("video_id").set_index("video_id") if not runs.empt
 table = videos.copy()
 table["last run"] = table["video_id"].map(latest["state"]) if latest is not None else None
 table["frames"] = table["video_id"].map(latest["frames"]) if latest is not None else None
+table["url"] = table["url"].map(lambda u: safe_link(u, settings.allowed_hosts))  # no javascript: or off-list link
 
 st.subheader(f"Library · {len(videos)} video{'s' if len(videos) != 1 else ''}")
 st.dataframe(
@@ -151,7 +153,7 @@ with col_edit, st.container(border=True):
     views = st.number_input("Business view count", min_value=0, step=1000, value=current, key=f"{state.VIDEOS_VIEWS}.{target}")
     b1, b2 = st.columns(2)
     if b1.button("Save views", icon=":material/save:") and succeeded(lambda: set_views(store, target, int(views))):
-        state.flash(state.VIDEOS_FLASH, "success", f"Views of {titles[target]} set to {int(views):,}.")
+        state.flash(state.VIDEOS_FLASH, "success", f"Views of {plain(titles[target])} set to {int(views):,}.")
         data.clear_video_caches()
         st.rerun()
     if b2.button("Use YouTube's", disabled=youtube is None) and succeeded(lambda: set_views(store, target, None)):
@@ -164,6 +166,6 @@ with col_edit, st.container(border=True):
     if st.button("Delete video", disabled=not sure, icon=":material/delete_forever:"):
         counts = guarded(lambda: delete_video(store, settings, target))
         if counts is not None:
-            state.flash(state.VIDEOS_FLASH, "success", f"Deleted {titles[target]} with {counts['runs']} run(s) and {counts['frames']} frame result(s).")
+            state.flash(state.VIDEOS_FLASH, "success", f"Deleted {plain(titles[target])} with {counts['runs']} run(s) and {counts['frames']} frame result(s).")
             data.clear_video_caches()
             st.rerun()

@@ -9,6 +9,7 @@ from core.inference import MODELS
 from dashboard import data, state
 from dashboard.scope import analysis_scope
 from dashboard.shell import ensure_shell
+from dashboard.text import plain
 
 ensure_shell()
 VIDEOS_PER_PAGE = 3
@@ -30,7 +31,7 @@ freqs = {key: analytics.label_frequencies(scope.top1, key[0], key[1], weighted=w
 drawn = [key for key in shown if freqs[key]]
 pngs = dict(zip(drawn, data.wordclouds(tuple(tuple(sorted(freqs[key].items())) for key in drawn))))
 for vid in dict.fromkeys(v for v, _ in shown):
-    st.subheader(titles[vid])
+    st.subheader(plain(titles[vid]))
     for column, model in zip(st.columns(len(scope.models)), scope.models):
         with column:
             st.markdown(f"**{MODELS[model].display}** · {len(freqs[(vid, model)])} labels")

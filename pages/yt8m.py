@@ -12,6 +12,7 @@ from core.yt8m import dataset as yt8m
 from core.yt8m import train as yt8m_train
 from dashboard import data, state, widgets
 from dashboard.shell import ensure_shell
+from dashboard.text import plain
 
 ensure_shell()
 
@@ -62,7 +63,7 @@ def overview(dataset: dict) -> None:
     unknown = stats["unknown"]
     if unknown["records"]:
         st.warning(
-            f"{unknown['records']} record(s) use label indices that {dataset.get('vocabulary_file', 'the vocabulary')} does not know: {', '.join(unknown['labels'])}. Training refuses such a dataset; import it with its own vocabulary.",
+            f"{unknown['records']} record(s) use label indices that {plain(dataset.get('vocabulary_file', 'the vocabulary'))} does not know: {plain(', '.join(unknown['labels']))}. Training refuses such a dataset; import it with its own vocabulary.",
             icon=":material/warning:",
         )
     left, right = st.columns(2)
@@ -92,7 +93,7 @@ def browse(dataset: dict) -> str | None:
     if result is None:
         return None
     total, videos = result
-    st.caption(f"{total:,} video{'s' if total != 1 else ''} with {category}" + (f"; the first {len(videos)} are listed" if total > len(videos) else ""))
+    st.caption(f"{total:,} video{'s' if total != 1 else ''} with {plain(category)}" + (f"; the first {len(videos)} are listed" if total > len(videos) else ""))
     st.dataframe(videos, hide_index=True, width="stretch", height=min(400, 38 + 35 * len(videos)))
     return category
 
@@ -110,7 +111,7 @@ def train_form(dataset: dict, category: str | None) -> None:
         val_share = c3.slider("Validation share", 0.0, 0.3, 0.15, 0.05, help="The rest is the test split.")
         top_n = c4.number_input("Only the N most frequent labels (0 = all)", 0, 3862, 0)
         only_filtered = st.checkbox(
-            f"Train only on videos with {category}" if category else "Train only on the filtered videos (choose a filter above)",
+            f"Train only on videos with {plain(category)}" if category else "Train only on the filtered videos (choose a filter above)",
             value=bool(category),
             disabled=not category,
         )

@@ -15,6 +15,7 @@ from core.jobs import queue as jobs
 from core.media import ingest
 from core.media.videos import get_video
 from core.worker import Worker
+from dashboard.text import plain
 from tests.synthetic import add_run, add_video
 
 pytestmark = pytest.mark.pages
@@ -81,7 +82,7 @@ def test_videos_page_adds_urls_and_reports_bad_ones(store, http_base: str) -> No
     at.run()
     assert not at.exception
     assert any("Added clip" in s.value for s in at.success)
-    assert [e.value for e in at.error] == ["ftp://youtube.com/x is not an http(s) URL. Paste a link such as https://www.youtube.com/watch?v=…"]
+    assert [e.value for e in at.error] == [plain("ftp://youtube.com/x is not an http(s) URL. Paste a link such as https://www.youtube.com/watch?v=…")]
     assert store.db["videos"].count_documents({}) == 1
     assert "Library · 1 video" in texts(at)
 
@@ -93,8 +94,8 @@ def test_videos_page_uploads_files(store, clip: Path) -> None:
     button(at, "Add uploaded files").click()
     at.run()
     assert not at.exception
-    assert any("Added party.mp4" in s.value for s in at.success)
-    assert any("notes.mp4 is not a video OpenCV can read" in e.value for e in at.error)
+    assert any(plain("Added party.mp4") in s.value for s in at.success)  # shown as plain text
+    assert any(plain("notes.mp4 is not a video OpenCV can read") in e.value for e in at.error)
     assert [v["filename"] for v in store.db["videos"].find({})] == ["party.mp4"]
     assert not at.file_uploader[0].value, "the uploader is emptied after adding"
 
