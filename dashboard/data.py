@@ -15,6 +15,7 @@ from core import jobs as core_jobs
 from core.analysis import analytics
 from core.analysis import regression as core_regression
 from core.analysis import results as core_results
+from core.analysis import search as label_search
 from core.analysis.wordclouds import wordcloud_pngs
 from core.config import Settings, load_settings
 from core.media import list_videos
@@ -73,6 +74,18 @@ def frame_predictions(db: str, run_id: str, frames: tuple[int, ...]) -> dict[int
 def top1(db: str, run_ids: tuple[str, ...]) -> pd.DataFrame:
     """Finished runs never change, so this is keyed by run ids alone."""
     return analytics.top1_table(store(), list(run_ids))
+
+
+@st.cache_data(ttl=10, show_spinner=False)
+def library_runs(db: str) -> dict[str, str]:
+    """Video id → its latest finished run, for every analysed video in the library."""
+    return analytics.selected_runs(store())
+
+
+@st.cache_data(ttl=600, show_spinner="Searching the library…")
+def search(db: str, runs: tuple[tuple[str, str], ...], labels: tuple[str, ...], min_score: float, models: tuple[str, ...], any_rank: bool) -> pd.DataFrame:
+    """:func:`core.analysis.search.search_frames`; finished runs never change, so the runs key it."""
+    return label_search.search_frames(store(), dict(runs), labels, min_score, models, any_rank)
 
 
 @st.cache_data(ttl=10, show_spinner=False)

@@ -24,6 +24,13 @@ QP_CLASSIFIER = "classifier"
 QP_SMOOTH = "k"
 QP_DATASET = "dataset"
 QP_YT8M_MODEL = "yt8m_model"
+QP_QUERY = "q"
+"""Label search: the words typed."""
+QP_LABELS = "labels"
+"""Label search: the matching labels chosen, comma-separated (absent: all that match)."""
+QP_MIN_SCORE = "min"
+QP_MODELS = "models"
+QP_ANY_RANK = "any_rank"
 
 # Session-state keys, namespaced by page.
 VIDEOS_FLASH = "videos.flash"
@@ -44,6 +51,8 @@ CLASSIFIERS_JOB = "classifiers.job"
 """The training job queued from this session, followed live on the Classifiers page."""
 SCREENTIME_FLASH = "screentime.flash"
 YT8M_FLASH = "yt8m.flash"
+SEARCH_QUERY = "search.query"
+SEARCH_PAGE = "search.page"
 
 
 def set_params(**values: str | int | None) -> None:
