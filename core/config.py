@@ -8,7 +8,10 @@ or a folder of weight files), ``REELSIGHT_ALLOWED_HOSTS`` (comma-separated host 
 :data:`core.media.sources.SOURCES`), ``REELSIGHT_DECODE_WORKERS`` (decode threads, or ``auto``: the cores),
 ``REELSIGHT_RESIZE`` (how the full frame is resized, see :mod:`core.inference.feed`),
 ``REELSIGHT_MAX_UPLOAD_MB`` (overrides the upload limit below; it also caps URL downloads),
-``REELSIGHT_MAX_DURATION_S`` (longest video a URL may point to, seconds). The same keys may stand at the top level of
+``REELSIGHT_MAX_DURATION_S`` (longest video a URL may point to, seconds), and the limits on training and
+screen-time images: ``REELSIGHT_MAX_ARCHIVE_MB`` (total unpacked size of a ZIP), ``REELSIGHT_MAX_ARCHIVE_ENTRIES``
+(entries in a ZIP), ``REELSIGHT_MAX_COMPRESSION_RATIO`` (unpacked ÷ packed size of one entry) and
+``REELSIGHT_MAX_IMAGE_MP`` (pixels of one image, in megapixels). The same keys may stand at the top level of
 ``.streamlit/secrets.toml``. The upload limit is Streamlit's ``server.maxUploadSize`` (MB) in
 ``.streamlit/config.toml``, so the dashboard and the CLI enforce one figure.
 """
@@ -31,6 +34,22 @@ DEFAULT_ALLOWED_HOSTS = ("youtube.com", "youtu.be", "youtube-nocookie.com")
 """Hosts (and their sub-domains) that URLs may point to unless configured otherwise."""
 
 WEIGHT_CHOICES = ("imagenet", "none")
+
+MAX_ARCHIVE_MB = 1024.0
+"""Default for :attr:`Settings.max_archive_mb`."""
+MAX_ARCHIVE_ENTRIES = 20000
+"""Default for :attr:`Settings.max_archive_entries`."""
+MAX_COMPRESSION_RATIO = 100.0
+"""Default for :attr:`Settings.max_compression_ratio`."""
+MAX_IMAGE_MP = 50.0
+"""Default for :attr:`Settings.max_image_mp`."""
+LIMIT_DEFAULTS = {
+    "max_archive_mb": MAX_ARCHIVE_MB,
+    "max_archive_entries": MAX_ARCHIVE_ENTRIES,
+    "max_compression_ratio": MAX_COMPRESSION_RATIO,
+    "max_image_mp": MAX_IMAGE_MP,
+}
+"""The limits on training and screen-time images: setting → default (whose type the value takes); each must be positive."""
 
 
 _CREDENTIALS = re.compile(r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.-]*://[^:@/\s]*):[^@/\s]*@")
@@ -76,6 +95,14 @@ class Settings:
     """Decode and resize threads; None: one per core (:func:`core.media.sources.default_workers`)."""
     resize: str = "linear-area"
     """How a full frame is resized to the model inputs (:data:`core.inference.feed.RESIZERS`)."""
+    max_archive_mb: float = MAX_ARCHIVE_MB
+    """Largest total unpacked size of the image entries of a ZIP, in MB (2²⁰ bytes, as the upload limit)."""
+    max_archive_entries: int = MAX_ARCHIVE_ENTRIES
+    """Most entries (files and folders, images or not) a ZIP may hold."""
+    max_compression_ratio: float = MAX_COMPRESSION_RATIO
+    """Largest unpacked ÷ packed size of one image entry of a ZIP."""
+    max_image_mp: float = MAX_IMAGE_MP
+    """Most pixels of one training or screen-time image, in megapixels (10⁶ pixels), read from its header (Pillow refuses over 179 whatever this says)."""
 
     @property
     def uses_mongo(self) -> bool:
@@ -130,6 +157,10 @@ def load_settings(root: Path | None = None, **overrides: Any) -> Settings:
         raise ConfigError("REELSIGHT_LEASE_S, REELSIGHT_BATCH_SIZE and REELSIGHT_DECODE_WORKERS must be positive (the last two may also be auto).")
     video_source = str(pick("video_source", "auto")).strip().lower()
     resize = str(pick("resize", "linear-area")).strip().lower()
+    limits = {key: number(key, default, type(default)) for key, default in LIMIT_DEFAULTS.items()}
+    for key, value in limits.items():
+        if not value > 0:
+            raise ConfigError(f"REELSIGHT_{key.upper()} is {value:g}; it must be a positive number.")
     # Names are checked where they are used (core.media.sources.open_source, core.inference.feed.resizer): config stays import-light.
     return Settings(
         db=db,
@@ -143,6 +174,7 @@ def load_settings(root: Path | None = None, **overrides: Any) -> Settings:
         video_source=video_source,
         decode_workers=decode_workers,
         resize=resize,
+        **limits,
     )
 
 

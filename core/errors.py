@@ -14,6 +14,10 @@ class ConfigError(ReelsightError):
     """A setting has a value the program cannot use."""
 
 
+class OutputError(ReelsightError):
+    """A folder for results (``--out``) cannot be created or written; the message names it."""
+
+
 class StoreError(ReelsightError):
     """The database could not be reached or used."""
 

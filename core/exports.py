@@ -4,14 +4,20 @@ A cell that starts with ``= + - @`` (or a tab or carriage return) is a formula t
 and Google Sheets, so an uploader's title ``=HYPERLINK(...)`` or a class named ``+cmd|...`` would run
 there. As OWASP recommends, such a text cell is written with a leading ``'``: the spreadsheet shows
 the text itself, and the value stays readable. Numbers are written as numbers.
+
+Every folder of results goes through :func:`output_dir`, so a path that is a file or cannot be
+written is one clear :class:`~core.errors.OutputError`, before any work is done.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from core.errors import OutputError
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -35,3 +41,20 @@ def safe_table(table: pd.DataFrame) -> pd.DataFrame:
 def to_csv(table: pd.DataFrame, path: str | Path | None = None) -> str | None:
     """Write ``table`` (without its index) as safe CSV to ``path``, or return the text when no path is given."""
     return safe_table(table).to_csv(path, index=False)
+
+
+def output_dir(path: str | Path) -> Path:
+    """``path`` as a folder this process can write to, created with its parents if missing.
+
+    Raises :class:`OutputError` naming ``path`` when it is a file, cannot be created, or is not writable.
+    """
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"Cannot write results to {out}: it is a file, not a folder. Choose a folder (it is created if missing).")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise OutputError(f"Cannot create the folder {out} for the results: {err.strerror or err}. Choose a folder you can write to.") from err
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise OutputError(f"Cannot write results to {out}: permission denied. Choose a folder you can write to.")
+    return out

@@ -118,15 +118,18 @@ def train_form() -> None:
                 backbone=backbone, epochs=int(epochs), val_fraction=float(val_fraction), image_size=int(size) or None, fine_tune_epochs=int(fine_tune)
             )
             screen_classifier.check_name(name)
+            limits = trainingset.Limits.from_settings(data.settings())
             ts = None
             if source == "mapping":
                 if mapping is None or images is None:
                     raise TrainingSetError("Upload both the mapping CSV and the ZIP of images.")
-                ts = trainingset.from_mapping(_saved(mapping, folder), _saved(images, folder), classes, drop_conflicts=drop, workdir=folder / "images")
+                ts = trainingset.from_mapping(
+                    _saved(mapping, folder), _saved(images, folder), classes, drop_conflicts=drop, workdir=folder / "images", limits=limits
+                )
             elif source == "folders":
                 if folders is None:
                     raise TrainingSetError("Upload a ZIP with one folder of images per class.")
-                ts = trainingset.from_folders(_saved(folders, folder), workdir=folder / "images")
+                ts = trainingset.from_folders(_saved(folders, folder), workdir=folder / "images", limits=limits)
             set_id = trainingset.save(data.store(), ts, name.strip()) if ts is not None else frame_set["_id"]
             return ts, screen_classifier.request_training(data.store(), set_id, name, settings)
 

@@ -10,6 +10,7 @@ import streamlit as st
 from core.analysis import charts
 from core.errors import ReelsightError
 from core.screentime import apply as screentime
+from core.screentime import trainingset
 from dashboard import data, state, widgets
 from dashboard.shell import ensure_shell
 from dashboard.text import plain
@@ -76,7 +77,7 @@ def measure_form() -> None:
             with tempfile.TemporaryDirectory() as tmp:
                 path = Path(tmp) / Path(images.name).name
                 path.write_bytes(images.getvalue())
-                source = screentime.images_source(store, path, float(seconds_per_image))
+                source = screentime.images_source(store, path, float(seconds_per_image), limits=trainingset.Limits.from_settings(data.settings()))
         truth = None
         if labels is not None:
             classes = [c["name"] for c in data.classifier(data.db_key(), classifier_id)["classes"]]

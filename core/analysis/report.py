@@ -17,7 +17,7 @@ from core.analysis import analytics, regression
 from core.analysis.charts import BLUE, ORANGE, bootstrap_chart, label_counts_bar, score_histogram
 from core.analysis.wordclouds import wordcloud_png
 from core.errors import ReelsightError
-from core.exports import to_csv
+from core.exports import output_dir, to_csv
 from core.inference import MODELS
 from core.store import Store
 
@@ -162,8 +162,7 @@ def _render(videos, groups, top1, models, confidence, top_features, regressions,
 
 def write_report(report: Report, out_dir: str | Path) -> Path:
     """Write ``report.html`` and the CSV/TXT/PNG files next to it; returns the HTML path."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_dir(out_dir)
     (out / "report.html").write_text(report.html, encoding="utf-8")
     to_csv(report.top_features, out / "top_features.csv")
     to_csv(report.confidence[["video_id", "model", "frames", "mean_top1", "mean_of_sample_means", "ci_low", "ci_high"]], out / "confidence.csv")

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from core.errors import NotFoundError
-from core.exports import to_csv
+from core.exports import output_dir, to_csv
 from core.store import Store
 
 PREDICTION_COLUMNS = ["video_id", "run_id", "model", "frame", "time_s", "rank", "label", "score"]
@@ -149,8 +149,7 @@ def export_predictions(store: Store, out_dir: str | Path, video_ids: list[str] |
             if run is None:
                 raise NotFoundError(f"Video {vid} has no analysis yet. Run `python -m core analyze {vid}` first.")
             runs.append(run)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_dir(out_dir)
     frames = [predictions_long(store, r["_id"]) for r in runs]
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=PREDICTION_COLUMNS)
     wanted = {r["_id"] for r in runs}

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from core.config import PROJECT_ROOT, Settings, load_settings
 from core.errors import ReelsightError
+from core.exports import output_dir
 
 if TYPE_CHECKING:
     from core.store import Store
@@ -155,6 +156,7 @@ def cmd_export(args: argparse.Namespace) -> None:
 
     if not args.all and not args.video_id and not args.run:
         raise ReelsightError("Name a VIDEO_ID, or pass --all (or --run RUN_ID).")
+    output_dir(args.out)
     path = export_predictions(_store(args), args.out, None if args.all else ([args.video_id] if args.video_id else None), run_id=args.run)
     print(path)
 
@@ -163,6 +165,7 @@ def cmd_report(args: argparse.Namespace) -> None:
     from core.analysis.report import build_report, write_report
 
     videos = [v.strip() for v in args.videos.split(",") if v.strip()] if args.videos else None
+    output_dir(args.out)
     store = _store(args)
     if videos:
         from core.media import get_video
@@ -185,6 +188,8 @@ def _run_or_queue(args: argparse.Namespace, store: Store, job_id: str) -> bool:
 
 
 def cmd_screentime_train(args: argparse.Namespace) -> None:
+    import tempfile
+
     from core.screentime import classifier as screen_classifier
     from core.screentime import trainingset
 
@@ -198,15 +203,20 @@ def cmd_screentime_train(args: argparse.Namespace) -> None:
     settings = screen_classifier.TrainSettings(
         backbone=args.backbone, epochs=args.epochs, image_size=args.image_size, fine_tune_epochs=args.fine_tune, val_fraction=args.val_fraction
     )
-    if args.folders:
-        training_set = trainingset.from_folders(args.folders)
-    else:
-        training_set = trainingset.from_mapping(args.mapping, args.images, trainingset.parse_classes(args.classes), drop_conflicts=not args.keep_conflicts)
-    for note in training_set.notes:
-        print(f"note: {note}", file=sys.stderr)
-    print("training set: " + ", ".join(f"{k} {v}" for k, v in training_set.counts().items()), file=sys.stderr)
-    store = _store(args)
-    set_id = trainingset.save(store, training_set, name)
+    limits = trainingset.Limits.from_settings(_settings(args))
+    with tempfile.TemporaryDirectory(prefix="reelsight-set-") as workdir:  # the unpacked images, until they are stored
+        if args.folders:
+            training_set = trainingset.from_folders(args.folders, Path(workdir), limits=limits)
+        else:
+            classes = trainingset.parse_classes(args.classes)
+            training_set = trainingset.from_mapping(
+                args.mapping, args.images, classes, drop_conflicts=not args.keep_conflicts, workdir=Path(workdir), limits=limits
+            )
+        for note in training_set.notes:
+            print(f"note: {note}", file=sys.stderr)
+        print("training set: " + ", ".join(f"{k} {v}" for k, v in training_set.counts().items()), file=sys.stderr)
+        store = _store(args)
+        set_id = trainingset.save(store, training_set, name)
     job_id = screen_classifier.request_training(store, set_id, name, settings)
     if _run_or_queue(args, store, job_id):
         doc = store.classifiers.by_job(job_id)
@@ -225,11 +235,15 @@ def cmd_screentime_apply(args: argparse.Namespace) -> None:
         raise ReelsightError("Give either --video VIDEO_ID or --images DIR_OR_ZIP (with --seconds-per-image).")
     if args.images and args.seconds_per_image is None:
         raise ReelsightError("--images needs --seconds-per-image S: how long each image stands for.")
+    output_dir(args.out)
     store = _store(args)
-    from core.screentime import find_classifier
+    from core.screentime import find_classifier, trainingset
 
     classifier = find_classifier(store, args.name)
-    source = screentime.video_source(store, args.video) if args.video else screentime.images_source(store, args.images, args.seconds_per_image)
+    if args.video:
+        source = screentime.video_source(store, args.video)
+    else:
+        source = screentime.images_source(store, args.images, args.seconds_per_image, limits=trainingset.Limits.from_settings(_settings(args)))
     labels = None
     if args.labels:
         if not args.labels.is_file():
@@ -290,6 +304,7 @@ def cmd_yt8m_train(args: argparse.Namespace) -> None:
         features=tuple(f.strip() for f in args.features.split(",") if f.strip()), epochs=args.epochs, hidden=args.hidden,
         batch_size=args.batch_size, learning_rate=args.learning_rate, category=args.category, top_n=args.top_n, threshold=args.threshold,
     )  # fmt: skip
+    output_dir(args.out)
     store = _store(args)
     dataset = _yt8m_import(args, store)
     job_id = yt8m_train.request_training(store, dataset["_id"], settings)

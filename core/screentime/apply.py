@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import NotFoundError, ScreenTimeError, TrainingSetError
-from core.exports import to_csv
+from core.exports import output_dir, to_csv
 from core.inference import current_plan
 from core.jobs import RunningJob
 from core.media import annotate, frames, open_source
@@ -73,17 +73,19 @@ def video_source(store: Store, video_id: str) -> dict[str, Any]:
     return {"kind": "video", "video_id": video_id, "name": video.get("title") or video_id}
 
 
-def images_source(store: Store, images: Path, seconds_per_image: float, name: str | None = None) -> dict[str, Any]:
+def images_source(
+    store: Store, images: Path, seconds_per_image: float, name: str | None = None, *, limits: trainingset.Limits = trainingset.DEFAULT_LIMITS
+) -> dict[str, Any]:
     """Store a folder or ZIP of images as an image sequence, in natural name order
-    (``frame2`` before ``frame10``), each shown for ``seconds_per_image``."""
+    (``frame2`` before ``frame10``), each shown for ``seconds_per_image``; refused beyond ``limits``."""
     if not (math.isfinite(seconds_per_image) and seconds_per_image > 0):
         raise ScreenTimeError(f"Seconds per image must be a positive number, not {seconds_per_image}.")
     with tempfile.TemporaryDirectory(prefix="reelsight-seq-") as tmp:
-        folder = trainingset.unpack_images(Path(images), Path(tmp) / "in")
+        folder = trainingset.unpack_images(Path(images), Path(tmp) / "in", limits=limits)
         files = trainingset.images_in(folder)
         if not files:
             raise TrainingSetError(f"{Path(images).name} holds no images ({', '.join(trainingset.IMAGE_SUFFIXES)}).")
-        bad = [str(p.relative_to(folder)) for p in files if not trainingset.decodes(p)]
+        bad = [str(p.relative_to(folder)) for p in files if not trainingset.decodes(p, max_mp=limits.image_mp)]
         if bad:
             raise TrainingSetError(
                 f"{Path(images).name}: {', '.join(bad[:6])} do{'es' if len(bad) == 1 else ''} not decode as images. Remove them and try again."
@@ -253,7 +255,7 @@ def _accuracy(run: dict[str, Any], table: pd.DataFrame, raw: np.ndarray, smoothe
 def write_outputs(screen_time: ScreenTime, out: Path) -> list[Path]:
     """``screentime.csv`` (class, seconds, share), ``frames.csv`` (frame, time_s, class, prob,
     smoothed_class) and ``segments.csv`` (class, start_s, end_s) in ``out``."""
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_dir(out)
     paths = [out / "screentime.csv", out / "frames.csv", out / "segments.csv"]
     to_csv(screen_time.totals[["class", "seconds", "share"]], paths[0])
     to_csv(screen_time.frames[["frame", "time_s", "class", "prob", "smoothed_class"]], paths[1])
@@ -326,12 +328,12 @@ def _classify_video(ctx: RunningJob, run: dict[str, Any], model: Any, backbone: 
 
 def _classify_images(ctx: RunningJob, run: dict[str, Any], model: Any, backbone: str, size: int, folder: Path) -> dict[str, Any]:
     source = run["source"]
-    trainingset.extract_images(ctx.store, source["blob"], folder)
+    trainingset.extract_images(ctx.store, source["blob"], folder, limits=trainingset.Limits.from_settings(ctx.settings))
     names, spi = source["images"], source["seconds_per_image"]
     probs = []
     batch_size = current_plan(ctx.settings.batch_size).batch_size
     for start in range(0, len(names), batch_size):
-        pixels = np.stack([read_image(folder / name, size) for name in names[start : start + batch_size]])
+        pixels = np.stack([read_image(folder / name, size, max_mp=ctx.settings.max_image_mp) for name in names[start : start + batch_size]])
         probs.append(predict_probs(model, backbone, pixels))
         ctx.progress("classify", min(start + batch_size, len(names)), len(names), throttle_s=0.5)
     return {"frames": list(range(len(names))), "time_s": [round(i * spi, 6) for i in range(len(names))], "probs": np.concatenate(probs), "interval_s": spi}

@@ -25,6 +25,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from core.config import MAX_IMAGE_MP
 from core.errors import NotFoundError, ScreenTimeError, TrainingSetError
 from core.inference import BACKBONES, ModelRunner, RuntimePlan, build_model, current_plan, run_batches
 from core.jobs import RunningJob, enqueue
@@ -122,7 +123,11 @@ def resize_rgb(rgb: np.ndarray, size: int) -> np.ndarray:
     return cv2.resize(rgb, (size, size), interpolation=cv2.INTER_AREA)
 
 
-def read_image(path: Path, size: int) -> np.ndarray:
+def read_image(path: Path, size: int, *, max_mp: float = MAX_IMAGE_MP) -> np.ndarray:
+    """The image at ``path`` as RGB uint8, size×size×3; refused before decoding over ``max_mp`` megapixels
+    (:func:`core.screentime.trainingset.pixel_size`)."""
+    if trainingset.pixel_size(path, max_mp) is None:
+        raise TrainingSetError(f"{path.name} does not decode as an image.")
     bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
     if bgr is None:
         raise TrainingSetError(f"{path.name} does not decode as an image.")
@@ -135,7 +140,7 @@ def load_pixels(ctx: RunningJob, training_set: trainingset.TrainingSet, size: in
         assert training_set.image_dir is not None
         out = np.empty((len(training_set.items), size, size, 3), dtype=np.uint8)
         for i, item in enumerate(training_set.items):
-            out[i] = read_image(training_set.image_dir / item.image, size)
+            out[i] = read_image(training_set.image_dir / item.image, size, max_mp=ctx.settings.max_image_mp)
             if i % 32 == 0:
                 ctx.progress("read images", i, len(training_set.items), throttle_s=1.0)
         return out
@@ -296,7 +301,7 @@ def run_train_job(ctx: RunningJob) -> None:
         return  # an earlier attempt stored it just before dying
     settings = TrainSettings.from_doc(params["settings"])
     with tempfile.TemporaryDirectory(prefix="reelsight-train-") as tmp:
-        training_set = trainingset.load(store, params["labelset_id"], Path(tmp))
+        training_set = trainingset.load(store, params["labelset_id"], Path(tmp), limits=trainingset.Limits.from_settings(ctx.settings))
         model, metrics = train(ctx, training_set, settings)
         path = Path(tmp) / "classifier.keras"
         model.save(path)

@@ -11,6 +11,11 @@ with conflicting classes are dropped by default and reported in :attr:`TrainingS
 
 A stored set is a document in ``labelsets`` plus, for image sets, one ZIP blob of its images, so
 a worker on another machine can train from it.
+
+Uploads are hostile until checked (:class:`Limits`): a ZIP is unpacked by
+:func:`core.screentime.archive.extract_zip` (image entries only, capped in size, entry count and
+compression ratio), and an image's pixel count is read from its header before it is decoded
+(:func:`pixel_size`), so a small file cannot claim gigabytes of memory or disk.
 """
 
 from __future__ import annotations
@@ -20,16 +25,22 @@ import io
 import re
 import shutil
 import tempfile
+import warnings
+import weakref
 import zipfile
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import cv2
 import numpy as np
+from PIL import Image
 
+from core.config import MAX_ARCHIVE_ENTRIES, MAX_ARCHIVE_MB, MAX_COMPRESSION_RATIO, MAX_IMAGE_MP, Settings
 from core.errors import TrainingSetError
+from core.screentime import archive
 from core.store import Store, new_id, utcnow
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
@@ -39,6 +50,28 @@ MIN_PER_CLASS = 2
 """A class needs one image for training and one for validation."""
 MAX_LISTED = 6
 """Problem messages list at most this many rows, then say how many more."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What unpacking and decoding one upload's images may cost; the defaults are the settings' defaults."""
+
+    archive_mb: float = MAX_ARCHIVE_MB
+    """Total unpacked size of a ZIP's images, in MB (2²⁰ bytes)."""
+    archive_entries: int = MAX_ARCHIVE_ENTRIES
+    """Entries of any kind in a ZIP."""
+    compression_ratio: float = MAX_COMPRESSION_RATIO
+    """Unpacked ÷ packed size of one image entry."""
+    image_mp: float = MAX_IMAGE_MP
+    """Pixels of one image, in megapixels (10⁶ pixels)."""
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Limits:
+        """The limits configured by ``REELSIGHT_MAX_ARCHIVE_MB``, ``_ARCHIVE_ENTRIES``, ``_COMPRESSION_RATIO`` and ``_IMAGE_MP``."""
+        return cls(settings.max_archive_mb, settings.max_archive_entries, settings.max_compression_ratio, settings.max_image_mp)
+
+
+DEFAULT_LIMITS = Limits()
 
 
 @dataclass(frozen=True)
@@ -111,29 +144,20 @@ def _natural_key(name: str) -> list[Any]:
     return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
 
 
-def unpack_images(source: Path, into: Path) -> Path:
-    """A folder as is, or a ZIP extracted into ``into``; returns the folder of images.
+def unpack_images(source: Path, into: Path, *, limits: Limits = DEFAULT_LIMITS) -> Path:
+    """A folder as is, or the image entries of a ZIP unpacked into ``into``; returns the folder of images.
 
     A ZIP whose entries all sit under one top folder is entered, so ``frames.zip`` holding
-    ``train_frames/frame0.jpg`` works like the folder ``train_frames``.
+    ``train_frames/frame0.jpg`` works like the folder ``train_frames``. A ZIP over ``limits`` is
+    refused before anything is written (see :func:`core.screentime.archive.extract_zip`).
     """
     source = Path(source)
     if source.is_dir():
         return source
     if not source.is_file():
         raise TrainingSetError(f"No such folder or ZIP file: {source}.")
-    try:
-        with zipfile.ZipFile(source) as archive:
-            members = [m for m in archive.infolist() if not m.is_dir() and not _hidden(m.filename)]
-            for member in members:
-                target = into / PurePosixPath(member.filename)
-                if not target.resolve().is_relative_to(into.resolve()):
-                    raise TrainingSetError(f"{source.name} holds an unsafe path {member.filename!r}; re-create the ZIP from the image folder.")
-                target.parent.mkdir(parents=True, exist_ok=True)
-                with archive.open(member) as src, open(target, "wb") as dst:
-                    shutil.copyfileobj(src, dst)
-    except zipfile.BadZipFile as err:
-        raise TrainingSetError(f"{source.name} is neither a folder nor a valid ZIP file ({err}).") from err
+    into.mkdir(parents=True, exist_ok=True)
+    archive.extract_zip(source, into, is_image_name, max_mb=limits.archive_mb, max_entries=limits.archive_entries, max_ratio=limits.compression_ratio)
     root = into
     while True:
         entries = [p for p in root.iterdir() if not _hidden(p.name)]
@@ -143,8 +167,34 @@ def unpack_images(source: Path, into: Path) -> Path:
             return root
 
 
+def is_image_name(name: str) -> bool:
+    """True for a path ending in one of :data:`IMAGE_SUFFIXES` with no hidden or ``__MACOSX`` part."""
+    return name.lower().endswith(IMAGE_SUFFIXES) and not _hidden(name)
+
+
 def _hidden(path: str) -> bool:
     return any(part.startswith((".", "__MACOSX")) for part in PurePosixPath(path).parts)
+
+
+def _unpacked(source: Path, workdir: Path | None, limits: Limits, build: Callable[[Path], TrainingSet]) -> TrainingSet:
+    """``build`` applied to the folder of ``source``'s images, a ZIP being unpacked under ``workdir``.
+
+    Without ``workdir``, a ZIP goes to a new temporary folder, removed at once if ``build`` fails and
+    otherwise when the returned set is garbage-collected (or the process exits).
+    """
+    source = Path(source)
+    if source.is_dir():
+        return build(source)
+    scratch = Path(tempfile.mkdtemp(prefix="reelsight-set-")) if workdir is None else None
+    try:
+        result = build(unpack_images(source, scratch or Path(workdir), limits=limits))
+    except BaseException:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    if scratch is not None:
+        weakref.finalize(result, shutil.rmtree, scratch, True)
+    return result
 
 
 def images_in(folder: Path) -> list[Path]:
@@ -154,8 +204,40 @@ def images_in(folder: Path) -> list[Path]:
     )
 
 
-def decodes(path: Path) -> bool:
-    """True when OpenCV decodes ``path`` as an image (read at quarter size, which is enough to check)."""
+def pixel_size(path: Path, max_mp: float = MAX_IMAGE_MP) -> tuple[int, int] | None:
+    """``(width, height)`` in pixels from the header of ``path``, decoding nothing; None when it is not an image Pillow knows.
+
+    Raises :class:`TrainingSetError`, naming the file, when the image has more than ``max_mp``
+    megapixels (10⁶ pixels), or more than Pillow's own decompression-bomb limit.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # this function sets the limit
+            with Image.open(path) as img:
+                width, height = img.size
+    except Image.DecompressionBombError as err:  # over twice Pillow's own limit, which no setting raises
+        pillow_mp = 2 * Image.MAX_IMAGE_PIXELS / 1e6
+        raise TrainingSetError(_too_large(path, f"over {pillow_mp:.0f} megapixels", min(max_mp, round(pillow_mp)))) from err
+    except (OSError, ValueError):  # UnidentifiedImageError is an OSError
+        return None
+    if width * height > max_mp * 1e6:
+        raise TrainingSetError(_too_large(path, f"{width}×{height} pixels ({width * height / 1e6:.3g} megapixels)", max_mp))
+    return width, height
+
+
+def _too_large(path: Path, size: str, max_mp: float) -> str:
+    """The message for an image of ``size`` (words) over ``max_mp`` megapixels."""
+    return (
+        f"{path.name} is {size}, more than the {max_mp:g} megapixels allowed for one image; decoding it could exhaust memory. "
+        "Scale it down (a video frame of 1920×1080 is 2 megapixels), or raise REELSIGHT_MAX_IMAGE_MP."
+    )
+
+
+def decodes(path: Path, *, max_mp: float = MAX_IMAGE_MP) -> bool:
+    """True when ``path`` is an image whose header Pillow reads and OpenCV decodes (at quarter size,
+    which is enough to check). Raises :class:`TrainingSetError` over ``max_mp`` megapixels (see :func:`pixel_size`)."""
+    if pixel_size(path, max_mp) is None:
+        return False
     data = np.fromfile(path, dtype=np.uint8)
     return data.size > 0 and cv2.imdecode(data, cv2.IMREAD_REDUCED_COLOR_4) is not None
 
@@ -195,8 +277,11 @@ def from_mapping(
     drop_conflicts: bool = True,
     mapping_name: str | None = None,
     workdir: Path | None = None,
+    *,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> TrainingSet:
-    """Read a mapping CSV (a path, or its bytes) and the images it names (a folder or ZIP)."""
+    """Read a mapping CSV (a path, or its bytes) and the images it names (a folder or ZIP, unpacked
+    under ``workdir``: see :func:`_unpacked`; refused beyond ``limits``)."""
     if isinstance(mapping, bytes):
         name, text = mapping_name or "the mapping CSV", mapping.decode("utf-8-sig", errors="replace")
     else:
@@ -205,7 +290,13 @@ def from_mapping(
             raise TrainingSetError(f"No such mapping CSV: {path}.")
         name, text = mapping_name or path.name, path.read_text(encoding="utf-8-sig", errors="replace")
     rows = read_mapping(text, name)
-    folder = unpack_images(Path(images), Path(workdir or tempfile.mkdtemp(prefix="reelsight-set-")))
+    return _unpacked(Path(images), workdir, limits, lambda folder: _mapping_set(rows, name, Path(images), folder, classes, drop_conflicts, limits.image_mp))
+
+
+def _mapping_set(
+    rows: list[tuple[int, str, str]], name: str, images: Path, folder: Path, classes: dict[int, str] | None, drop_conflicts: bool, max_mp: float
+) -> TrainingSet:
+    """Validate the mapping's ``rows`` against the images in ``folder`` (from ``images``)."""
     files = {p.name: p for p in images_in(folder)}
     if not files:
         raise TrainingSetError(
@@ -250,7 +341,7 @@ def from_mapping(
     if missing:
         names = [img for img in by_image if img not in files]
         problems.append(f"{_rows(sorted(missing))}: no image named {_names(names)} in {Path(images).name}")
-    undecodable = sorted(entries[0][0] for img, entries in by_image.items() if img in files and not decodes(files[img]))
+    undecodable = sorted(entries[0][0] for img, entries in by_image.items() if img in files and not decodes(files[img], max_mp=max_mp))
     if undecodable:
         names = [img for img, entries in by_image.items() if entries[0][0] in undecodable]
         problems.append(f"{_rows(undecodable)}: {_names(names)} do{'es' if len(names) == 1 else ''} not decode as an image")
@@ -266,9 +357,14 @@ def from_mapping(
     return result
 
 
-def from_folders(source: Path, workdir: Path | None = None) -> TrainingSet:
-    """A folder or ZIP with one sub-folder of images per class; class ids follow the folder names' order."""
-    folder = unpack_images(Path(source), Path(workdir or tempfile.mkdtemp(prefix="reelsight-set-")))
+def from_folders(source: Path, workdir: Path | None = None, *, limits: Limits = DEFAULT_LIMITS) -> TrainingSet:
+    """A folder or ZIP with one sub-folder of images per class; class ids follow the folder names' order.
+    A ZIP is unpacked under ``workdir`` (see :func:`_unpacked`) and refused beyond ``limits``."""
+    return _unpacked(Path(source), workdir, limits, lambda folder: _folders_set(Path(source), folder, limits.image_mp))
+
+
+def _folders_set(source: Path, folder: Path, max_mp: float) -> TrainingSet:
+    """The class folders under ``folder`` (from ``source``), validated."""
     class_dirs = sorted((d for d in folder.iterdir() if d.is_dir() and not _hidden(d.name)), key=lambda d: _natural_key(d.name))
     if not class_dirs:
         loose = images_in(folder)
@@ -279,7 +375,7 @@ def from_folders(source: Path, workdir: Path | None = None) -> TrainingSet:
     for class_id, class_dir in enumerate(class_dirs):
         for path in images_in(class_dir):
             rel = str(path.relative_to(folder))
-            if decodes(path):
+            if decodes(path, max_mp=max_mp):
                 items.append(LabelledImage(rel, class_id))
             else:
                 undecodable.append(rel)
@@ -324,17 +420,20 @@ def check_trainable(training_set: TrainingSet) -> None:
 def put_images(store: Store, folder: Path, names: list[str]) -> str:
     """Store ``folder/<name>`` for each name as one ZIP blob (entries named ``name``); returns its key."""
     with tempfile.TemporaryDirectory() as tmp:
-        archive = Path(tmp) / "images.zip"
-        with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_STORED) as out:  # JPEGs do not compress further
+        packed = Path(tmp) / "images.zip"
+        with zipfile.ZipFile(packed, "w", compression=zipfile.ZIP_STORED) as out:  # JPEGs do not compress further
             for name in names:
                 out.write(folder / name, name)
-        return store.blobs.put_file(archive, "images.zip")
+        return store.blobs.put_file(packed, "images.zip")
 
 
-def extract_images(store: Store, blob: str, into: Path) -> Path:
-    """Unpack a blob written by :func:`put_images` into ``into``; returns ``into``."""
-    with zipfile.ZipFile(store.blobs.local_path(blob)) as archive:
-        archive.extractall(into)
+def extract_images(store: Store, blob: str, into: Path, *, limits: Limits = DEFAULT_LIMITS) -> Path:
+    """Unpack a blob written by :func:`put_images` into ``into``, within ``limits``; returns ``into``."""
+    into.mkdir(parents=True, exist_ok=True)
+    archive.extract_zip(
+        Path(store.blobs.local_path(blob)), into, is_image_name,
+        max_mb=limits.archive_mb, max_entries=limits.archive_entries, max_ratio=limits.compression_ratio, name=f"the stored images ({blob})",
+    )  # fmt: skip
     return into
 
 
@@ -360,10 +459,10 @@ def save(store: Store, training_set: TrainingSet, name: str) -> str:
     return set_id
 
 
-def load(store: Store, set_id: str, workdir: Path) -> TrainingSet:
-    """A stored set, with its images unpacked under ``workdir`` (frame sets have no images)."""
+def load(store: Store, set_id: str, workdir: Path, *, limits: Limits = DEFAULT_LIMITS) -> TrainingSet:
+    """A stored set, with its images unpacked under ``workdir`` within ``limits`` (frame sets have no images)."""
     doc = store.labelsets.get(set_id)
-    image_dir = extract_images(store, doc["blob"], workdir / "images") if doc.get("blob") else None
+    image_dir = extract_images(store, doc["blob"], workdir / "images", limits=limits) if doc.get("blob") else None
     classes = {c["id"]: c["name"] for c in doc["classes"]}
     items = [LabelledImage(i["image"], i["class"]) for i in doc["items"]]
     return TrainingSet(doc["kind"], classes, items, image_dir, list(doc.get("notes", [])))

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import YT8MError
-from core.exports import to_csv
+from core.exports import output_dir, to_csv
 from core.jobs import RunningJob, enqueue
 from core.store import Store, new_id, utcnow
 from core.yt8m import metrics as mm
@@ -354,7 +354,7 @@ def metrics_json(doc: dict[str, Any]) -> str:
 
 def write_outputs(store: Store, doc: dict[str, Any], out: Path) -> list[Path]:
     """``metrics.json``, ``per_class.csv`` and ``predictions.csv`` in ``out``."""
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_dir(out)
     (out / "metrics.json").write_text(metrics_json(doc))
     to_csv(pd.DataFrame(doc["per_class"])[["class_index", "name", "support", "ap", "precision", "recall", "f1"]], out / "per_class.csv")
     to_csv(predictions_table(store, doc), out / "predictions.csv")
