@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -39,9 +40,14 @@ def download_csv(table: pd.DataFrame, file_name: str, label: str = "Download CSV
     st.download_button(label, to_csv(table).encode("utf-8"), file_name=file_name, mime="text/csv", icon=":material/download:", key=f"csv.{file_name}")
 
 
-def chart(figure: go.Figure, name: str) -> None:
-    """Draw a plotly chart; its toolbar's camera button downloads it as ``<name>.png``."""
-    st.plotly_chart(figure, config={"displaylogo": False, "toImageButtonOptions": {"format": "png", "filename": name, "scale": 2}}, key=f"chart.{name}")
+def chart(figure: go.Figure, name: str, on_select: bool = False) -> Any:
+    """Draw a plotly chart; its toolbar's camera button downloads it as ``<name>.png``. With
+    ``on_select``, clicking a point reruns the page and the selection event is returned."""
+    config = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "filename": name, "scale": 2}}
+    if on_select:
+        return st.plotly_chart(figure, config=config, key=f"chart.{name}", on_select="rerun", selection_mode="points")
+    st.plotly_chart(figure, config=config, key=f"chart.{name}")
+    return None
 
 
 def float_param(name: str) -> float | None:
@@ -50,6 +56,16 @@ def float_param(name: str) -> float | None:
         return float(st.query_params[name]) if st.query_params.get(name) else None
     except ValueError:
         return None
+
+
+def nice_step(value: float, share: float = 0.1) -> int:
+    """A round step for a number input near ``value``: ``share`` of it, to one significant digit
+    (870,000 → 90,000; 4,200 → 400), at least 1."""
+    raw = abs(value) * share
+    if raw < 1:
+        return 1
+    magnitude = 10 ** math.floor(math.log10(raw))
+    return int(round(raw / magnitude) * magnitude)
 
 
 def succeeded(action: Callable[[], object]) -> bool:

@@ -7,7 +7,7 @@ import streamlit as st
 from core.analysis import analytics
 from core.analysis.charts import label_timeline
 from core.inference import MODELS
-from dashboard import data, state, widgets
+from dashboard import data, moment, state, widgets
 from dashboard.scope import analysis_scope
 from dashboard.shell import ensure_shell
 
@@ -23,11 +23,20 @@ if scope is None:
 titles = dict(zip(scope.videos["video_id"], scope.videos["title"]))
 vid = state.url_choice(st.selectbox, "Video", list(scope.runs), state.QP_VIDEO, format_func=titles.get)
 run_id = scope.runs[vid]
+if st.session_state.get("explorer.moment_video", vid) != vid:  # another video: its moment does not apply
+    moment.open_moment(None)
+st.session_state["explorer.moment_video"] = vid
 frames = scope.top1[scope.top1["video_id"] == vid]
 model = scope.model
 mine = frames[frames["model"] == model]
 
-widgets.chart(label_timeline(frames, f"Top-1 label along the video · {titles[vid]}"), f"timeline_{vid}")
+event = widgets.chart(label_timeline(frames, f"Top-1 label along the video · {titles[vid]}"), f"timeline_{vid}", on_select=True)
+points = (event or {}).get("selection", {}).get("points", []) if event else []
+if points and st.session_state.get("explorer.last_click") != (vid, points[0].get("x")):
+    st.session_state["explorer.last_click"] = (vid, points[0].get("x"))  # a selection stays until cleared; act on new clicks only
+    moment.open_moment(float(points[0]["x"]))
+st.caption("Click a point on the timeline, or Play under a frame, to watch that moment.")
+moment.show_moment(vid, run_id, frames, scope.models)
 
 f1, f2, f3 = st.columns([2, 2, 2])
 labels = sorted(mine["label"].unique())
@@ -60,6 +69,9 @@ if not keep.empty:
                     if top:
                         lines.append(f"{MODELS[m].display}: " + " · ".join(f"{label} {score:.2f}" for label, score in top))
                 st.caption("  \n".join(lines))
+                if st.button("Play", key=f"play.{run_id}.{row.frame}", icon=":material/play_arrow:", type="tertiary"):
+                    moment.open_moment(float(row.time_s))
+                    st.rerun()
 
 if len(scope.models) >= 2:
     st.subheader("Model agreement")

@@ -25,16 +25,26 @@ if views.empty:
     st.info("None of the selected videos has a view count yet. Enter views on the Videos page.", icon=":material/visibility:")
     st.stop()
 median = float(views.median())
-url_threshold = widgets.float_param(state.QP_THRESHOLD)
-threshold = st.number_input(
+if state.POPULARITY_THRESHOLD not in st.session_state:  # filled from the link once; afterwards the widget owns it
+    from_url = widgets.float_param(state.QP_THRESHOLD)
+    st.session_state[state.POPULARITY_THRESHOLD] = int(round(from_url if from_url is not None and from_url >= 0 else median))
+
+
+def _use_median() -> None:
+    st.session_state[state.POPULARITY_THRESHOLD] = int(round(median))
+
+
+left, right = st.columns([3, 1], vertical_alignment="bottom")
+threshold = left.number_input(
     "Popular from (views)",
-    min_value=0.0,
-    value=url_threshold if url_threshold is not None else median,
-    step=1_000_000.0,
-    format="%.0f",
-    help=f"Default: the median of the selected videos, {median:,.0f}.",
+    min_value=0,
+    step=widgets.nice_step(median),
+    key=state.POPULARITY_THRESHOLD,
+    help=f"A video is popular when its views reach this number. Default: the median of the selected videos, {median:,.0f}.",
 )
-state.set_params(**{state.QP_THRESHOLD: None if threshold == median else f"{threshold:.0f}"})
+right.button("Use the median", on_click=_use_median, disabled=threshold == int(round(median)), icon=":material/restart_alt:")
+st.caption(f"Popular: **{threshold:,}** views or more. Median of the selected videos: {median:,.0f}.")
+state.set_params(**{state.QP_THRESHOLD: None if threshold == int(round(median)) else str(threshold)})
 _, groups = analytics.split_popularity(scope.videos, threshold)
 
 st.dataframe(

@@ -18,6 +18,7 @@ from core.config import load_settings
 from core.errors import ConfigError, TrainingSetError
 from core.screentime import archive, trainingset
 from core.screentime.apply import images_source
+from dashboard.text import plain
 from tests.security.hostile import image_bytes, patch_entry, zip_of
 from tests.test_pages import button, open_page  # imported here, as AppTest makes its own temporary folder on import
 
@@ -215,6 +216,6 @@ def test_the_classifiers_page_shows_a_bomb_as_one_message_and_keeps_nothing(stor
     button(at, "Check and train").click()
     at.run()
     assert not at.exception
-    assert any(e.value.startswith("toons.zip: 'tom/bomb.png' unpacks from ") for e in at.error), [e.value for e in at.error]
+    assert any(e.value.startswith(plain("toons.zip: 'tom/bomb.png' unpacks from ")) for e in at.error), [e.value for e in at.error]
     assert store.db["jobs"].count_documents({}) == 0 and store.db["labelsets"].count_documents({}) == 0
     assert list(temp_root.iterdir()) == []

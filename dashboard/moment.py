@@ -1,0 +1,77 @@
+"""One moment of a video: a player started at that time beside the frame, enlarged, with every
+model's labels. Opened by clicking a timeline point or a thumbnail; the time lives in the URL
+(``t``), so a shared link opens the same moment.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from core.errors import ReelsightError
+from core.inference import MODELS
+from dashboard import data, state
+from dashboard.text import plain, safe_link
+
+
+def video_source(video_id: str) -> str | None:
+    """What ``st.video`` can play for a video: its stored file, or its link (YouTube's player,
+    or the file at an allowed host); None when neither is available here."""
+    video = data.store().videos.find(video_id) or {}
+    if video.get("blob"):
+        try:
+            return str(Path(data.store().blobs.local_path(video["blob"])))
+        except ReelsightError:
+            return None
+    return safe_link(video.get("webpage_url") or video.get("url"), data.settings().allowed_hosts)
+
+
+def nearest_frame(frames: pd.DataFrame, time_s: float) -> pd.Series | None:
+    """The row of ``frames`` (columns ``frame``, ``time_s``) sampled nearest to ``time_s``."""
+    if frames.empty:
+        return None
+    return frames.iloc[int((frames["time_s"] - time_s).abs().to_numpy().argmin())]
+
+
+def open_moment(time_s: float | None) -> None:
+    """Remember the chosen moment (seconds; None closes it) in the URL; the page draws it on this run."""
+    state.set_params(**{state.QP_TIME: None if time_s is None else f"{time_s:.3f}"})
+
+
+def chosen_time() -> float | None:
+    try:
+        return float(st.query_params[state.QP_TIME]) if st.query_params.get(state.QP_TIME) else None
+    except ValueError:
+        return None
+
+
+def show_moment(video_id: str, run_id: str, frames: pd.DataFrame, models: list[str]) -> None:
+    """Draw the chosen moment (if any) of ``run_id``: player, enlarged frame, each model's top-k."""
+    wanted = chosen_time()
+    row = None if wanted is None else nearest_frame(frames.drop_duplicates("frame"), wanted)
+    if row is None:
+        return
+    frame, time_s = int(row["frame"]), float(row["time_s"])
+    with st.container(border=True):
+        head, close = st.columns([6, 1], vertical_alignment="center")
+        head.markdown(f"##### :material/play_circle: Frame {frame:,} at {time_s:.1f} s")
+        if close.button("Close", icon=":material/close:", key="moment.close"):
+            open_moment(None)
+            st.rerun()
+        player, still = st.columns([3, 2])
+        with player:
+            source = video_source(video_id)
+            if source is None:
+                st.info("The video file is not available on this server, so it cannot be played here.", icon=":material/videocam_off:")
+            else:
+                st.video(source, start_time=int(time_s))
+        with still:
+            thumbs = data.thumbnails(data.db_key(), run_id, (frame,))
+            if frame in thumbs:
+                st.image(thumbs[frame], width="stretch", caption="The sampled frame (thumbnail, enlarged)")
+            preds = data.frame_predictions(data.db_key(), run_id, (frame,)).get(frame, {})
+            for model in models:
+                top = preds.get(model) or []
+                st.markdown(f"**{MODELS[model].display}**  \n" + "  \n".join(f"{plain(label)} · {score:.2f}" for label, score in top))
