@@ -170,7 +170,7 @@ def evaluation_section(dataset: dict) -> None:
     model_id = state.url_choice(st.selectbox, "Model", list(labels), state.QP_YT8M_MODEL, format_func=labels.get)
     doc = next(m for m in models if m["_id"] == model_id)
     m = evaluation.readings(doc)
-    st.caption(f"**Test set:** {evaluation.test_set_text(m['test_set'])}")
+    st.caption(f"**Test set:** {plain(evaluation.test_set_text(m['test_set']))}")
     if m["small_test_warning"]:
         st.warning(m["small_test_warning"], icon=":material/warning:")
     defs = evaluation.DEFINITIONS

@@ -22,6 +22,7 @@ from core.store.database import open_store
 from core.yt8m import evaluation
 from core.yt8m import metrics as mm
 from core.yt8m import train as yt8m_train
+from dashboard.text import plain
 from tests.test_pages import button, open_page, texts
 from tests.yt8m_records import LEARNABLE_CLASSES, write_learnable, write_record
 
@@ -502,7 +503,7 @@ def test_page_imports_filters_trains_and_evaluates_on_a_held_out_file(store, set
     assert float(shown["GAP@20"]) < float(shown["In-vocabulary GAP@20"])  # 14 labels of Violin, which the model never saw
     assert shown["Test videos"] == "40"
     page = texts(at)
-    assert "40 videos of validate0001.tfrecord: held-out dataset" in page
+    assert plain("40 videos of validate0001.tfrecord: held-out dataset") in page  # file and dataset names are shown as plain text
     assert "Only 40 test videos" in " ".join(w.value for w in at.warning)
     assert "14 of them of 1 class the model was not trained on" in page
     assert len(at.get("plotly_chart")) >= 5  # verticals, labels, PR, ROC, confusion
