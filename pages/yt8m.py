@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import streamlit as st
 
@@ -9,6 +11,7 @@ from core.analysis import charts
 from core.errors import ReelsightError
 from core.exports import to_csv
 from core.yt8m import dataset as yt8m
+from core.yt8m import evaluation
 from core.yt8m import train as yt8m_train
 from dashboard import data, state, widgets
 from dashboard.shell import ensure_shell
@@ -98,7 +101,16 @@ def browse(dataset: dict) -> str | None:
     return category
 
 
-def train_form(dataset: dict, category: str | None) -> None:
+def train_form(dataset: dict, category: str | None, datasets: list[dict]) -> None:
+    others = {d["_id"]: d for d in datasets if d["_id"] != dataset["_id"] and d.get("stats")}
+
+    def test_label(option: str | None) -> str:
+        if option is None:
+            return "A test split of this dataset (the share left after training and validation)"
+        other = others[option]
+        files = ", ".join(Path(p).name for p in other["records"][:3]) + ("…" if len(other["records"]) > 3 else "")
+        return f"{other['name']} · {files} · {other['stats']['n_videos']:,} videos"
+
     with st.form("yt8m.train"):
         c1, c2, c3, c4 = st.columns(4)
         features = c1.multiselect("Features", ["rgb", "audio"], default=["rgb", "audio"], help="Concatenated when both are chosen (1,024 + 128 values).")
@@ -108,12 +120,19 @@ def train_form(dataset: dict, category: str | None) -> None:
         c1, c2, c3, c4 = st.columns(4)
         rate = c1.number_input("Learning rate", 1e-6, 1.0, 1e-3, format="%.4f")
         train_share = c2.slider("Training share", 0.4, 0.9, 0.7, 0.05)
-        val_share = c3.slider("Validation share", 0.0, 0.3, 0.15, 0.05, help="The rest is the test split.")
+        val_share = c3.slider("Validation share", 0.0, 0.3, 0.15, 0.05, help="The rest is the test split, or trains too when another dataset is the test set.")
         top_n = c4.number_input("Only the N most frequent labels (0 = all)", 0, 3862, 0)
         only_filtered = st.checkbox(
             f"Train only on videos with {plain(category)}" if category else "Train only on the filtered videos (choose a filter above)",
             value=bool(category),
             disabled=not category,
+        )
+        test_dataset = st.selectbox(
+            "Test on",
+            [None, *others],
+            format_func=test_label,
+            key="yt8m.test_dataset",
+            help="A held-out dataset (e.g. a second validation TFRecord, imported above) gives an evaluation on videos from another file.",
         )
         submitted = st.form_submit_button("Train", type="primary", icon=":material/model_training:")
     if not submitted:
@@ -123,6 +142,7 @@ def train_form(dataset: dict, category: str | None) -> None:
         settings = yt8m_train.YT8MSettings(
             features=tuple(features), hidden=int(hidden), epochs=int(epochs), batch_size=int(batch), learning_rate=float(rate),
             split=(train_share, val_share, round(1 - train_share - val_share, 6)), category=category if only_filtered else None, top_n=int(top_n) or None,
+            test_dataset=test_dataset,
         )  # fmt: skip
         return yt8m_train.request_training(data.store(), dataset["_id"], settings)
 
@@ -131,7 +151,15 @@ def train_form(dataset: dict, category: str | None) -> None:
         st.rerun()
 
 
-def evaluation(dataset: dict) -> None:
+def _score(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def _classes(n: int) -> str:
+    return f"{n:,} class{'es' if n != 1 else ''}"
+
+
+def evaluation_section(dataset: dict) -> None:
     models = data.yt8m_models(data.db_key(), dataset["_id"])
     if not models:
         st.info("No model trained on this dataset yet.", icon=":material/info:")
@@ -141,13 +169,37 @@ def evaluation(dataset: dict) -> None:
     }
     model_id = state.url_choice(st.selectbox, "Model", list(labels), state.QP_YT8M_MODEL, format_func=labels.get)
     doc = next(m for m in models if m["_id"] == model_id)
-    m = doc["metrics"]
+    m = evaluation.readings(doc)
+    st.caption(f"**Test set:** {plain(evaluation.test_set_text(m['test_set']))}")
+    if m["small_test_warning"]:
+        st.warning(m["small_test_warning"], icon=":material/warning:")
+    defs = evaluation.DEFINITIONS
     cols = st.columns(5)
-    cols[0].metric("mAP", f"{m['map']:.3f}", help="Mean over classes (with a test positive) of the average precision.")
-    cols[1].metric("GAP@20", f"{m['gap']:.3f}", help="YouTube-8M's global average precision over each video's top 20 predictions.")
-    cols[2].metric("Hit@1", f"{m['hit_at_1']:.3f}", help="Share of test videos whose best prediction is one of their labels.")
-    cols[3].metric("PERR", f"{m['perr']:.3f}", help="Precision at equal recall rate: precision of each video's top-n, n = its number of labels.")
+    cols[0].metric("mAP", _score(m["map"]), help=defs["map"])
+    cols[1].metric("GAP@20", _score(m["gap"]), help=defs["gap"])
+    cols[2].metric("Hit@1", _score(m["hit_at_1"]), help=defs["hit_at_1"])
+    cols[3].metric("PERR", _score(m["perr"]), help=defs["perr"])
     cols[4].metric("Test videos", f"{m['n_test']:,}", help=f"{m['n_train']:,} training and {m['n_val']:,} validation videos; {m['n_classes']} classes.")
+    if m["gap"] is None:
+        st.info(
+            "This model was trained before the official definitions were used: only its in-vocabulary figures are known. Train it again for the official ones."
+        )
+    else:
+        unscored = m["n_test_labels_unscored"]
+        st.caption(
+            f"Official YouTube-8M definitions (google/youtube-8m eval_util.py): all {m['n_test_labels']:,} labels of the test videos count"
+            + (f", {unscored:,} of them of {_classes(m['n_test_classes_unscored'])} the model was not trained on and cannot predict." if unscored else ".")
+        )
+    iv = m["in_vocabulary"]
+    with st.expander("Second reading: in-vocabulary only (not the official figures)"):
+        st.caption(defs["in_vocabulary"])
+        c1, c2, c3 = st.columns(3)
+        c1.metric("In-vocabulary mAP", _score(iv["map"]))
+        c2.metric("In-vocabulary GAP@20", _score(iv["gap"]))
+        c3.metric("In-vocabulary PERR", _score(iv["perr"]))
+    with st.expander("How each number is defined"):
+        terms = (("mAP", "map"), ("GAP@20", "gap"), ("Hit@1", "hit_at_1"), ("PERR", "perr"), ("In-vocabulary", "in_vocabulary"))
+        st.markdown("\n".join(f"- **{term}**: {defs[key]}" for term, key in terms))
     test = data.yt8m_test(data.db_key(), model_id)
     threshold = st.slider("Threshold for precision, recall and F1", 0.05, 0.95, float(doc["settings"]["threshold"]), 0.05, key=f"yt8m.threshold.{model_id}")
     per_class = yt8m_train.per_class_at(test, doc, threshold)
@@ -208,6 +260,6 @@ overview(dataset)
 st.subheader("Browse")
 category = browse(dataset)
 st.subheader("Train a multi-label classifier")
-train_form(dataset, category)
-st.subheader("Evaluation on the test split")
-evaluation(dataset)
+train_form(dataset, category, datasets)
+st.subheader("Evaluation")
+evaluation_section(dataset)

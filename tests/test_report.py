@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import subprocess
 import sys
@@ -12,8 +13,10 @@ import pandas as pd
 import pytest
 
 from core.analysis import analytics, regression
+from core.cli.main import main
 from core.config import PROJECT_ROOT
-from tests.synthetic import populate
+from core.exports import to_csv
+from tests.synthetic import add_run, add_video, populate
 
 
 class _Counter(HTMLParser):
@@ -70,6 +73,22 @@ def test_cli_report_matches_the_page_functions(store, env, tmp_path: Path) -> No
         assert "OLS Regression Results" in (out / f"regression_{model}_summary.txt").read_text()
         for vid in ids:
             assert (out / f"wordcloud_{vid}_{model}.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_views_are_written_as_whole_numbers(store, tmp_path: Path) -> None:
+    table = pd.DataFrame({"title": ["a", "b"], "views": [870000.0, None], "score": [0.5, 1.0]})
+    assert to_csv(table).splitlines() == ["title,views,score", "a,870000,0.5", "b,,1.0"]
+
+    populate(store, n_videos=2, n_frames=10)
+    no_views = add_video(store, "synthetic:none", "No views yet", seconds=10.0)
+    add_run(store, no_views, 10, thumbnails=False)
+    assert main(["report", "--out", str(tmp_path / "report")]) == 0
+    assert main(["export", "--all", "--out", str(tmp_path / "export")]) == 0
+    with (tmp_path / "report" / "videos.csv").open(newline="") as f:
+        views = [row["views"] for row in csv.DictReader(f)]
+    assert sorted(views) == ["", "10000000", "5000000"]
+    runs = pd.read_csv(tmp_path / "export" / "runs.csv", dtype=str)
+    assert runs["frames"].tolist() == ["10"] * 3 and runs["top_k"].tolist() == ["5"] * 3
 
 
 def test_report_on_an_empty_library_says_what_to_do(env) -> None:

@@ -24,21 +24,27 @@ def _example(video_id: str, labels: list[int], rgb: np.ndarray | None, audio: np
     return tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString()
 
 
-def write_learnable(path: Path, n: int, seed: int = 0) -> Path:
+def write_learnable(path: Path, n: int, seed: int = 0, sample_seed: int | None = None, unseen_label: int | None = None, prefix: str = "v") -> Path:
     """``n`` records: class k is present when its feature direction is active, so the labels are a
-    (noisy) function of the features. Each video has 1 to 3 labels."""
+    (noisy) function of the features. Each video has 1 to 3 labels.
+
+    The directions follow ``seed``; ``sample_seed`` draws other videos with the same directions (a
+    held-out file for a model trained on ``seed``'s). ``unseen_label`` is added to every third
+    video: a class that no video of the training file has. Ids are ``<prefix>00000``…"""
     import tensorflow as tf
 
     rng = np.random.default_rng(seed)
     directions = rng.normal(size=(len(LEARNABLE_CLASSES), 1024 + 128))
+    if sample_seed is not None:
+        rng = np.random.default_rng(sample_seed)
     with tf.io.TFRecordWriter(str(path)) as writer:
         for i in range(n):
             active = rng.random(len(LEARNABLE_CLASSES)) < 0.35
             if not active.any():
                 active[rng.integers(len(LEARNABLE_CLASSES))] = True
             x = rng.normal(scale=0.5, size=1024 + 128) + active.astype(float) @ directions
-            labels = [c for c, on in zip(LEARNABLE_CLASSES, active) if on]
-            writer.write(_example(f"v{i:05d}", labels, x[:1024].astype(np.float32), x[1024:].astype(np.float32)))
+            labels = [c for c, on in zip(LEARNABLE_CLASSES, active) if on] + ([unseen_label] if unseen_label is not None and i % 3 == 0 else [])
+            writer.write(_example(f"{prefix}{i:05d}", labels, x[:1024].astype(np.float32), x[1024:].astype(np.float32)))
     return path
 
 

@@ -40,6 +40,8 @@ class Report:
     """What :func:`build_report` computed; ``html`` is the whole report page."""
 
     html: str
+    videos: pd.DataFrame
+    """The "Videos and runs" table (written as ``videos.csv``)."""
     top_features: pd.DataFrame
     confidence: pd.DataFrame
     regressions: dict[str, regression.RegressionResult]
@@ -89,11 +91,12 @@ def build_report(
             freqs = analytics.label_frequencies(top1, vid, model)
             if freqs:
                 clouds[(vid, model)] = wordcloud_png(freqs)
-    page = _render(videos, groups, top1, models, confidence, top_features, regressions, clouds, threshold, notes, sample_size, draws, seed)
-    return Report(html=page, top_features=top_features, confidence=confidence, regressions=regressions, wordclouds=clouds, notes=notes)
+    overview = analytics.overview_table(top1, groups).drop(columns=["channel"], errors="ignore")
+    page = _render(videos, overview, top1, models, confidence, top_features, regressions, clouds, threshold, notes, sample_size, draws, seed)
+    return Report(html=page, videos=overview, top_features=top_features, confidence=confidence, regressions=regressions, wordclouds=clouds, notes=notes)
 
 
-def _render(videos, groups, top1, models, confidence, top_features, regressions, clouds, threshold, notes, sample_size, draws, seed) -> str:
+def _render(videos, overview, top1, models, confidence, top_features, regressions, clouds, threshold, notes, sample_size, draws, seed) -> str:
     figures: list[str] = []
 
     def fig_html(figure: go.Figure) -> str:
@@ -112,7 +115,6 @@ def _render(videos, groups, top1, models, confidence, top_features, regressions,
     for note in notes:
         parts.append(f"<div class='warn'>{html.escape(note)}</div>")
 
-    overview = analytics.overview_table(top1, groups).drop(columns=["channel"], errors="ignore")
     parts += ["<h2>Videos and runs</h2>", _table(overview)]
     if threshold is not None:
         parts.append(f"<p class='muted'>Popular: at least {threshold:,.0f} views.</p>")
@@ -164,6 +166,7 @@ def write_report(report: Report, out_dir: str | Path) -> Path:
     """Write ``report.html`` and the CSV/TXT/PNG files next to it; returns the HTML path."""
     out = output_dir(out_dir)
     (out / "report.html").write_text(report.html, encoding="utf-8")
+    to_csv(report.videos, out / "videos.csv")
     to_csv(report.top_features, out / "top_features.csv")
     to_csv(report.confidence[["video_id", "model", "frames", "mean_top1", "mean_of_sample_means", "ci_low", "ci_high"]], out / "confidence.csv")
     for model, result in report.regressions.items():

@@ -7,6 +7,7 @@ Commands: ``add``, ``videos``, ``views``, ``delete``, ``analyze``, ``worker``, `
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 import signal
@@ -269,11 +270,11 @@ def cmd_screentime_apply(args: argparse.Namespace) -> None:
     print(args.out)
 
 
-def _yt8m_import(args: argparse.Namespace, store: Store) -> dict[str, Any]:
+def _yt8m_import(args: argparse.Namespace, store: Store, records: str | None = None) -> dict[str, Any]:
     from core.worker import run_now
     from core.yt8m import dataset as yt8m
 
-    dataset_id, job_id = yt8m.request_import(store, args.records, args.vocabulary)
+    dataset_id, job_id = yt8m.request_import(store, records or args.records, args.vocabulary)
     run_now(store, _settings(args), job_id)
     return yt8m.get_dataset(store, dataset_id)
 
@@ -298,27 +299,42 @@ def cmd_yt8m_import(args: argparse.Namespace) -> None:
 
 def cmd_yt8m_train(args: argparse.Namespace) -> None:
     from core.worker import run_now
+    from core.yt8m import evaluation
     from core.yt8m import train as yt8m_train
 
+    if args.test_records and args.test_dataset:
+        raise ReelsightError("Give either --test-records GLOB or --test-dataset ID, not both.")
+    output_dir(args.out)
+    store = _store(args)
+    test_id = args.test_dataset
+    if test_id:
+        store.yt8m_datasets.get(test_id)  # a clear message for an unknown id, before importing anything
     settings = yt8m_train.YT8MSettings(
         features=tuple(f.strip() for f in args.features.split(",") if f.strip()), epochs=args.epochs, hidden=args.hidden,
         batch_size=args.batch_size, learning_rate=args.learning_rate, category=args.category, top_n=args.top_n, threshold=args.threshold,
+        test_dataset=test_id,
     )  # fmt: skip
-    output_dir(args.out)
-    store = _store(args)
     dataset = _yt8m_import(args, store)
+    if args.test_records:
+        test_id = _yt8m_import(args, store, args.test_records)["_id"]
+        settings = dataclasses.replace(settings, test_dataset=test_id)
     job_id = yt8m_train.request_training(store, dataset["_id"], settings)
     run_now(store, _settings(args), job_id)
     doc = store.yt8m_models.by_job(job_id)
     if doc is None:
         raise ReelsightError(f"Training job {job_id} finished without storing a model. Run `python -m core jobs` and retry it.")
     yt8m_train.write_outputs(store, doc, args.out)
-    m = doc["metrics"]
-    scores = "  ".join(
-        f"{label} {'n/a' if m[key] is None else format(m[key], '.3f')}"
-        for label, key in (("mAP", "map"), ("GAP@20", "gap"), ("Hit@1", "hit_at_1"), ("PERR", "perr"))
-    )
-    print(f"{scores}  ({m['n_train']} training, {m['n_test']} test videos, {m['n_classes']} classes)", file=sys.stderr)
+    m = evaluation.readings(doc)
+
+    def line(values: dict[str, Any]) -> str:
+        names = (("mAP", "map"), ("GAP@20", "gap"), ("Hit@1", "hit_at_1"), ("PERR", "perr"))
+        return "  ".join(f"{label} {'n/a' if values.get(key) is None else format(values[key], '.3f')}" for label, key in names if key in values)
+
+    print(f"official: {line(m)}  ({m['n_train']} training, {m['n_test']} test videos, {m['n_classes']} classes)", file=sys.stderr)
+    print(f"in-vocabulary (test labels of the {m['n_classes']} trained classes only): {line(m['in_vocabulary'])}", file=sys.stderr)
+    print(f"test set: {evaluation.test_set_text(m['test_set'])}", file=sys.stderr)
+    if m["small_test_warning"]:
+        print(f"warning: {m['small_test_warning']}", file=sys.stderr)
     print(args.out)
 
 
@@ -498,7 +514,7 @@ def build_parser() -> argparse.ArgumentParser:
     y_sub = p.add_subparsers(dest="yt8m_command", required=True)
     for name, helptext in (
         ("import", "stream the records and print counts; prints the dataset id"),
-        ("train", "import, then train and evaluate; writes metrics.json, per_class.csv, predictions.csv"),
+        ("train", "import, then train and evaluate (on a split, or on --test-records / --test-dataset); writes metrics.json, per_class.csv, predictions.csv"),
     ):
         y = y_sub.add_parser(name, help=helptext)
         y.add_argument("--records", required=True, metavar="GLOB", help="TFRecord files: a glob, a folder or one file")
@@ -514,6 +530,8 @@ def build_parser() -> argparse.ArgumentParser:
         y.add_argument("--learning-rate", type=float, default=1e-3)
         y.add_argument("--top-n", type=int, metavar="N", help="only the N most frequent training labels")
         y.add_argument("--threshold", type=float, default=0.5, help="for per-class precision, recall and F1")
+        y.add_argument("--test-records", metavar="GLOB", help="test on these TFRecords (e.g. a held-out validation file), imported with the same vocabulary")
+        y.add_argument("--test-dataset", metavar="ID", help="test on this imported dataset instead of a split of the training records")
         y.add_argument("--out", required=True, type=Path, metavar="DIR")
         y.set_defaults(func=cmd_yt8m_train)
 

@@ -1,16 +1,26 @@
 """Multi-label metrics as the YouTube-8M benchmark defines them (numpy only).
 
-Shapes: ``scores`` and ``labels`` are videos × classes (scores in 0–1, labels 0/1).
+Shapes: ``scores`` and ``labels`` are videos × classes (scores in 0–1, labels 0/1), over the
+classes the model scores. A test video may also have labels of classes the model was never
+trained on: they have no column, but the official figures still count them, through
+``num_positives`` (GAP), ``n_labels`` (PERR) and ``unscored_classes`` (mAP).
 
 - :func:`average_precision` equals ``sklearn.metrics.average_precision_score`` (a step function
   over distinct score thresholds: Σ (Rₙ − Rₙ₋₁) Pₙ).
-- mAP: the mean AP over classes that have at least one positive.
-- GAP@k, as the starter code's ``eval_util.calculate_gap``: pool every video's top-k (score, label)
-  pairs, sort them by score, and compute one AP whose denominator is the number of all positive
-  labels (including those outside any top-k).
-- Hit@1: the share of videos whose best-scored class is a positive.
-- PERR (precision at equal recall rate): per video, the precision of its top-n classes where n is
-  its number of positives, averaged over videos with positives.
+- mAP: the mean AP over classes that have at least one positive (unscored ones count 0).
+- GAP@k, as google/youtube-8m's ``eval_util.calculate_gap``: pool every video's top-k (score,
+  label) pairs, sort them by score, and compute one AP (``AveragePrecisionCalculator.ap_at_n``
+  with ``n=None``) whose denominator is the number of all positive labels, including those
+  outside any top-k and those of unscored classes. Unscored classes never enter a top-k (the
+  starter code, whose model scores every class, would rank them by their scores instead; the
+  two agree whenever k is at most the number of scored classes).
+- Hit@1, as ``calculate_hit_at_one``: the share of videos whose best-scored class is a positive.
+- PERR, as ``calculate_precision_at_equal_recall_rate``: per video, with n its number of
+  ground-truth labels, the share of its n best-scored classes (score above 0) that are positives,
+  divided by n, averaged over every video (a video without labels counts 0).
+
+Ties: the starter code shuffles the pool with a fixed seed before sorting it; here tied scores
+keep video-then-class order. The two differ only where scores tie exactly.
 """
 
 from __future__ import annotations
@@ -39,18 +49,24 @@ def per_class_ap(scores: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return np.array([average_precision(scores[:, c], labels[:, c]) for c in range(scores.shape[1])])
 
 
-def mean_average_precision(scores: np.ndarray, labels: np.ndarray) -> float:
+def mean_average_precision(scores: np.ndarray, labels: np.ndarray, unscored_classes: int = 0) -> float:
+    """Mean AP over the classes with a positive; ``unscored_classes`` more classes that have
+    positives but no scores (the model never saw them) count as AP 0. NaN when no class has one."""
     aps = per_class_ap(scores, labels)
-    return float(np.nanmean(aps)) if np.isfinite(aps).any() else float("nan")
+    aps = np.r_[aps[np.isfinite(aps)], np.zeros(unscored_classes)]
+    return float(aps.mean()) if len(aps) else float("nan")
 
 
-def gap(scores: np.ndarray, labels: np.ndarray, top_k: int = 20) -> float:
-    """Global average precision over each video's top-``top_k`` predictions."""
+def gap(scores: np.ndarray, labels: np.ndarray, top_k: int = 20, num_positives: int | None = None) -> float:
+    """Global average precision over each video's top-``top_k`` predictions.
+
+    ``num_positives`` is the AP's denominator: every ground-truth label of the videos, including
+    those of classes without a column (default: ``labels.sum()``, the in-vocabulary reading)."""
     k = min(top_k, scores.shape[1])
     top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
     pooled_scores = np.take_along_axis(scores, top, axis=1).ravel()
     pooled_labels = np.take_along_axis(labels, top, axis=1).ravel().astype(bool)
-    positives = labels.sum()
+    positives = labels.sum() if num_positives is None else num_positives
     if positives == 0:
         return float("nan")
     order = np.argsort(-pooled_scores, kind="mergesort")
@@ -64,13 +80,21 @@ def hit_at_one(scores: np.ndarray, labels: np.ndarray) -> float:
     return float(labels[np.arange(len(scores)), best].mean()) if len(scores) else float("nan")
 
 
-def perr(scores: np.ndarray, labels: np.ndarray) -> float:
+def perr(scores: np.ndarray, labels: np.ndarray, n_labels: np.ndarray | None = None, every_video: bool = True) -> float:
+    """Precision at equal recall rate.
+
+    ``n_labels`` (one per video) is each video's number of ground-truth labels, including those of
+    classes without a column (default: the row sums of ``labels``). With ``every_video`` (the
+    official definition) a video without labels counts 0; otherwise such videos are left out."""
+    n_labels = labels.sum(axis=1) if n_labels is None else np.asarray(n_labels)
     values = []
-    for s, y in zip(scores, labels):
-        n = int(y.sum())
+    for s, y, n in zip(scores, labels, n_labels):
+        n = int(n)
         if n:
             top = np.argsort(-s, kind="mergesort")[:n]
-            values.append(y[top].sum() / n)
+            values.append(float(y[top][s[top] > 0].sum()) / n)
+        elif every_video:
+            values.append(0.0)
     return float(np.mean(values)) if values else float("nan")
 
 

@@ -8,10 +8,17 @@ Everything streams from the TFRecords through ``tf.data``; nothing holds the who
 1. one pass computes the split sizes, the training labels' frequencies and the features' mean
    and variance (running sums);
 2. ``model.fit`` reads the training split once per epoch (shuffled in a bounded buffer);
-3. the test split is scored, capped at ``max_test`` videos (memory: max_test × classes floats).
+3. the test set is scored, capped at ``max_test`` videos (memory: max_test × classes floats):
+   the test split of the training records, or every video of another imported dataset
+   (``YT8MSettings.test_dataset``, e.g. a held-out validation file).
 
 A video's split follows a hash of its id (``tf.strings.to_hash_bucket_fast``, 1,000 buckets), so
-it is the same in every run and needs no list of ids.
+it is the same in every run and needs no list of ids. With a held-out test dataset the training
+records' test share is trained on too; the validation split stays the same.
+
+The model scores only the classes seen in training. Test labels of other classes are kept aside
+(``unscored`` in the stored test predictions) so that the official metrics count them: see
+:mod:`core.yt8m.evaluation` and :mod:`core.yt8m.metrics`.
 """
 
 from __future__ import annotations
@@ -32,13 +39,13 @@ from core.jobs import RunningJob, enqueue
 from core.store import Store, new_id, utcnow
 from core.yt8m import metrics as mm
 from core.yt8m.dataset import FEATURES, category_indices, check_records, get_dataset
+from core.yt8m.evaluation import describe_test_set, evaluate, readings, unscored_matrix
 
 log = logging.getLogger(__name__)
 
 TRAIN_JOB = "yt8m_train"
 BUCKETS = 1000
 SHUFFLE_BUFFER = 10_000
-GAP_TOP_K = 20
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,8 @@ class YT8MSettings:
     threshold: float = 0.5
     max_test: int = 20_000
     seed: int = 0
+    test_dataset: str | None = None
+    """Evaluate on every video of this imported dataset (a held-out file) instead of the test split."""
 
     def __post_init__(self) -> None:
         unknown = [f for f in self.features if f not in FEATURES]
@@ -64,8 +73,12 @@ class YT8MSettings:
             raise YT8MError(f"Features must be rgb, audio or both, not {', '.join(unknown) or 'none'}.")
         object.__setattr__(self, "features", tuple(f for f in FEATURES if f in self.features))
         object.__setattr__(self, "split", tuple(float(s) for s in self.split))
-        if len(self.split) != 3 or min(self.split) < 0 or abs(sum(self.split) - 1) > 1e-6 or self.split[0] <= 0 or self.split[2] <= 0:
-            raise YT8MError(f"The split {self.split} must be three shares (train, validation, test) adding up to 1, with training and test above 0.")
+        needs_test = not self.test_dataset
+        if len(self.split) != 3 or min(self.split) < 0 or abs(sum(self.split) - 1) > 1e-6 or self.split[0] <= 0 or (needs_test and self.split[2] <= 0):
+            raise YT8MError(
+                f"The split {self.split} must be three shares (train, validation, test) adding up to 1, with training"
+                + (" and test above 0 (or choose a held-out test dataset)." if needs_test else " above 0.")
+            )
         if not 1 <= self.epochs <= 1000 or not 1 <= self.hidden <= 16384 or not 1 <= self.batch_size <= 8192:
             raise YT8MError("Epochs (1–1000), hidden units (1–16384) and batch size (1–8192) are out of range.")
         if not 0 < self.threshold < 1:
@@ -88,15 +101,27 @@ class YT8MSettings:
 
 
 def request_training(store: Store, dataset_id: str, settings: YT8MSettings, name: str | None = None) -> str:
-    """Queue a training job on an imported dataset; checks the category now. Returns the job id."""
+    """Queue a training job on an imported dataset; checks the category and the test dataset now. Returns the job id."""
     dataset = get_dataset(store, dataset_id)
+    test = _test_dataset(store, dataset, settings.test_dataset) if settings.test_dataset else None
     if settings.category:
         indices, _ = category_indices(dataset, settings.category)
-        if dataset.get("stats") is not None and store.yt8m_datasets.count_with_labels(dataset_id, indices) == 0:
-            raise YT8MError(
-                f"No video in {dataset['name']} has {settings.category!r}: the filter leaves nothing to train on. Choose another label or vertical."
-            )
+        for which, what in ((dataset, "to train on"), (test, "to test on")):
+            if which is not None and which.get("stats") is not None and store.yt8m_datasets.count_with_labels(which["_id"], indices) == 0:
+                raise YT8MError(f"No video in {which['name']} has {settings.category!r}: the filter leaves nothing {what}. Choose another label or vertical.")
     return enqueue(store, TRAIN_JOB, {"dataset_id": dataset_id, "settings": settings.to_doc(), "name": name or settings.category or "all labels"})
+
+
+def _test_dataset(store: Store, dataset: dict[str, Any], test_id: str) -> dict[str, Any]:
+    """The held-out test dataset, checked: imported, not the training dataset, and with videos."""
+    if test_id == dataset["_id"]:
+        raise YT8MError(f"{dataset['name']} is the training dataset: choose another dataset to test on, or test on a split of this one.")
+    test = get_dataset(store, test_id)
+    if "stats" not in test:
+        raise YT8MError(f"Test dataset {test['name']} has not been imported yet; wait for its import job.")
+    if test["stats"]["n_videos"] == 0:
+        raise YT8MError(f"Test dataset {test['name']} has no video. Import a TFRecord file with records to test on.")
+    return test
 
 
 # ---------------------------------------------------------------- tf.data
@@ -122,19 +147,24 @@ def _parsed(tf: Any, files: list[Path], settings: YT8MSettings, subset: list[int
     return ds
 
 
-def _split_range(settings: YT8MSettings, part: str) -> tuple[int, int]:
+def _in_part(bucket: Any, settings: YT8MSettings, part: str) -> Any:
+    """Whether hash buckets (a numpy array or a tf tensor) belong to ``part`` (``train``, ``val``,
+    ``test``, or ``all`` for a held-out test dataset). Buckets [0, train) train, then validation,
+    then test; with a held-out test dataset the test share trains too."""
     train, val, _ = settings.split
-    edges = {
-        "train": (0, round(train * BUCKETS)),
-        "val": (round(train * BUCKETS), round((train + val) * BUCKETS)),
-        "test": (round((train + val) * BUCKETS), BUCKETS),
-    }
-    return edges[part]
+    lo, hi = round(train * BUCKETS), round((train + val) * BUCKETS)
+    if part == "all":
+        return bucket >= 0
+    if part == "val":
+        return (bucket >= lo) & (bucket < hi)
+    if part == "test":
+        return bucket >= hi
+    return (bucket < lo) | (bucket >= hi) if settings.test_dataset else bucket < lo
 
 
 def _examples(tf: Any, parsed: Any, settings: YT8MSettings, part: str, classes: list[int], with_ids: bool = False) -> Any:
-    """Batches of (x, multi-hot y over ``classes``) for one split (plus ids when asked)."""
-    lo, hi = _split_range(settings, part)
+    """Batches of (x, multi-hot y over ``classes``) for one part (see :func:`_in_part`). With
+    ``with_ids``: (x, y, id, every label index of the video) in ragged batches, for the test."""
     table = tf.lookup.StaticHashTable(
         tf.lookup.KeyValueTensorInitializer(tf.constant(classes, tf.int64), tf.range(len(classes), dtype=tf.int64)), default_value=-1
     )
@@ -144,18 +174,16 @@ def _examples(tf: Any, parsed: Any, settings: YT8MSettings, part: str, classes: 
         positions = table.lookup(labels)
         positions = tf.boolean_mask(positions, positions >= 0)
         y = tf.minimum(tf.scatter_nd(positions[:, None], tf.ones_like(positions, tf.float32), [n]), 1.0)
-        return (x, y, vid) if with_ids else (x, y)
+        return (x, y, vid, labels) if with_ids else (x, y)
 
-    ds = parsed.filter(lambda vid, bucket, labels, x: (bucket >= lo) & (bucket < hi)).map(encode, num_parallel_calls=tf.data.AUTOTUNE)
+    ds = parsed.filter(lambda vid, bucket, labels, x: _in_part(bucket, settings, part)).map(encode, num_parallel_calls=tf.data.AUTOTUNE)
     if part == "train":
         ds = ds.shuffle(SHUFFLE_BUFFER, seed=settings.seed, reshuffle_each_iteration=True)
-    return ds.batch(settings.batch_size).prefetch(tf.data.AUTOTUNE)
+    return (ds.ragged_batch(settings.batch_size) if with_ids else ds.batch(settings.batch_size)).prefetch(tf.data.AUTOTUNE)
 
 
 def _scan(tf: Any, parsed: Any, settings: YT8MSettings, ctx: RunningJob) -> dict[str, Any]:
     """One streaming pass: split sizes, training label counts, and the training features' mean and variance."""
-    lo, hi = _split_range(settings, "train")
-    _, val_hi = _split_range(settings, "val")
     sizes = {"train": 0, "val": 0, "test": 0}
     label_counts = np.zeros(0, dtype=np.int64)
     total = np.zeros(settings.input_size)
@@ -163,10 +191,10 @@ def _scan(tf: Any, parsed: Any, settings: YT8MSettings, ctx: RunningJob) -> dict
     seen = 0
     for _, bucket, labels, x in parsed.ragged_batch(1024).as_numpy_iterator():
         bucket = bucket.astype(int)
-        train = (bucket >= lo) & (bucket < hi)
+        train = _in_part(bucket, settings, "train")
         sizes["train"] += int(train.sum())
-        sizes["val"] += int(((bucket >= hi) & (bucket < val_hi)).sum())
-        sizes["test"] += int((bucket >= val_hi).sum())
+        sizes["val"] += int(_in_part(bucket, settings, "val").sum())
+        sizes["test"] += 0 if settings.test_dataset else int(_in_part(bucket, settings, "test").sum())
         x64 = x[train].astype(np.float64)
         total += x64.sum(axis=0)
         total_sq += (x64**2).sum(axis=0)
@@ -199,17 +227,6 @@ def build_model(keras: Any, input_size: int, n_classes: int, mean: np.ndarray, v
     return model
 
 
-def evaluate(scores: np.ndarray, labels: np.ndarray, threshold: float) -> tuple[dict[str, float], pd.DataFrame]:
-    """Benchmark metrics and the per-class table (columns support, ap, precision, recall, f1)."""
-    metrics = {
-        "map": mm.mean_average_precision(scores, labels),
-        "gap": mm.gap(scores, labels, GAP_TOP_K),
-        "hit_at_1": mm.hit_at_one(scores, labels),
-        "perr": mm.perr(scores, labels),
-    }
-    return metrics, mm.per_class_table(scores, labels, threshold)
-
-
 def run_train_job(ctx: RunningJob) -> None:
     """Execute a ``yt8m_train`` job; the model document is written last, with its blobs."""
     import keras
@@ -228,26 +245,40 @@ def run_train_job(ctx: RunningJob) -> None:
             f"{dataset.get('vocabulary_file', 'The vocabulary')} does not cover label indices {', '.join(list(unknown['labels'])[:8])} "
             f"used by {unknown['records']} record(s). Import the records with the vocabulary that came with them."
         )
+    test = _test_dataset(store, dataset, settings.test_dataset) if settings.test_dataset else None
+    if test and test["stats"]["unknown"]["records"]:
+        raise YT8MError(
+            f"Test dataset {test['name']} uses label indices ({', '.join(list(test['stats']['unknown']['labels'])[:8])}) that "
+            f"{test.get('vocabulary_file', 'its vocabulary')} does not cover. Import it with the vocabulary that came with the records."
+        )
     subset = category_indices(dataset, settings.category)[0] if settings.category else None
     files = [Path(p) for p in dataset["records"]]
-    check_records(files, settings.features)
+    check_records(files + ([Path(p) for p in test["records"]] if test else []), settings.features)
     keras.utils.set_random_seed(settings.seed)
     try:
-        _train(ctx, tf, keras, dataset, files, settings, subset, params.get("name"))
+        _train(ctx, tf, keras, dataset, test, settings, subset, params.get("name"))
     except (tf.errors.InvalidArgumentError, tf.errors.DataLossError) as err:  # a bad record past the first of its file
+        files += [Path(p) for p in test["records"]] if test else []
         raise YT8MError(
             f"A record in {', '.join(p.name for p in files[:3])}{'…' if len(files) > 3 else ''} could not be read: {err.message.splitlines()[0]}"
         ) from err
 
 
 def _train(
-    ctx: RunningJob, tf: Any, keras: Any, dataset: dict[str, Any], files: list[Path], settings: YT8MSettings, subset: list[int] | None, name: str | None
+    ctx: RunningJob,
+    tf: Any,
+    keras: Any,
+    dataset: dict[str, Any],
+    test: dict[str, Any] | None,
+    settings: YT8MSettings,
+    subset: list[int] | None,
+    name: str | None,
 ) -> None:
     """Scan, fit and evaluate (see the module docstring), then store the model document and its blobs."""
     store = ctx.store
-    parsed = _parsed(tf, files, settings, subset)
+    parsed = _parsed(tf, [Path(p) for p in dataset["records"]], settings, subset)
     scan = _scan(tf, parsed, settings, ctx)
-    if scan["sizes"]["train"] == 0 or scan["sizes"]["test"] == 0:
+    if scan["sizes"]["train"] == 0 or (scan["sizes"]["test"] == 0 and not test):
         what = f"videos with {settings.category!r}" if settings.category else "videos"
         raise YT8MError(
             f"Only {sum(scan['sizes'].values())} {what} in {dataset['name']}: too few for a training split of {scan['sizes']['train']} and a test split of {scan['sizes']['test']}. Import more records or widen the filter."
@@ -269,17 +300,31 @@ def _train(
     history = [{"epoch": i + 1, **{k: float(v[i]) for k, v in fit.history.items()}} for i in range(len(fit.history.get("loss", [])))]
 
     ctx.progress("evaluate", 0, None)
+    test_parsed = _parsed(tf, [Path(p) for p in test["records"]], settings, subset) if test else parsed
+    test_examples = _examples(tf, test_parsed, settings, "all" if test else "test", classes, with_ids=True)
     ids, score_parts, label_parts, kept = [], [], [], 0
-    for x, y, vid in _examples(tf, parsed, settings, "test", classes, with_ids=True).as_numpy_iterator():
+    unscored_video: list[int] = []
+    unscored_class: list[int] = []
+    known = set(classes)
+    for x, y, vid, all_labels in test_examples.as_numpy_iterator():
         take = min(len(x), settings.max_test - kept)
         score_parts.append(np.asarray(model.predict_on_batch(x[:take]), dtype=np.float32))
         label_parts.append(y[:take].astype(np.uint8))
         ids.extend(v.decode("utf-8", errors="replace") for v in vid[:take])
+        rows = all_labels.to_list() if hasattr(all_labels, "to_list") else all_labels
+        for i, row in enumerate(list(rows)[:take]):
+            other = sorted({int(c) for c in row} - known)
+            unscored_video += [kept + i] * len(other)
+            unscored_class += other
         kept += take
         if kept >= settings.max_test:
             break
+    if not ids:
+        what = f"videos with {settings.category!r}" if settings.category else "videos"
+        raise YT8MError(f"Test dataset {test['name'] if test else dataset['name']} has no {what} to test on. Choose another test dataset or widen the filter.")
     scores, labels = np.concatenate(score_parts), np.concatenate(label_parts)
-    metrics, per_class = evaluate(scores, labels, settings.threshold)
+    stored = {"ids": np.array(ids), "unscored_video": np.array(unscored_video, np.int32), "unscored_class": np.array(unscored_class, np.int64)}
+    metrics, per_class = evaluate(scores, labels, unscored_matrix(stored), settings.threshold)
     per_class.insert(0, "name", [names.get(c, str(c)) for c in classes])
     per_class.insert(0, "class_index", classes)
     metrics.update(n_train=scan["sizes"]["train"], n_val=scan["sizes"]["val"], n_test=len(ids), n_classes=len(classes))
@@ -288,7 +333,7 @@ def _train(
         model_path = Path(tmp) / "yt8m_model.keras"
         model.save(model_path)
         test_path = Path(tmp) / "test_predictions.npz"
-        np.savez_compressed(test_path, ids=np.array(ids), scores=scores, labels=labels, classes=np.array(classes))
+        np.savez_compressed(test_path, scores=scores, labels=labels, classes=np.array(classes), **stored)
         model_blob = store.blobs.put_file(model_path, "yt8m_model.keras")
         test_blob = store.blobs.put_file(test_path, "test_predictions.npz")
     store.yt8m_models.insert(
@@ -297,7 +342,8 @@ def _train(
             "dataset": dataset["_id"],
             "name": name,
             "settings": settings.to_doc(),
-            "metrics": {k: _finite(v) for k, v in metrics.items()},
+            "test_set": describe_test_set(dataset, test, settings.split[2], len(ids)),
+            "metrics": _finite(metrics),
             "per_class": [{k: _finite(v) for k, v in row.items()} for row in per_class.to_dict("records")],
             "history": history,
             "model_blob": model_blob,
@@ -312,6 +358,8 @@ def _train(
 
 def _finite(value: Any) -> Any:
     """NaN (an AP or mean with no positive to score) is stored as None: documents hold JSON."""
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
     if isinstance(value, (float, np.floating)):
         return float(value) if np.isfinite(value) else None
     return int(value) if isinstance(value, (int, np.integer)) else value
@@ -325,31 +373,44 @@ def get_model(store: Store, model_id: str) -> dict[str, Any]:
 
 
 def test_predictions(store: Store, doc: dict[str, Any]) -> dict[str, np.ndarray]:
-    """The test split's ids, scores (videos × classes), labels and class indices."""
+    """The test set's ids, scores (videos × classes), labels and class indices, and the labels of
+    classes the model does not score as pairs ``unscored_video`` (row) and ``unscored_class`` (index)."""
     with np.load(store.blobs.local_path(doc["test_blob"])) as data:
         return {k: data[k] for k in data.files}
 
 
 def predictions_table(store: Store, doc: dict[str, Any]) -> pd.DataFrame:
-    """video_id, class_index, score, label: every test video × every class the model scores."""
+    """video_id, class_index, score, label: every test video × every class the model scores, with
+    the model's float32 scores unrounded (they read back exactly as float32), then one row per
+    test label of a class the model does not score, with no score and label 1. The official
+    metrics can be recomputed from this table alone; the in-vocabulary ones from its scored rows."""
     test = test_predictions(store, doc)
     n_videos, n_classes = test["scores"].shape
-    return pd.DataFrame(
+    scored = pd.DataFrame(
         {
             "video_id": np.repeat(test["ids"], n_classes),
-            "class_index": np.tile(test["classes"], n_videos),
-            "score": test["scores"].ravel().round(6),
+            "class_index": np.tile(test["classes"].astype(np.int64), n_videos),
+            "score": test["scores"].ravel(),
             "label": test["labels"].ravel().astype(int),
+            "_row": np.repeat(np.arange(n_videos), n_classes),
         }
     )
+    rows = test.get("unscored_video", np.zeros(0, int)).astype(int)
+    unscored = pd.DataFrame(
+        {
+            "video_id": test["ids"][rows],
+            "class_index": test.get("unscored_class", np.zeros(0, np.int64)).astype(np.int64),
+            "score": np.full(len(rows), np.nan, np.float32),
+            "label": 1,
+            "_row": rows,
+        }
+    )
+    table = pd.concat([scored, unscored], ignore_index=True) if len(unscored) else scored
+    return table.sort_values("_row", kind="stable", ignore_index=True).drop(columns="_row")
 
 
 def metrics_json(doc: dict[str, Any]) -> str:
-    m = doc["metrics"]
-    return json.dumps(
-        {k: m[k] for k in ("map", "gap", "hit_at_1", "perr", "n_train", "n_test", "n_classes")} | {"n_val": m.get("n_val"), "settings": doc["settings"]},
-        indent=2,
-    )
+    return json.dumps(readings(doc) | {"settings": doc["settings"]}, indent=2)
 
 
 def write_outputs(store: Store, doc: dict[str, Any], out: Path) -> list[Path]:
