@@ -65,7 +65,8 @@ def measure_form() -> None:
     if not submitted:
         return
 
-    def queue() -> str:
+    def queue() -> tuple[str, str | None]:
+        """Queue the run: ``(run id, a sentence when some labels name no image of the sequence)``."""
         store = data.store()
         if kind == "video":
             if not video_id:
@@ -78,15 +79,20 @@ def measure_form() -> None:
                 path = Path(tmp) / Path(images.name).name
                 path.write_bytes(images.getvalue())
                 source = screentime.images_source(store, path, float(seconds_per_image), limits=trainingset.Limits.from_settings(data.settings()))
-        truth = None
+        truth, note = None, None
         if labels is not None:
             classes = [c["name"] for c in data.classifier(data.db_key(), classifier_id)["classes"]]
             truth = screentime.read_labels(labels.getvalue().decode("utf-8-sig", errors="replace"), source, classes, labels.name)
+            if truth and source["kind"] == "images":
+                note = screentime.image_label_match(source, truth).accuracy_note()
         settings = screentime.ApplySettings(fps=float(fps), smooth=int(smooth), annotate=annotate)
-        return screentime.request_apply(store, classifier_id, source, settings, truth)[0]
+        return screentime.request_apply(store, classifier_id, source, settings, truth)[0], note
 
-    run_id = widgets.guarded(queue)
-    if run_id:
+    queued = widgets.guarded(queue)
+    if queued:
+        run_id, note = queued
+        if note:
+            state.flash(state.SCREENTIME_FLASH, "warning", plain(note))
         state.show_new(state.QP_ST_RUN, run_id, state.SCREENTIME_FLASH, "Queued. The results appear below when the worker has finished.")
 
 
@@ -169,7 +175,7 @@ def results() -> None:
         with d1:
             widgets.download_csv(result.totals[["class", "seconds", "share"]], "screentime.csv", "screentime.csv")
         with d2:
-            widgets.download_csv(result.frames[["frame", "time_s", "class", "prob", "smoothed_class"]], "frames.csv", "frames.csv")
+            widgets.download_csv(screentime.frames_export(result), "frames.csv", "frames.csv")
         with d3:
             widgets.download_csv(result.segments[["class", "start_s", "end_s"]], "segments.csv", "segments.csv")
     if result.accuracy:
@@ -178,9 +184,11 @@ def results() -> None:
             a1, a2 = st.columns(2)
             a1.metric("Accuracy per frame", f"{acc['raw']['accuracy']:.1%}", help=f"On {acc['matched']} of {acc['given']} labelled samples")
             a2.metric("Accuracy after smoothing", f"{acc['smoothed']['accuracy']:.1%}")
+            if acc.get("note"):
+                st.caption(f":material/info: {plain(acc['note'])}")
             widgets.chart(charts.confusion_heatmap(acc["smoothed"]["confusion"], classes, "Confusion after smoothing (labelled samples)"), f"{name}_confusion")
         else:
-            st.warning(f"None of the {acc['given']} labels matched a sample: check that the labels CSV names these images or frame numbers.")
+            st.warning(plain(acc["note"]), icon=":material/label_off:")
     with st.expander(f"Appearances ({len(result.segments)} segment{'s' if len(result.segments) != 1 else ''})"):
         st.dataframe(
             result.segments,

@@ -69,6 +69,111 @@ def test_accuracy_from_a_labels_csv_matches_the_counts() -> None:
     assert acc["raw"]["confusion"] == [[1, 0], [1, 1]]  # f1 is truly tom but predicted neither
 
 
+@pytest.mark.parametrize(
+    "csv, matched, note",
+    [
+        pytest.param(
+            "Image_ID,Class\nframe0.jpg,0\nframe1.jpg,1\nframe2.jpg,1\n",
+            0,
+            "0 of 3 labels matched an image (labels name frame0.jpg, images are f0.jpg), so accuracy cannot be measured. "
+            "Check that the labels CSV names these images.",
+            id="none",
+        ),
+        pytest.param(
+            "Image_ID,Class\nf0.jpg,0\nf1.jpg,1\nframe2.jpg,1\n",
+            2,
+            "2 of 3 labels matched an image; accuracy is measured on the 2 that did (unmatched labels name frame2.jpg, images are f0.jpg).",
+            id="some",
+        ),
+        pytest.param("Image_ID,Class\nf0.jpg,0\nf1.jpg,1\n", 2, None, id="all"),
+    ],
+)
+def test_accuracy_says_how_many_labels_matched_an_image(csv: str, matched: int, note: str | None) -> None:
+    run = _run_doc([[0.9, 0.1]] * 4, smooth=1)
+    run["labels"] = screentime.read_labels(csv, run["source"], run["classes"])
+    acc = screentime.compute(run).accuracy
+    assert (acc["matched"], acc["note"], "raw" in acc) == (matched, note, matched > 0)
+    assert screentime.image_label_match(run["source"], run["labels"]).accuracy_note() == note  # the same sentence before the run
+
+
+def test_accuracy_on_a_video_says_how_many_labels_matched_a_sampled_frame() -> None:
+    run = _run_doc([[0.9, 0.1]] * 4, smooth=1)
+    run["source"] = {"kind": "video", "video_id": "v", "name": "clip"}
+    run["result"]["frames"] = [0, 10, 20, 30]
+    run["labels"] = screentime.read_labels("frame,Class\n0,0\n12,0\n300,1\n", run["source"], run["classes"])
+    acc = screentime.compute(run).accuracy
+    assert acc["note"] == (
+        "2 of 3 labels matched a sampled frame; accuracy is measured on the 2 that did (unmatched labels name frame 300, sampled frames are 0 to 30 every 10)."
+    )
+
+
+def test_frames_csv_names_the_image_of_each_sample(tmp_path: Path) -> None:
+    run = _run_doc([[0.9, 0.1], [0.2, 0.8], [0.2, 0.8]], smooth=1)
+    run["source"]["images"] = ["b/f0.jpg", "b/f1.jpg", "c/f2.jpg"]
+    screentime.write_outputs(screentime.compute(run), tmp_path)
+    frames = pd.read_csv(tmp_path / "frames.csv")
+    assert list(frames.columns) == ["frame", "time_s", "class", "prob", "smoothed_class", "image"]
+    assert frames["image"].tolist() == ["b/f0.jpg", "b/f1.jpg", "c/f2.jpg"]
+    run["source"] = {"kind": "video", "video_id": "v", "name": "clip"}
+    assert list(screentime.frames_export(screentime.compute(run)).columns) == ["frame", "time_s", "class", "prob", "smoothed_class"]
+
+
+def _fake_classifier(classes: tuple[str, ...] = CHARACTERS) -> None:
+    """A classifier document without a model: enough to queue a run (``--queue``), not to run it."""
+    from core.store import utcnow
+
+    store = open_store(load_settings())
+    store.classifiers.insert_versioned(
+        {"name": "shapes", "classes": [{"id": i, "name": n} for i, n in enumerate(classes)], "random_weights": True, "created_at": utcnow()}
+    )
+
+
+@pytest.mark.parametrize(
+    "label_names, said",
+    [
+        pytest.param(
+            [f"frame{i}.jpg" for i in range(6)],
+            "0 of 6 labels matched an image (labels name frame0.jpg, images are img0.jpg), so accuracy cannot be measured. "
+            "Check that the labels CSV names these images.",
+            id="none",
+        ),
+        pytest.param(
+            ["img0.jpg", "img1.jpg", "img2.jpg", "img3.jpg", "frame4.jpg", "frame5.jpg"],
+            "4 of 6 labels matched an image; accuracy is measured on the 4 that did (unmatched labels name frame4.jpg, images are img0.jpg).",
+            id="some",
+        ),
+    ],
+)
+def test_cli_apply_says_how_many_labels_matched_an_image(env, tmp_path: Path, label_names: list[str], said: str) -> None:
+    pairs = write_character_images(tmp_path / "imgs", per_class=2)
+    labels = tmp_path / "truth.csv"
+    labels.write_text("Image_ID,Class\n" + "\n".join(f"{n},{c}" for n, (_, c) in zip(label_names, pairs)) + "\n")
+    _fake_classifier()
+    args = ("screentime", "apply", "shapes", "--images", str(tmp_path / "imgs"), "--seconds-per-image", "1", "--labels", str(labels))
+    result = cli(*args, "--queue", "--out", str(tmp_path / "out"), env=env)
+    assert result.returncode == 0, result.stderr
+    assert said in result.stderr.splitlines()
+
+
+def test_cli_train_notes_unlisted_images_and_says_when_no_label_matched(env, tmp_path: Path) -> None:
+    pairs = write_character_images(tmp_path / "imgs", per_class=3)
+    mapping = tmp_path / "mapping.csv"
+    mapping.write_text("Image_ID,Class\n" + "\n".join(f"{n},{c}" for n, c in pairs[:-1]) + "\n")
+    base = ("screentime", "train", "--mapping", str(mapping), "--images", str(tmp_path / "imgs"), "--name", "shapes")
+    queued = cli(*base, "--queue", env=env)
+    assert queued.returncode == 0, queued.stderr
+    assert "note: 1 image in imgs is not listed in mapping.csv and was left out: img8.jpg." in queued.stderr.splitlines()
+
+    other = tmp_path / "other.csv"
+    other.write_text("Image_ID,Class\n" + "\n".join(f"frame{i},{c}" for i, (_, c) in enumerate(pairs)) + "\n")
+    refused = cli("screentime", "train", "--mapping", str(other), "--images", str(tmp_path / "imgs"), "--name", "shapes", env=env)
+    assert refused.returncode == 2
+    assert refused.stderr.strip().splitlines() == [
+        "error: other.csv cannot be used: 0 of 9 labels matched an image in imgs (labels name frame0, images are img0.jpg); "
+        "check that the CSV and the images belong together."
+    ]
+
+
 def test_bad_settings_and_labels_are_refused_with_a_reason() -> None:
     with pytest.raises(ScreenTimeError, match="smoothing window K"):
         screentime.ApplySettings(smooth=0)

@@ -48,6 +48,99 @@ def test_training_form_reports_bad_rows_without_queueing(store, tmp_path: Path) 
     assert store.db["jobs"].count_documents({}) == 0 and store.db["labelsets"].count_documents({}) == 0
 
 
+def test_mapping_upload_says_how_many_labels_matched_and_notes_unlisted_images(store, tmp_path: Path) -> None:
+    pairs = write_character_images(tmp_path / "imgs", per_class=3)
+    images = ("images.zip", _zip(tmp_path / "imgs", [n for n, _ in pairs]), "application/zip")
+    at = open_page("pages/classifiers.py")
+    at.file_uploader(key="classifiers.mapping").set_value(("mapping.csv", b"Image_ID,Class\nframe0.jpg,0\nframe1.jpg,1\n", "text/csv"))
+    at.file_uploader(key="classifiers.images").set_value(images)
+    at.run()
+    at.text_input[0].input("shapes")
+    button(at, "Check and train").click()
+    at.run()
+    assert not at.exception
+    said = "mapping.csv cannot be used: 0 of 2 labels matched an image in images.zip (labels name frame0.jpg, images are img0.jpg)"
+    assert any(plain(said) in e.value for e in at.error), [e.value for e in at.error]
+
+    listed = "\n".join(f"{n},{c}" for n, c in pairs[:-1])
+    at.file_uploader(key="classifiers.mapping").set_value(("mapping.csv", f"Image_ID,Class\n{listed}\n".encode(), "text/csv"))
+    at.run()
+    button(at, "Check and train").click()
+    at.run()
+    assert not at.exception
+    assert any(plain("1 image in images.zip is not listed in mapping.csv and was left out: img8.jpg.") in s.value for s in at.success)
+    assert store.db["jobs"].count_documents({}) == 1  # a note, not an error
+
+
+def _fake_classifier(store) -> None:
+    """A classifier document without a model: enough to queue a run and to show one's results."""
+    from core.store import utcnow
+
+    classes = [{"id": 0, "name": "neither"}, {"id": 1, "name": "red"}]
+    store.classifiers.insert_versioned({"name": "shapes", "classes": classes, "random_weights": True, "created_at": utcnow()})
+
+
+def test_measuring_with_labels_of_other_images_says_so_when_queued(store, tmp_path: Path) -> None:
+    pairs = write_character_images(tmp_path / "imgs", per_class=1)
+    _fake_classifier(store)
+    at = open_page("pages/screentime.py")
+    at.radio[0].set_value("images")
+    at.file_uploader[0].set_value(("sequence.zip", _zip(tmp_path / "imgs", [n for n, _ in pairs]), "application/zip"))
+    at.file_uploader[1].set_value(("truth.csv", b"Image_ID,Class\nframe0.jpg,0\nframe1.jpg,red\n", "text/csv"))
+    button(at, "Measure screen time").click()
+    at.run()
+    assert not at.exception
+    said = "0 of 2 labels matched an image (labels name frame0.jpg, images are img0.jpg), so accuracy cannot be measured."
+    assert any(plain(said) in w.value for w in at.warning), [w.value for w in at.warning]
+    assert store.db["screentime_runs"].count_documents({}) == 1
+
+
+@pytest.mark.parametrize(
+    "label_names, kind, said",
+    [
+        pytest.param(
+            ["frame0.jpg", "frame1.jpg"],
+            "warning",
+            "0 of 2 labels matched an image (labels name frame0.jpg, images are img0.jpg), so accuracy cannot be measured.",
+            id="none",
+        ),
+        pytest.param(
+            ["img0.jpg", "frame1.jpg"],
+            "caption",
+            "1 of 2 labels matched an image; accuracy is measured on the 1 that did (unmatched labels name frame1.jpg, images are img0.jpg).",
+            id="some",
+        ),
+    ],
+)
+def test_results_say_how_many_labels_matched_and_frames_csv_names_the_images(
+    store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, label_names: list[str], kind: str, said: str
+) -> None:
+    from core.screentime import apply as screentime
+    from core.store import utcnow
+    from dashboard import widgets
+
+    pairs = write_character_images(tmp_path / "imgs", per_class=1)
+    _fake_classifier(store)
+    source = screentime.images_source(store, tmp_path / "imgs", 1.0)
+    labels = screentime.read_labels("Image_ID,Class\n" + "".join(f"{n},{i}\n" for i, n in enumerate(label_names)), source, ["neither", "red"])
+    run_id, _ = screentime.request_apply(store, "shapes", source, screentime.ApplySettings(smooth=1, annotate=False), labels)
+    n = len(pairs)
+    result = {"frames": list(range(n)), "time_s": [float(i) for i in range(n)], "probs": [[0.9, 0.1]] * n, "interval_s": 1.0}
+    store.screentime_runs.set(run_id, result=result, duration_s=float(n), totals={"neither": float(n), "red": 0.0}, finished_at=utcnow())
+    downloads = {}
+    real_download = widgets.download_csv
+    monkeypatch.setattr(
+        widgets, "download_csv", lambda table, file_name, *a: downloads.setdefault(file_name, table) is None or real_download(table, file_name, *a)
+    )
+
+    at = open_page("pages/screentime.py")
+    assert not at.exception
+    assert any(plain(said) in e.value for e in getattr(at, kind)), [e.value for e in getattr(at, kind)]
+    frames = downloads["frames.csv"]
+    assert list(frames.columns) == ["frame", "time_s", "class", "prob", "smoothed_class", "image"]
+    assert frames["image"].tolist() == [name for name, _ in pairs]
+
+
 @pytest.mark.slow
 @pytest.mark.training
 def test_train_measure_and_read_the_results(store, settings, tmp_path: Path) -> None:

@@ -32,6 +32,7 @@ def test_real_mapping_reports_and_drops_the_conflicting_frame(shared_data: Path)
     assert ts.counts() == {"neither": 110, "Jerry": 67, "Tom": 119}  # 297 distinct images less frame94.jpg
     assert "frame94.jpg" not in {i.image for i in ts.items}
     assert any("frame94.jpg is labelled 2 and 0 on rows 96, 97" in n for n in ts.notes)
+    assert "1 image in train_frames is not listed in mapping.csv and was left out: frame95.jpg." in ts.notes
     with pytest.raises(TrainingSetError, match=r"frame94\.jpg is labelled 2 and 0 on rows 96, 97"):
         trainingset.from_mapping(folder / "mapping.csv", folder / "train_frames", drop_conflicts=False)
 
@@ -152,3 +153,70 @@ def test_a_classifier_that_cannot_get_a_version_fails_its_job(store, monkeypatch
     monkeypatch.setattr(store.classifiers._c, "insert_one", always_taken)
     with pytest.raises(ScreenTimeError, match="could not be stored: other trainings of that name took each of 5 version numbers first"):
         screen_classifier.insert_versioned(store, {"name": "toons", "metrics": {}})
+
+
+def test_images_the_mapping_does_not_list_are_noted(tmp_path: Path, images) -> None:
+    folder, pairs = images
+    ts = trainingset.from_mapping(_csv(tmp_path / "m.csv", pairs[:-2]), folder, CLASSES)
+    assert ts.notes == ["2 images in imgs are not listed in m.csv and were left out: img7.jpg, img8.jpg."]
+    assert len(ts.items) == 7
+    assert trainingset.from_mapping(_csv(tmp_path / "all.csv", pairs), folder, CLASSES).notes == []
+
+
+@pytest.mark.parametrize(
+    "names, message",
+    [
+        pytest.param(
+            [f"frame{i}.jpg" for i in range(9)],
+            "m.csv cannot be used: 0 of 9 labels matched an image in imgs (labels name frame0.jpg, images are img0.jpg); "
+            "check that the CSV and the images belong together.",
+            id="none",
+        ),
+        pytest.param(
+            [f"img{i}.jpg" for i in range(7)] + ["frame7.jpg", "frame8.jpg"],
+            "m.csv cannot be used: 7 of 9 labels matched an image in imgs; rows 9, 10: no image named frame7.jpg, frame8.jpg. "
+            "Also: 2 images in imgs are not listed in m.csv and were left out: img7.jpg, img8.jpg.",
+            id="some",
+        ),
+    ],
+)
+def test_labels_that_name_no_image_say_how_many_matched(tmp_path: Path, images, names: list[str], message: str) -> None:
+    folder, pairs = images
+    rows = [(name, class_id) for name, (_, class_id) in zip(names, pairs)]
+    with pytest.raises(TrainingSetError) as info:
+        trainingset.from_mapping(_csv(tmp_path / "m.csv", rows), folder, CLASSES)
+    assert str(info.value) == message
+
+
+def test_images_in_several_sub_folders_are_found_stored_and_loaded(store, tmp_path: Path, images) -> None:
+    """A ZIP of ``part1/`` and ``part2/`` (no single top folder): the CSV names the files only."""
+    folder, pairs = images
+    archive = tmp_path / "parts.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for i, (name, _) in enumerate(pairs):
+            z.write(folder / name, f"part{1 + i % 2}/{name}")
+    ts = trainingset.from_mapping(_csv(tmp_path / "m.csv", pairs), archive, CLASSES)
+    assert ts.items[:2] == [trainingset.LabelledImage("part1/img0.jpg", 0), trainingset.LabelledImage("part2/img1.jpg", 1)]
+    set_id = trainingset.save(store, ts, "parts")
+    loaded = trainingset.load(store, set_id, tmp_path / "work")
+    assert loaded.items == ts.items
+    assert (loaded.image_dir / "part2" / "img1.jpg").read_bytes() == (folder / "img1.jpg").read_bytes()
+
+
+def test_a_file_name_in_two_sub_folders_is_refused_in_one_message(tmp_path: Path, images) -> None:
+    folder, pairs = images
+    archive = tmp_path / "parts.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for name, _ in pairs:
+            z.write(folder / name, f"part1/{name}")
+        z.write(folder / "img5.jpg", "part2/img5.jpg")
+    with pytest.raises(TrainingSetError) as info:
+        trainingset.from_mapping(_csv(tmp_path / "m.csv", pairs), archive, CLASSES)
+    assert str(info.value) == (
+        "m.csv cannot be used: row 7: img5.jpg is the name of images in several folders of parts.zip (part1/img5.jpg, part2/img5.jpg); "
+        "write the folder too, as in part1/img5.jpg, or give the images different names."
+    )
+    rows = [("part2/img5.jpg" if name == "img5.jpg" else name, class_id) for name, class_id in pairs]
+    ts = trainingset.from_mapping(_csv(tmp_path / "with-folder.csv", rows), archive, CLASSES)
+    assert trainingset.LabelledImage("part2/img5.jpg", 2) in ts.items
+    assert ts.notes == ["1 image in parts.zip is not listed in with-folder.csv and was left out: part1/img5.jpg."]

@@ -245,13 +245,17 @@ def cmd_screentime_apply(args: argparse.Namespace) -> None:
         source = screentime.video_source(store, args.video)
     else:
         source = screentime.images_source(store, args.images, args.seconds_per_image, limits=trainingset.Limits.from_settings(_settings(args)))
-    labels = None
+    labels, told = None, None
     if args.labels:
         if not args.labels.is_file():
             raise ReelsightError(f"No such labels CSV: {args.labels}.")
         labels = screentime.read_labels(args.labels.read_text(encoding="utf-8-sig"), source, [c["name"] for c in classifier["classes"]], args.labels.name)
     settings = screentime.ApplySettings(fps=args.fps, smooth=args.smooth, annotate=not args.no_video)
     run_id, job_id = screentime.request_apply(store, classifier["_id"], source, settings, labels)
+    if labels and source["kind"] == "images":  # known before the run: say it before the wait
+        told = screentime.image_label_match(source, labels).accuracy_note()
+        if told:
+            print(told, file=sys.stderr)
     if not _run_or_queue(args, store, job_id):
         print(run_id)
         return
@@ -262,11 +266,14 @@ def cmd_screentime_apply(args: argparse.Namespace) -> None:
         shutil.copyfile(store.blobs.local_path(run["video_blob"]), args.out / "annotated.mp4")
     for row in result.totals.itertuples():
         print(f"{row[1]:<16} {row.seconds:8.1f} s  {row.share:6.1%}", file=sys.stderr)
-    if result.accuracy and result.accuracy.get("matched"):
+    accuracy = result.accuracy or {}
+    if accuracy.get("matched"):
         print(
-            f"accuracy on {result.accuracy['matched']} labelled frames: {result.accuracy['raw']['accuracy']:.3f} raw, {result.accuracy['smoothed']['accuracy']:.3f} smoothed",
+            f"accuracy on {accuracy['matched']} labelled frames: {accuracy['raw']['accuracy']:.3f} raw, {accuracy['smoothed']['accuracy']:.3f} smoothed",
             file=sys.stderr,
         )
+    if accuracy.get("note") and accuracy["note"] != told:
+        print(accuracy["note"], file=sys.stderr)
     print(args.out)
 
 

@@ -31,7 +31,7 @@ from core.exports import output_dir, to_csv
 from core.inference import current_plan
 from core.jobs import RunningJob
 from core.media import annotate, frames, open_source
-from core.screentime import classmetrics, trainingset
+from core.screentime import classmetrics, matching, trainingset
 from core.screentime.classifier import find_classifier, load_classifier, predict_probs, read_image, resize_rgb
 from core.store import Store, new_id, new_job, utcnow
 
@@ -172,7 +172,7 @@ class ScreenTime:
     """Every table of one run at one smoothing window."""
 
     frames: pd.DataFrame
-    """frame, time_s, class, prob, smoothed_class, smoothed_prob: one row per sample."""
+    """frame, time_s, class, prob, smoothed_class, smoothed_prob (and image, for an image sequence): one row per sample."""
     totals: pd.DataFrame
     """class, seconds, share (smoothed), seconds_raw, share_raw: one row per class."""
     segments: pd.DataFrame
@@ -181,7 +181,9 @@ class ScreenTime:
     interval_s: float
     duration_s: float
     accuracy: dict[str, Any] | None = None
-    """``{"raw": …, "smoothed": …}`` (see :func:`core.screentime.classmetrics.evaluate`) when labels were given; plus ``matched``."""
+    """When labels were given: ``matched`` and ``given`` (label counts), ``note`` (a sentence when some
+    labels matched no sample, else None) and, when any matched, ``raw`` and ``smoothed`` (see
+    :func:`core.screentime.classmetrics.evaluate`)."""
 
 
 def compute(run: dict[str, Any], smooth: int | None = None) -> ScreenTime:
@@ -208,6 +210,8 @@ def compute(run: dict[str, Any], smooth: int | None = None) -> ScreenTime:
             "smoothed_prob": smoothed_probs[np.arange(len(smoothed)), smoothed] if len(smoothed) else np.zeros(0),
         }
     )
+    if run["source"]["kind"] == "images":
+        table["image"] = [run["source"]["images"][i] for i in table["frame"]]
     duration = len(raw) * interval
     count_raw = np.bincount(raw, minlength=len(names))
     count = np.bincount(smoothed, minlength=len(names))
@@ -224,41 +228,58 @@ def compute(run: dict[str, Any], smooth: int | None = None) -> ScreenTime:
     return ScreenTime(table, totals, segs, k, interval, duration, _accuracy(run, table, raw, smoothed))
 
 
+def image_label_match(source: dict[str, Any], labels: list[dict[str, Any]]) -> matching.LabelMatch:
+    """How many ``labels`` (from :func:`read_labels`) name an image of an image-sequence ``source``;
+    known before the run, so a user learns at once that the labels CSV belongs to other images."""
+    return matching.match_images([lab["key"] for lab in labels], matching.ImageNames(source["images"]))
+
+
 def _accuracy(run: dict[str, Any], table: pd.DataFrame, raw: np.ndarray, smoothed: np.ndarray) -> dict[str, Any] | None:
     labels = run.get("labels") or []
     if not labels or table.empty:
         return None
     names = run["classes"]
     if run["source"]["kind"] == "images":
-        position = {name: i for i, name in enumerate(run["source"]["images"])}
-        pairs = [(position[lab["key"]], lab["class"]) for lab in labels if lab["key"] in position]
+        images = matching.ImageNames(run["source"]["images"])
+        position = {path: i for i, path in enumerate(images.paths)}
+        found = [(images.resolve(lab["key"]), lab["class"]) for lab in labels]
+        pairs = [(position[path], class_index) for path, class_index in found if path is not None]
+        match = matching.match_images([lab["key"] for lab in labels], images)
     else:
         sampled = table["frame"].to_numpy()
         step = np.median(np.diff(sampled)) if len(sampled) > 1 else 1
-        pairs = []
+        pairs, unmatched = [], []
         for lab in labels:
             i = int(np.abs(sampled - lab["key"]).argmin())
             if abs(sampled[i] - lab["key"]) <= step / 2:
                 pairs.append((i, lab["class"]))
-    if not pairs:
-        return {"matched": 0, "given": len(labels)}
-    idx = np.array([p[0] for p in pairs])
-    truth = np.array([p[1] for p in pairs])
-    return {
-        "matched": len(pairs),
-        "given": len(labels),
-        "raw": classmetrics.evaluate(truth, raw[idx], names),
-        "smoothed": classmetrics.evaluate(truth, smoothed[idx], names),
-    }
+            else:
+                unmatched.append(lab["key"])
+        frames_span = f"{sampled[0]} to {sampled[-1]}" + (f" every {step:g}" if len(sampled) > 1 else "")
+        example = f"frame {unmatched[0]}" if unmatched else ""
+        match = matching.LabelMatch(len(labels), len(pairs), example, frames_span, target="a sampled frame", source_noun="sampled frames")
+    accuracy: dict[str, Any] = {"matched": len(pairs), "given": len(labels), "note": match.accuracy_note()}
+    if pairs:
+        idx = np.array([p[0] for p in pairs])
+        truth = np.array([p[1] for p in pairs])
+        accuracy.update(raw=classmetrics.evaluate(truth, raw[idx], names), smoothed=classmetrics.evaluate(truth, smoothed[idx], names))
+    return accuracy
+
+
+def frames_export(screen_time: ScreenTime) -> pd.DataFrame:
+    """The rows of ``frames.csv``: frame, time_s, class, prob, smoothed_class, and for an image
+    sequence ``image``, the file each sample came from (its path inside the folder or ZIP)."""
+    columns = ["frame", "time_s", "class", "prob", "smoothed_class"]
+    return screen_time.frames[columns + (["image"] if "image" in screen_time.frames else [])]
 
 
 def write_outputs(screen_time: ScreenTime, out: Path) -> list[Path]:
-    """``screentime.csv`` (class, seconds, share), ``frames.csv`` (frame, time_s, class, prob,
-    smoothed_class) and ``segments.csv`` (class, start_s, end_s) in ``out``."""
+    """``screentime.csv`` (class, seconds, share), ``frames.csv`` (see :func:`frames_export`) and
+    ``segments.csv`` (class, start_s, end_s) in ``out``."""
     out = output_dir(out)
     paths = [out / "screentime.csv", out / "frames.csv", out / "segments.csv"]
     to_csv(screen_time.totals[["class", "seconds", "share"]], paths[0])
-    to_csv(screen_time.frames[["frame", "time_s", "class", "prob", "smoothed_class"]], paths[1])
+    to_csv(frames_export(screen_time), paths[1])
     to_csv(screen_time.segments[["class", "start_s", "end_s"]], paths[2])
     return paths
 

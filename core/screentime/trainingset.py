@@ -40,7 +40,7 @@ from PIL import Image
 
 from core.config import MAX_ARCHIVE_ENTRIES, MAX_ARCHIVE_MB, MAX_COMPRESSION_RATIO, MAX_IMAGE_MP, Settings
 from core.errors import TrainingSetError
-from core.screentime import archive
+from core.screentime import archive, matching
 from core.store import Store, new_id, utcnow
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
@@ -76,7 +76,8 @@ DEFAULT_LIMITS = Limits()
 
 @dataclass(frozen=True)
 class LabelledImage:
-    """One training example: ``image`` is a file name (mapping sets), ``class/file`` (folder sets)
+    """One training example: ``image`` is a path relative to :attr:`TrainingSet.image_dir` (mapping
+    sets: the file name, or ``folder/name`` for an image in a sub-folder; folder sets: ``class/file``)
     or ``video_id:frame`` (frame sets); ``class_id`` indexes :attr:`TrainingSet.classes`."""
 
     image: str
@@ -296,12 +297,16 @@ def from_mapping(
 def _mapping_set(
     rows: list[tuple[int, str, str]], name: str, images: Path, folder: Path, classes: dict[int, str] | None, drop_conflicts: bool, max_mp: float
 ) -> TrainingSet:
-    """Validate the mapping's ``rows`` against the images in ``folder`` (from ``images``)."""
-    files = {p.name: p for p in images_in(folder)}
-    if not files:
-        raise TrainingSetError(
-            f"{Path(images).name} holds no images ({', '.join(IMAGE_SUFFIXES)}). Check that it is the folder or ZIP of the frames the CSV names."
-        )
+    """Validate the mapping's ``rows`` against the images in ``folder`` (from ``images``).
+
+    A row's name means the image at that path under ``folder`` or the one image of that file name in
+    any sub-folder (see :class:`~core.screentime.matching.ImageNames`); each item's ``image`` is that
+    image's path relative to ``folder``, so :func:`save` finds it wherever it sits.
+    """
+    where = Path(images).name
+    index = matching.ImageNames(p.relative_to(folder).as_posix() for p in images_in(folder))
+    if not index.paths:
+        raise TrainingSetError(f"{where} holds no images ({', '.join(IMAGE_SUFFIXES)}). Check that it is the folder or ZIP of the frames the CSV names.")
 
     problems: list[str] = []
     bad_class: list[int] = []
@@ -322,9 +327,9 @@ def _mapping_set(
     for class_id, lines in sorted(unknown_class.items()):
         problems.append(f"{_rows(lines)}: class {class_id} is not in the class list ({', '.join(f'{k}={v}' for k, v in classes.items())})")  # type: ignore[union-attr]
 
-    by_image: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    by_image: dict[str, list[tuple[int, int]]] = defaultdict(list)  # keyed by the image's path when the name finds one
     for line, image, class_id in parsed:
-        by_image[image].append((line, class_id))
+        by_image[index.resolve(image) or image].append((line, class_id))
     notes: list[str] = []
     conflicts = {img: entries for img, entries in by_image.items() if len({c for _, c in entries}) > 1}
     for image, entries in conflicts.items():
@@ -337,14 +342,19 @@ def _mapping_set(
     if duplicates:
         notes.append(f"Ignored {duplicates} repeated row(s) that agree with an earlier row.")
 
-    missing = [line for image, entries in by_image.items() if image not in files for line, _ in entries[:1]]
-    if missing:
-        names = [img for img in by_image if img not in files]
-        problems.append(f"{_rows(sorted(missing))}: no image named {_names(names)} in {Path(images).name}")
-    undecodable = sorted(entries[0][0] for img, entries in by_image.items() if img in files and not decodes(files[img], max_mp=max_mp))
+    problems.extend(_unmatched_names(rows, index, where))
+    found = {img: index.resolve(img) for img in by_image}
+    undecodable = sorted(entries[0][0] for img, entries in by_image.items() if found[img] and not decodes(folder / found[img], max_mp=max_mp))
     if undecodable:
         names = [img for img, entries in by_image.items() if entries[0][0] in undecodable]
         problems.append(f"{_rows(undecodable)}: {_names(names)} do{'es' if len(names) == 1 else ''} not decode as an image")
+    listed = {path for _, image, _ in rows for path in index.candidates(image)}
+    unlisted = [path for path in index.paths if path not in listed]
+    if unlisted and len(unlisted) < len(index.paths):
+        n = len(unlisted)
+        notes.append(
+            f"{n} image{'s' if n != 1 else ''} in {where} {'is' if n == 1 else 'are'} not listed in {name} and {'was' if n == 1 else 'were'} left out: {_names(unlisted)}."
+        )
     if problems:  # every problem together, and the notes beside them, not instead of them
         also = (" Also: " + " ".join(notes)) if notes else ""
         raise TrainingSetError(f"{name} cannot be used: " + "; ".join(problems) + "." + also)
@@ -355,6 +365,32 @@ def _mapping_set(
     result = TrainingSet("mapping", dict(sorted(classes.items())), items, folder, notes)
     check_trainable(result)
     return result
+
+
+def _unmatched_names(rows: list[tuple[int, str, str]], index: matching.ImageNames, where: str) -> list[str]:
+    """Problems with the rows whose name finds no image, or several, in ``where``: how many matched, and which did not."""
+    problems = []
+    match = matching.match_images([image for _, image, _ in rows], index, f"an image in {where}")
+    missing: dict[str, int] = {}  # name → its first row
+    ambiguous: dict[str, list[int]] = defaultdict(list)
+    for line, image, _ in rows:
+        found = index.candidates(image)
+        if not found:
+            missing.setdefault(image, line)
+        elif len(found) > 1:
+            ambiguous[image].append(line)
+    if missing and match.matched == 0:
+        problems.append(f"{match.count()} ({match.naming()}); check that the CSV and the images belong together")
+    elif missing:
+        problems.append(f"{match.count()}; {_rows(sorted(missing.values()))}: no image named {_names(list(missing))}")
+    if ambiguous:
+        first = index.candidates(next(iter(ambiguous)))
+        lines = sorted(line for lines in ambiguous.values() for line in lines)
+        problems.append(
+            f"{_rows(lines)}: {_names(list(ambiguous))} {'is' if len(ambiguous) == 1 else 'are'} the name of images in several folders of {where} "
+            f"({', '.join(first[:MAX_LISTED])}); write the folder too, as in {first[0]}, or give the images different names"
+        )
+    return problems
 
 
 def from_folders(source: Path, workdir: Path | None = None, *, limits: Limits = DEFAULT_LIMITS) -> TrainingSet:
