@@ -12,7 +12,7 @@ import streamlit as st
 
 from core.errors import ReelsightError
 from core.exports import to_csv
-from dashboard import data
+from dashboard import data, state
 from dashboard.text import plain
 
 T = TypeVar("T")
@@ -30,8 +30,12 @@ def guarded(action: Callable[[], T]) -> T | None:
 
 
 def show_error(err: ReelsightError) -> None:
-    """A domain error as one message; its text is plain (it may quote titles, file names or URLs)."""
+    """A domain error as one message; its text is plain (it may quote titles, file names or URLs).
+    An error's ``detail`` (e.g. yt-dlp's own text) goes in a closed "Technical details" expander."""
     st.error(plain(str(err)), icon=":material/error:")
+    detail = getattr(err, "detail", None)
+    if detail:
+        state.technical_details(detail)
 
 
 def download_csv(table: pd.DataFrame, file_name: str, label: str = "Download CSV") -> None:
@@ -129,3 +133,29 @@ def sidebar() -> None:
         worker_status(compact=True)
         kind = "MongoDB" if s.uses_mongo else "embedded store"
         st.caption(f"Database: {kind}")
+
+
+VIEWS_USED_BY = "the Popular vs unpopular and Regression pages leave"
+"""Who leaves a video without views out of an analysis (subject and verb of :func:`no_views_sentence`)."""
+
+
+def no_views_sentence(titles: list[str], left_out_by: str = VIEWS_USED_BY, where: str = "on the Videos page") -> str | None:
+    """Markdown: which videos have no view count and so are left out, e.g. "Clip has no view count,
+    so the Popular vs unpopular and Regression pages leave it out. Enter its views on the Videos page."
+    Titles are escaped; None when every video has views."""
+    if not titles:
+        return None
+    shown = [plain(t) for t in titles[:5]] + ([f"{len(titles) - 5} more"] if len(titles) > 5 else [])
+    names = shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} and {shown[-1]}"
+    one = len(titles) == 1
+    return f"{names} {'has' if one else 'have'} no view count, so {left_out_by} {'it' if one else 'them'} out. Enter {'its' if one else 'their'} views {where}."
+
+
+def no_views_notice(videos: pd.DataFrame, video_ids: list[str], left_out_by: str = VIEWS_USED_BY, where: str = "on the Videos page") -> list[str]:
+    """Say which of ``video_ids`` have no view count (``videos``: ``video_id, title, views``, as
+    :func:`dashboard.data.videos` or a scope's video table). Returns their ids."""
+    chosen = videos[videos["video_id"].isin(video_ids) & videos["views"].isna()]
+    sentence = no_views_sentence(chosen["title"].fillna("(untitled)").tolist(), left_out_by, where)
+    if sentence:
+        st.info(sentence, icon=":material/visibility_off:")
+    return chosen["video_id"].tolist()
