@@ -67,14 +67,27 @@ def succeeded(action: Callable[[], object]) -> bool:
 
 
 def ago(when: dt.datetime | None) -> str:
+    """``"42 s ago"``, ``"3 min ago"``, ``"1.5 h ago"``; a naive time is taken as UTC."""
     if when is None:
         return "—"
-    seconds = (dt.datetime.now(dt.UTC) - when).total_seconds()
+    when = when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+    seconds = max(0.0, (dt.datetime.now(dt.UTC) - when).total_seconds())
     if seconds < 60:
         return f"{seconds:.0f} s ago"
     if seconds < 3600:
         return f"{seconds / 60:.0f} min ago"
     return f"{seconds / 3600:.1f} h ago"
+
+
+def duration(seconds: float) -> str:
+    """A span of time for people: ``"42 s"``, ``"3 min"``, ``"1 h 5 min"``."""
+    seconds = max(0.0, float(seconds))
+    if seconds < 59.5:
+        return f"{seconds:.0f} s"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60} min" if minutes % 60 else f"{minutes // 60} h"
 
 
 def worker_status(compact: bool = False) -> list[dict[str, Any]]:
