@@ -43,7 +43,23 @@ class FrameRateError(VideoOpenError):
 
 
 class DownloadError(IngestError):
-    """yt-dlp could not read or download a URL."""
+    """yt-dlp could not read or download a URL.
+
+    ``str(err)`` is the plain message; ``detail`` holds yt-dlp's own text (or None), for a
+    "technical details" view. The CLI prints only the message."""
+
+    def __init__(self, message: str, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.detail = detail
+
+
+class HostUnreachable(DownloadError):
+    """The server could not connect to the video's host (name lookup, refused, timed out, proxy,
+    TLS): a network problem on the server, not a bad link. ``host`` is the host it tried."""
+
+    def __init__(self, message: str, host: str, detail: str | None = None) -> None:
+        super().__init__(message, detail)
+        self.host = host
 
 
 class WeightsUnavailable(ReelsightError):

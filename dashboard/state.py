@@ -39,6 +39,12 @@ VIDEOS_FLASH = "videos.flash"
 VIDEOS_URLS = "videos.urls"
 VIDEOS_UPLOADS = "videos.uploads"
 VIDEOS_UPLOADS_ROUND = "videos.uploads_round"
+VIDEOS_URL_VIEWS = "videos.url_views"
+"""The view count typed beside the links, applied to the videos they add."""
+VIDEOS_UPLOAD_VIEWS = "videos.upload_views"
+"""Prefix: the view count typed beside the uploader, ``videos.upload_views.<round>`` (emptied with it)."""
+VIDEOS_JUST_ADDED = "videos.just_added"
+"""Ids of the videos the last add named, offered for "Analyze now" until they are queued."""
 VIDEOS_ANALYZE_SELECTION = "videos.analyze_selection"
 VIDEOS_EDIT_TARGET = "videos.edit_target"
 VIDEOS_VIEWS = "videos.views"
@@ -59,6 +65,22 @@ SEARCH_QUERY = "search.query"
 SEARCH_PAGE = "search.page"
 
 
+_NEXT_RUN = "state.next_run"
+"""Widget values to set at the start of the next run (a widget's value cannot change once it is drawn)."""
+
+
+def set_next_run(key: str, value: Any) -> None:
+    """Give the widget ``key`` this value on the next run; :func:`apply_next_run` sets it before
+    any widget is drawn. For values decided after the widget was drawn (e.g. the links that failed)."""
+    st.session_state.setdefault(_NEXT_RUN, {})[key] = value
+
+
+def apply_next_run() -> None:
+    """Call at the top of a page that uses :func:`set_next_run`."""
+    for key, value in st.session_state.pop(_NEXT_RUN, {}).items():
+        st.session_state[key] = value
+
+
 def set_params(**values: str | int | None) -> None:
     """Write values to the URL; ``None`` removes a key. Unchanged values cause no rerun."""
     for key, value in values.items():
@@ -69,9 +91,10 @@ def set_params(**values: str | int | None) -> None:
             st.query_params[key] = str(value)
 
 
-def flash(key: str, kind: str, message: str) -> None:
-    """Queue a message to show after the next rerun (e.g. after a button's write)."""
-    st.session_state.setdefault(key, []).append((kind, message))
+def flash(key: str, kind: str, message: str, detail: str | None = None) -> None:
+    """Queue a message to show after the next rerun (e.g. after a button's write). ``detail``
+    (plain text, e.g. a library's error) is shown under it in a closed "Technical details" expander."""
+    st.session_state.setdefault(key, []).append((kind, message, detail))
 
 
 def show_new(param: str, value: str, flash_key: str, message: str) -> None:
@@ -84,8 +107,16 @@ def show_new(param: str, value: str, flash_key: str, message: str) -> None:
 
 
 def show_flash(key: str) -> None:
-    for kind, message in st.session_state.pop(key, []):
+    for kind, message, *detail in st.session_state.pop(key, []):
         getattr(st, kind)(message)
+        if detail and detail[0]:
+            technical_details(detail[0])
+
+
+def technical_details(detail: str) -> None:
+    """A library's own error text, closed by default and never read as Markdown."""
+    with st.expander("Technical details", icon=":material/build:"):
+        st.code(detail, language=None, wrap_lines=True)
 
 
 def url_choice(widget: Callable[..., Any], label: str, options: Sequence[Any], key: str, default: Any = None, **kwargs: Any) -> Any:

@@ -13,7 +13,7 @@ import streamlit as st
 
 from core.errors import ReelsightError
 from core.exports import to_csv
-from dashboard import data
+from dashboard import data, state
 from dashboard.text import plain
 
 T = TypeVar("T")
@@ -31,8 +31,12 @@ def guarded(action: Callable[[], T]) -> T | None:
 
 
 def show_error(err: ReelsightError) -> None:
-    """A domain error as one message; its text is plain (it may quote titles, file names or URLs)."""
+    """A domain error as one message; its text is plain (it may quote titles, file names or URLs).
+    An error's ``detail`` (e.g. yt-dlp's own text) goes in a closed "Technical details" expander."""
     st.error(plain(str(err)), icon=":material/error:")
+    detail = getattr(err, "detail", None)
+    if detail:
+        state.technical_details(detail)
 
 
 def download_csv(table: pd.DataFrame, file_name: str, label: str = "Download CSV") -> None:
@@ -79,14 +83,27 @@ def succeeded(action: Callable[[], object]) -> bool:
 
 
 def ago(when: dt.datetime | None) -> str:
+    """``"42 s ago"``, ``"3 min ago"``, ``"1.5 h ago"``; a naive time is taken as UTC."""
     if when is None:
         return "—"
-    seconds = (dt.datetime.now(dt.UTC) - when).total_seconds()
+    when = when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+    seconds = max(0.0, (dt.datetime.now(dt.UTC) - when).total_seconds())
     if seconds < 60:
         return f"{seconds:.0f} s ago"
     if seconds < 3600:
         return f"{seconds / 60:.0f} min ago"
     return f"{seconds / 3600:.1f} h ago"
+
+
+def duration(seconds: float) -> str:
+    """A span of time for people: ``"42 s"``, ``"3 min"``, ``"1 h 5 min"``."""
+    seconds = max(0.0, float(seconds))
+    if seconds < 59.5:
+        return f"{seconds:.0f} s"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60} min" if minutes % 60 else f"{minutes // 60} h"
 
 
 def worker_status(compact: bool = False) -> list[dict[str, Any]]:
@@ -145,3 +162,29 @@ def sidebar() -> None:
         worker_status(compact=True)
         kind = "MongoDB" if s.uses_mongo else "embedded store"
         st.caption(f"Database: {kind}")
+
+
+VIEWS_USED_BY = "the Popular vs unpopular and Regression pages leave"
+"""Who leaves a video without views out of an analysis (subject and verb of :func:`no_views_sentence`)."""
+
+
+def no_views_sentence(titles: list[str], left_out_by: str = VIEWS_USED_BY, where: str = "on the Videos page") -> str | None:
+    """Markdown: which videos have no view count and so are left out, e.g. "Clip has no view count,
+    so the Popular vs unpopular and Regression pages leave it out. Enter its views on the Videos page."
+    Titles are escaped; None when every video has views."""
+    if not titles:
+        return None
+    shown = [plain(t) for t in titles[:5]] + ([f"{len(titles) - 5} more"] if len(titles) > 5 else [])
+    names = shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} and {shown[-1]}"
+    one = len(titles) == 1
+    return f"{names} {'has' if one else 'have'} no view count, so {left_out_by} {'it' if one else 'them'} out. Enter {'its' if one else 'their'} views {where}."
+
+
+def no_views_notice(videos: pd.DataFrame, video_ids: list[str], left_out_by: str = VIEWS_USED_BY, where: str = "on the Videos page") -> list[str]:
+    """Say which of ``video_ids`` have no view count (``videos``: ``video_id, title, views``, as
+    :func:`dashboard.data.videos` or a scope's video table). Returns their ids."""
+    chosen = videos[videos["video_id"].isin(video_ids) & videos["views"].isna()]
+    sentence = no_views_sentence(chosen["title"].fillna("(untitled)").tolist(), left_out_by, where)
+    if sentence:
+        st.info(sentence, icon=":material/visibility_off:")
+    return chosen["video_id"].tolist()

@@ -7,6 +7,7 @@ import streamlit as st
 
 from core import jobs as core_jobs
 from dashboard import data, state
+from dashboard.job_kinds import JobKind, Library, job_kind, timing
 from dashboard.shell import ensure_shell
 from dashboard.text import plain
 from dashboard.widgets import ago, succeeded, worker_status
@@ -23,7 +24,11 @@ LEASE_HELP = (
     "A running job belongs to one worker for a lease, which its heartbeat renews. If the worker stops "
     "without handing the job back (a crash, a killed process), no other worker may take it until the lease runs out."
 )
-STAGE_UNITS = {"download": "bytes", "train head": "epochs", "fine-tune": "epochs", "features": "images", "read images": "images"}
+# What a stage's progress counts; any other stage counts frames. (A bare string here would be drawn on the page.)
+STAGE_UNITS = {
+    "download": "bytes", "train head": "epochs", "fine-tune": "epochs", "features": "images", "read images": "images",
+    "annotate": "video frames", "import": "videos", "scan": "videos", "train": "epochs",
+}  # fmt: skip
 
 ensure_shell()
 
@@ -33,17 +38,17 @@ st.caption(f"Analyses run by the workers. This page refreshes every {REFRESH_S} 
 states = state.url_multi_choice(st.pills, "Show", core_jobs.STATES, state.QP_JOB_STATES, selection_mode="multi", format_func=lambda s: f"{STATE_ICONS[s]} {s}")
 
 
-def _progress_text(job: dict) -> tuple[float, str]:
+def _progress_text(job: dict, kind: JobKind, lib: Library) -> tuple[float, str]:
     p = job.get("progress") or {}
     done, total = int(p.get("done") or 0), p.get("total")
     stage = p.get("stage") or job["state"]
     if job["state"] == "done":
-        return 1.0, "done" if job["kind"] == "train_classifier" else f"done · {done} frames"
+        made = kind.summary(job, lib)
+        return 1.0, f"done · {made}" if made else "done"
     unit = STAGE_UNITS.get(stage, "frames")
     rate = f" · {p['rate']:,.1f} {unit}/s" if p.get("rate") and job["state"] == "running" and unit != "bytes" else ""
     if total:
-        eta = f" · about {p['eta_s']:.0f} s left" if p.get("eta_s") is not None and job["state"] == "running" else ""
-        return min(done / total, 1.0), f"{stage} · {done:,}/{total:,} {unit}{rate}{eta}"
+        return min(done / total, 1.0), f"{stage} · {done:,}/{total:,} {unit}{rate}"
     if rate:
         return 0.0, f"{stage} · {done:,} {unit}{rate}"
     return 0.0, stage
@@ -84,20 +89,17 @@ def live_jobs() -> None:
     if not job_rows:
         st.info("No jobs to show. Queue an analysis on the Videos page.", icon=":material/inbox:")
         return
-    videos = data.videos(data.db_key())
-    titles = dict(zip(videos["video_id"], videos["title"].fillna("(untitled)")))
+    lib = Library(data.db_key())
     waits = data.lease_waits()
     for job in job_rows:
-        video_id = job["params"].get("video_id")
-        named = {"train_classifier": f"Train classifier {job['params'].get('name')}", "screentime": "Screen time"}.get(job["kind"])
-        subject = named or titles.get(video_id, video_id) or job["kind"]
+        kind = job_kind(job["kind"])
         with st.container(border=True):
             head, actions = st.columns([5, 1], vertical_alignment="center")
             with head:
                 st.markdown(
-                    f"{STATE_ICONS.get(job['state'], '')} **{plain(subject)}** · `{job['_id']}` · {job['state']} · attempt {job.get('attempts', 0)} · queued {ago(job.get('created_at'))}"
+                    f"{STATE_ICONS.get(job['state'], '')} **{plain(kind.title(job, lib))}** · `{job['_id']}` · {job['state']} · attempt {job.get('attempts', 0)} · {timing(job)}"
                 )
-                fraction, text = _progress_text(job)
+                fraction, text = _progress_text(job, kind, lib)
                 st.progress(fraction, text=text)
                 if job.get("error") and job["state"] != "done":
                     (st.error if job["state"] == "failed" else st.caption)(plain(job["error"]))
@@ -115,20 +117,8 @@ def live_jobs() -> None:
                     clicked = st.button("Retry", key=f"retry.{job['_id']}", icon=":material/replay:")
                     if clicked and succeeded(lambda j=job["_id"]: core_jobs.retry(data.store(), j)):
                         st.rerun(scope="fragment")
-                elif job["state"] == "done" and job["kind"] != "analyze":
-                    st.page_link(
-                        "pages/screentime.py",
-                        label="Results",
-                        icon=":material/insights:",
-                        query_params={state.QP_ST_RUN: job["params"]["run_id"]} if job["kind"] == "screentime" else {},
-                    )
-                elif job["state"] == "done" and video_id:
-                    st.page_link(
-                        "pages/results.py",
-                        label="Results",
-                        icon=":material/insights:",
-                        query_params={state.QP_VIDEO: video_id, state.QP_RUN: job["params"].get("run_id")},
-                    )
+                elif job["state"] == "done" and (link := kind.results(job, lib)) is not None:
+                    st.page_link(link.page, label="Results", icon=":material/insights:", query_params=link.query)
 
 
 live_jobs()

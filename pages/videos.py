@@ -13,59 +13,112 @@ from core.media import VIDEO_EXTENSIONS, add_upload, add_url, delete_video, set_
 from dashboard import data, state
 from dashboard.shell import ensure_shell
 from dashboard.text import plain, safe_link
-from dashboard.widgets import guarded, succeeded
+from dashboard.widgets import guarded, no_views_notice, succeeded
 
 ensure_shell()
 
 st.title("Videos")
 st.caption("Add videos, enter the view counts your business uses, and queue them for frame-by-frame analysis.")
-state.show_flash(state.VIDEOS_FLASH)
+state.apply_next_run()
 
 store, settings = data.store(), data.settings()
+videos = data.videos(data.db_key())
+titles = dict(zip(videos["video_id"], videos["title"].fillna("(untitled)")))
+
+VIEWS_HELP = "The view count your business uses, applied to every video being added. Leave it empty to use YouTube's count; change it later under View count."
+
+
+def _added(video_ids: list[str]) -> None:
+    """After an add: preselect the videos in the Analyze box and offer "Analyze now" for them."""
+    if video_ids:
+        state.set_next_run(state.VIDEOS_ANALYZE_SELECTION, list(dict.fromkeys(video_ids)))
+        st.session_state[state.VIDEOS_JUST_ADDED] = list(dict.fromkeys(video_ids))
+    data.clear_video_caches()
+    st.rerun()
+
+
+def _added_text(title: str, created: bool, views: int | None) -> tuple[str, str]:
+    if created:
+        return "success", f"Added {plain(title)}" + (f" with {views:,} views." if views is not None else ".")
+    kept = " Its views were not changed; edit them under View count." if views is not None else ""
+    return "info", f"Already in the library: {plain(title)}.{kept}"
+
+
+state.show_flash(state.VIDEOS_FLASH)
+just_added = [v for v in st.session_state.get(state.VIDEOS_JUST_ADDED, []) if v in titles]
+analyze_now = False
+if just_added:
+    with st.container(border=True):
+        text, go = st.columns([4, 1], vertical_alignment="center")
+        text.markdown(
+            f":material/play_circle: **Ready to analyze:** {', '.join(plain(titles[v]) for v in just_added)}. "
+            "**Analyze now** uses the settings in the Analyze box below."
+        )
+        analyze_now = go.button("Analyze now", type="primary", icon=":material/rocket_launch:", width="stretch")
 
 # ------------------------------------------------------------------ add
-with st.expander("**Add videos**", expanded=data.videos(data.db_key()).empty, icon=":material/add_circle:"):
+links_left = bool(st.session_state.get(state.VIDEOS_URLS))  # links that failed stay in view, to fix or retry
+with st.expander("**Add videos**", expanded=videos.empty or links_left, icon=":material/add_circle:"):
     tab_urls, tab_files = st.tabs(["YouTube links", "Upload files"])
     with tab_urls:
-        with st.form("add_urls", clear_on_submit=True, border=False):
-            urls = st.text_area("YouTube links, one per line", key=state.VIDEOS_URLS, placeholder="https://www.youtube.com/watch?v=…", height=110)
+        with st.form("add_urls", border=False):
+            links_col, views_col = st.columns([3, 1])
+            urls = links_col.text_area("YouTube links, one per line", key=state.VIDEOS_URLS, placeholder="https://www.youtube.com/watch?v=…", height=110)
+            url_views = views_col.number_input(
+                "Views (optional)", min_value=0, value=None, step=1000, placeholder="YouTube's", key=state.VIDEOS_URL_VIEWS, help=VIEWS_HELP
+            )
             submitted = st.form_submit_button("Add links", type="primary", icon=":material/link:")
         if submitted:
-            lines = [u.strip() for u in urls.splitlines() if u.strip()]
+            lines = list(dict.fromkeys(u.strip() for u in urls.splitlines() if u.strip()))
             if not lines:
                 state.flash(state.VIDEOS_FLASH, "warning", "Paste at least one link, one per line.")
+            added, failed = [], []
             for url in lines:
                 with st.spinner(f"Reading {plain(url)}…"):
                     try:
-                        video_id, created = add_url(store, settings, url)
+                        video_id, created = add_url(store, settings, url, views=url_views)
                     except ReelsightError as err:
-                        state.flash(state.VIDEOS_FLASH, "error", plain(str(err)))
+                        state.flash(state.VIDEOS_FLASH, "error", plain(str(err)), getattr(err, "detail", None))
+                        failed.append(url)
                         continue
-                title = store.videos.get(video_id)["title"]
-                state.flash(state.VIDEOS_FLASH, "success" if created else "info", f"{'Added' if created else 'Already in the library:'} {plain(title or url)}")
-            data.clear_video_caches()
-            st.rerun()
+                added.append(video_id)
+                state.flash(state.VIDEOS_FLASH, *_added_text(store.videos.get(video_id)["title"] or url, created, url_views))
+            if failed:
+                state.flash(
+                    state.VIDEOS_FLASH,
+                    "warning",
+                    f"The link{'s' if len(failed) > 1 else ''} that could not be added {'are' if len(failed) > 1 else 'is'} still in the box.",
+                )
+            state.set_next_run(state.VIDEOS_URLS, "\n".join(failed))  # what failed stays, to fix or retry
+            if not failed:
+                state.set_next_run(state.VIDEOS_URL_VIEWS, None)
+            _added(added)
     with tab_files:
-        files = st.file_uploader(
+        upload_round = st.session_state.get(state.VIDEOS_UPLOADS_ROUND, 0)
+        files_col, views_col = st.columns([3, 1])
+        files = files_col.file_uploader(
             f"Video files ({', '.join(VIDEO_EXTENSIONS)}; up to {settings.max_upload_mb} MB each)",
             type=list(VIDEO_EXTENSIONS),
             accept_multiple_files=True,
-            key=f"{state.VIDEOS_UPLOADS}.{st.session_state.get(state.VIDEOS_UPLOADS_ROUND, 0)}",
+            key=f"{state.VIDEOS_UPLOADS}.{upload_round}",
+        )
+        file_views = views_col.number_input(
+            "Views (optional)", min_value=0, value=None, step=1000, placeholder="none", key=f"{state.VIDEOS_UPLOAD_VIEWS}.{upload_round}", help=VIEWS_HELP
         )
         if st.button("Add uploaded files", disabled=not files, icon=":material/upload:"):
+            added = []
             for file in files or []:
                 try:
-                    _, created = add_upload(store, settings, file.name, file.getvalue())
+                    video_id, created = add_upload(store, settings, file.name, file.getvalue(), views=file_views)
                 except ReelsightError as err:
-                    state.flash(state.VIDEOS_FLASH, "error", plain(str(err)))
+                    state.flash(state.VIDEOS_FLASH, "error", plain(str(err)), getattr(err, "detail", None))
                     continue
-                state.flash(state.VIDEOS_FLASH, "success" if created else "info", f"{'Added' if created else 'Already in the library:'} {plain(file.name)}")
-            st.session_state[state.VIDEOS_UPLOADS_ROUND] = st.session_state.get(state.VIDEOS_UPLOADS_ROUND, 0) + 1  # empty the uploader
-            data.clear_video_caches()
-            st.rerun()
+                added.append(video_id)
+                state.flash(state.VIDEOS_FLASH, *_added_text(file.name, created, file_views))
+            st.session_state[state.VIDEOS_UPLOADS_ROUND] = upload_round + 1  # empty the uploader and its views
+            _added(added)
 
 # ------------------------------------------------------------------ library
-videos = data.videos(data.db_key())
 if videos.empty:
     st.info("No videos yet. Add YouTube links or upload files above to get started.", icon=":material/movie:")
     st.stop()
@@ -94,7 +147,6 @@ st.dataframe(
         "video_id": st.column_config.TextColumn("ID"),
     },
 )
-titles = dict(zip(videos["video_id"], videos["title"].fillna("(untitled)")))
 
 
 def _label(video_id: str) -> str:
@@ -106,7 +158,11 @@ col_analyze, col_edit = st.columns([3, 2], gap="large")
 # ------------------------------------------------------------------ analyze
 with col_analyze, st.container(border=True):
     st.markdown("##### :material/play_circle: Analyze")
-    chosen = st.multiselect("Videos", list(titles), default=list(titles)[:1], format_func=_label, key=state.VIDEOS_ANALYZE_SELECTION)
+    remembered = st.session_state.get(state.VIDEOS_ANALYZE_SELECTION)
+    if remembered is None or any(v not in titles for v in remembered):  # first visit, or a video was deleted
+        st.session_state[state.VIDEOS_ANALYZE_SELECTION] = [v for v in remembered or list(titles)[:1] if v in titles]
+    chosen = st.multiselect("Videos", list(titles), format_func=_label, key=state.VIDEOS_ANALYZE_SELECTION)
+    no_views_notice(videos, chosen, where="under View count")
     every = st.toggle("Every frame", help="Classify every frame instead of sampling. Slow on long videos.")
     reuse = st.toggle(
         "Reuse labels of near-duplicate frames",
@@ -120,7 +176,9 @@ with col_analyze, st.container(border=True):
     c4, c5 = st.columns([2, 1])
     models = c4.multiselect("Models", list(MODEL_NAMES), default=list(MODEL_NAMES), format_func=lambda m: MODELS[m].display)
     top_k = c5.number_input("Top-k labels", min_value=1, max_value=20, value=5)
-    if st.button("Queue analysis", type="primary", disabled=not chosen or not models, icon=":material/rocket_launch:"):
+    if analyze_now:
+        chosen = just_added
+    if (st.button("Queue analysis", type="primary", disabled=not chosen or not models, icon=":material/rocket_launch:") or analyze_now) and chosen and models:
         rs = guarded(
             lambda: RunSettings(
                 fps=None if every else float(fps),
@@ -139,6 +197,7 @@ with col_analyze, st.container(border=True):
                     "success",
                     f"Queued {len(queued)} analysis run{'s' if len(queued) > 1 else ''}. Follow them on the Jobs page; earlier runs are kept.",
                 )
+                st.session_state.pop(state.VIDEOS_JUST_ADDED, None)
                 data.clear_video_caches()
                 st.rerun()
 

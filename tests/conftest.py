@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import http.server
 import logging
+import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -68,6 +69,15 @@ def http_base(media_dir: Path, clip: Path) -> Iterator[str]:
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+
+
+@pytest.fixture
+def closed_url() -> str:
+    """A link to 127.0.0.1 on a port nothing listens on: the connection is refused."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/watch.mp4"
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from core.errors import DownloadError, EmptyVideoError, IngestError, VideoOpenError
+from core.errors import DownloadError, EmptyVideoError, HostUnreachable, IngestError, VideoOpenError
 from core.media import ingest
 from core.media.downloads import download
 from core.media.videos import delete_video, effective_views, get_video, list_videos, set_views
@@ -58,10 +58,57 @@ def test_bad_urls_are_refused_before_any_network(store, settings, url: str, mess
     assert nothing_written(store)
 
 
-def test_unreachable_url_gives_a_download_error(store, settings, http_base: str) -> None:
-    with pytest.raises(DownloadError, match="Could not read .*missing.mp4"):
+def test_a_missing_page_blames_the_link(store, settings, http_base: str) -> None:
+    with pytest.raises(DownloadError, match="Could not read .*missing.mp4: the site answered HTTP 404") as caught:
         ingest.add_url(store, settings, f"{http_base}/missing.mp4")
+    assert not isinstance(caught.value, HostUnreachable) and "Check that the link opens in a browser" in str(caught.value)
+    assert "HTTP Error 404" in caught.value.detail and "caused by" not in str(caught.value)
     assert nothing_written(store)
+
+
+def test_a_page_without_a_video_blames_the_link(store, settings, http_base: str, media_dir: Path) -> None:
+    (media_dir / "page.html").write_text("<html><body>No video here</body></html>")
+    with pytest.raises(DownloadError, match="the page holds no video that can be read") as caught:
+        ingest.add_url(store, settings, f"{http_base}/page.html")
+    assert not isinstance(caught.value, HostUnreachable) and "Unsupported URL" in caught.value.detail
+
+
+UNREACHABLE = [
+    pytest.param("closed-port", "127.0.0.1", "the connection was refused", "Connection refused", id="connection-refused"),
+    pytest.param("http://nonexistent.invalid/watch?v=abc", "nonexistent.invalid", "its name could not be looked up", "", id="no-such-host"),
+]
+
+
+def _unreachable(url: str, closed_url: str) -> str:
+    return closed_url if url == "closed-port" else url
+
+
+@pytest.mark.parametrize(("url", "host", "why", "technical"), UNREACHABLE)
+def test_a_network_failure_says_the_server_cannot_reach_the_host(store, settings, closed_url: str, url: str, host: str, why: str, technical: str) -> None:
+    settings = dataclasses.replace(settings, allowed_hosts=(*settings.allowed_hosts, "nonexistent.invalid"))
+    with pytest.raises(HostUnreachable) as caught:
+        ingest.add_url(store, settings, _unreachable(url, closed_url))
+    err = caught.value
+    assert str(err).startswith(f"The server cannot reach {host}: {why}") and err.host == host
+    assert "not with the link" in str(err) and "upload the file instead" in str(err)
+    assert "Check that the link" not in str(err) and "Errno" not in str(err) and "TransportError" not in str(err)
+    assert "TransportError" in err.detail and technical in err.detail  # the technical text is kept apart
+    assert nothing_written(store)
+
+
+def test_the_worker_says_the_same_when_it_cannot_download(settings, closed_url: str) -> None:
+    with pytest.raises(HostUnreachable, match="The server cannot reach 127.0.0.1: the connection was refused"):
+        download({"_id": "v1", "url": closed_url}, settings, lambda done, total: None)
+    assert [p for p in (settings.data_dir / "downloads").glob("v1.*") if p.suffix != ".lock"] == []
+
+
+def test_the_cli_prints_one_plain_line_for_a_network_failure(env, closed_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from core.cli.main import main
+
+    assert main(["add", closed_url]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: The server cannot reach 127.0.0.1: the connection was refused."), lines
+    assert "Errno" not in lines[0] and "TransportError" not in lines[0]
 
 
 def test_allowlist_is_a_setting(store, settings, http_base: str) -> None:

@@ -17,7 +17,7 @@ import yt_dlp
 from core.config import Settings
 from core.errors import DownloadError
 from core.jobs import RunningJob
-from core.media.fetch import YDL_OPTIONS, GuardedYoutubeDL, HostNotAllowed, check_url, reason, safe_format
+from core.media.fetch import YDL_OPTIONS, GuardedYoutubeDL, HostNotAllowed, check_url, safe_format
 from core.store import Store, file_lock
 
 log = logging.getLogger(__name__)
@@ -110,8 +110,7 @@ def download(video: dict[str, Any], settings: Settings, on_progress: Callable[[i
                 raise DownloadError(too_large) from err
             except (yt_dlp.utils.DownloadError, HostNotAllowed) as err:  # a refused request may come out unwrapped
                 _remove(_files_of(folder, video["_id"]))
-                refused = ydl.refusal_message(url)
-                raise DownloadError(refused or f"Could not download {url}: {reason(err)}. Retry the job later, or upload the file instead.") from err
+                raise ydl.download_error(url, err, "Retry the job later, or upload the file instead.") from err
         path = _finished(folder, video["_id"])
         if path is None:  # yt-dlp skipped it: the match filter (duration) or max_filesize said no
             _remove(_files_of(folder, video["_id"]))

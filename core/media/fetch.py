@@ -10,15 +10,17 @@ past the check. Limits on size and duration use yt-dlp's own format and match fi
 from __future__ import annotations
 
 import logging
+import re
+import socket
 import urllib.request
 from typing import Any
 from urllib.parse import urljoin, urlparse
 
 import yt_dlp
 from yt_dlp.networking._urllib import UrllibRH
-from yt_dlp.networking.exceptions import RequestError
+from yt_dlp.networking.exceptions import HTTPError, ProxyError, RequestError, SSLError, TransportError
 
-from core.errors import IngestError
+from core.errors import DownloadError, HostUnreachable, IngestError
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,84 @@ YDL_OPTIONS: dict[str, Any] = {
 def reason(err: Exception) -> str:
     """yt-dlp's error text without its ``ERROR:`` prefix."""
     return str(err).removeprefix("ERROR: ").strip()
+
+
+def _causes(err: BaseException) -> list[BaseException]:
+    """``err`` and everything behind it: ``exc_info`` (yt-dlp's DownloadError), ``cause``
+    (ExtractorError), ``__cause__`` and ``__context__``; outermost first, each once."""
+    found: list[BaseException] = []
+    todo: list[object] = [err]
+    while todo:
+        e = todo.pop(0)
+        if not isinstance(e, BaseException) or any(e is f for f in found):
+            continue
+        found.append(e)
+        info = getattr(e, "exc_info", None)
+        todo += [info[1] if isinstance(info, tuple) and len(info) > 1 else None, getattr(e, "cause", None), e.__cause__, e.__context__]
+    return found
+
+
+def network_failure(err: BaseException) -> TransportError | None:
+    """The transport error (name lookup, connection refused or timed out, proxy, TLS) behind a
+    yt-dlp error, or None when the server was reached (an HTTP error, an unsupported or private video)."""
+    return next((e for e in _causes(err) if isinstance(e, TransportError)), None)
+
+
+def _network_why(err: TransportError) -> str:
+    """What went wrong on the way to the host, in plain words."""
+    causes = _causes(err)
+    if isinstance(err, ProxyError):
+        return "the proxy server refused or failed the connection"
+    if isinstance(err, SSLError):
+        return "the secure (TLS) connection failed, often a proxy or firewall that intercepts traffic"
+    if any(isinstance(e, socket.gaierror) for e in causes):
+        return "its name could not be looked up (no DNS or no internet access)"
+    if any(isinstance(e, ConnectionRefusedError) for e in causes):
+        return "the connection was refused"
+    if any(isinstance(e, TimeoutError) for e in causes) or "timed out" in str(err).lower():
+        return "the connection timed out"
+    if any(isinstance(e, ConnectionResetError) for e in causes):
+        return "the connection was cut off"
+    return "the network connection failed"
+
+
+_EXTRACTOR_PREFIX = re.compile(r"^\[[\w:.-]+\] (?:[^ :]+: )?")
+_CAUSED_BY = re.compile(r" \(caused by .*\)$", re.DOTALL)
+
+
+def _bad_link_why(err: BaseException) -> str:
+    """Why the site refused the link: its HTTP status, else yt-dlp's reason without the extractor
+    prefix (``[youtube] abc:``) and the ``(caused by …)`` tail."""
+    http = next((e for e in _causes(err) if isinstance(e, HTTPError)), None)
+    if http is not None:
+        meaning = {401: "sign-in required", 403: "access denied", 404: "no such page", 410: "removed", 429: "too many requests; try later"}
+        extra = f" ({meaning[http.status]})" if http.status in meaning else ""
+        return f"the site answered HTTP {http.status} {http.reason or ''}".rstrip() + extra
+    text = _CAUSED_BY.sub("", reason(err).splitlines()[0] if reason(err) else type(err).__name__)
+    text = _EXTRACTOR_PREFIX.sub("", text).rstrip(".") or text
+    if text.startswith("Unsupported URL"):
+        return "the page holds no video that can be read (unsupported URL)"
+    return text
+
+
+def download_error(url: str, err: BaseException, bad_link_advice: str, host: str | None = None) -> DownloadError:
+    """yt-dlp's error as our own, with its text as ``detail``.
+
+    A network failure (see :func:`network_failure`) becomes :class:`HostUnreachable` naming
+    ``host`` (the host of the request that failed; default: the link's), which says the link may
+    be fine and suggests uploading the file. Anything else is the link's fault: "Could not read
+    ``url``: why. ``bad_link_advice``"."""
+    detail = reason(err) or repr(err)
+    failure = network_failure(err)
+    if failure is not None:
+        host = host or urlparse(url).hostname or url
+        return HostUnreachable(
+            f"The server cannot reach {host}: {_network_why(failure)}. This is a problem with the server's network, not with the link. "
+            "Download the video in a browser and upload the file instead, or try again once the server can reach the internet.",
+            host=host,
+            detail=detail,
+        )
+    return DownloadError(f"Could not read {url}: {_bad_link_why(err)}. {bad_link_advice}", detail=detail)
 
 
 SAFE_PROTOCOLS = ("http", "https", "m3u8_native", "http_dash_segments")
@@ -131,6 +211,8 @@ class GuardedYoutubeDL(yt_dlp.YoutubeDL):
     def __init__(self, params: dict[str, Any], allowed_hosts: tuple[str, ...]) -> None:
         self.allowed_hosts = tuple(allowed_hosts)
         self.refused: HostNotAllowed | None = None
+        self.unreachable: str | None = None
+        """The host of the last request that failed in transport (name lookup, refused, timeout, …)."""
         super().__init__(params)
 
     def build_request_director(self, handlers: Any, preferences: Any = None) -> Any:
@@ -143,6 +225,18 @@ class GuardedYoutubeDL(yt_dlp.YoutubeDL):
         except HostNotAllowed as err:
             self.refused = err
             raise
+        except TransportError:
+            url = req if isinstance(req, str) else getattr(req, "url", None) or req.get_full_url()
+            self.unreachable = urlparse(url).hostname or None
+            raise
+
+    def download_error(self, url: str, err: BaseException, bad_link_advice: str) -> DownloadError:
+        """Our error for a failed ``extract_info(url)``: a refused host (:meth:`refusal_message`),
+        else :func:`download_error` naming the host that could not be reached."""
+        refused = self.refusal_message(url)
+        if refused:
+            return DownloadError(refused)
+        return download_error(url, err, bad_link_advice, host=self.unreachable)
 
     def refusal_message(self, url: str) -> str | None:
         """The user-facing reason when a request was refused, else None."""

@@ -16,9 +16,9 @@ from urllib.parse import urlparse
 import yt_dlp
 
 from core.config import Settings
-from core.errors import DownloadError, IngestError
+from core.errors import IngestError
 from core.media import frames
-from core.media.fetch import YDL_OPTIONS, GuardedYoutubeDL, HostNotAllowed, check_url, host_allowed, reason, safe_format
+from core.media.fetch import YDL_OPTIONS, GuardedYoutubeDL, HostNotAllowed, check_url, host_allowed, safe_format
 from core.store import Store, new_id, utcnow
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,10 @@ def _views(views: int | None) -> int | None:
 def add_url(store: Store, settings: Settings, url: str, views: int | None = None, title: str | None = None) -> tuple[str, bool]:
     """Read a URL's metadata with yt-dlp and store the video. Returns ``(video_id, created)``.
 
+    Raises :class:`~core.errors.HostUnreachable` when the server cannot reach the host (the link
+    may be fine), :class:`~core.errors.DownloadError` when the site refuses the link (both with
+    yt-dlp's text as ``detail``), and :class:`~core.errors.IngestError` for a refused host or limit.
+
     A playlist or feed is read flat (its entries are listed, not fetched) and refused. The URL the
     user gave is stored; the worker downloads it again through the same checks."""
     url = check_url(url, settings.allowed_hosts)
@@ -55,10 +59,7 @@ def add_url(store: Store, settings: Settings, url: str, views: int | None = None
         try:
             info = ydl.sanitize_info(ydl.extract_info(url, download=False))
         except (yt_dlp.utils.DownloadError, HostNotAllowed) as err:  # a refused request may come out unwrapped
-            refused = ydl.refusal_message(url)
-            if refused:
-                raise IngestError(refused) from err
-            raise DownloadError(f"Could not read {url}: {reason(err)}. Check that the link opens in a browser.") from err
+            raise ydl.download_error(url, err, "Check that the link opens in a browser.") from err
     if info.get("_type") in ("playlist", "multi_video") or info.get("entries") is not None:
         n = len(info.get("entries") or [])
         raise IngestError(f"{url} is a playlist or feed of {n} video(s), not one video. Paste the links of the videos you want, one per line.")

@@ -432,11 +432,11 @@ def run_screentime_job(ctx: RunningJob) -> None:
         }
         if run["settings"].get("annotate", True):
             frames_iter, size_wh, fps = _annotated_frames(run, st, video_path, folder)
-            total = len(run["source"].get("images", [])) or None
-            ctx.progress("annotate", 0, total)
+            ctx.progress("annotate", 0, None)  # counts video frames written, not samples
             out = Path(tmp) / "annotated.mp4"
             annotate.write_h264(out, _reporting(frames_iter, ctx), size_wh, fps)
             update["video_blob"] = store.blobs.put_file(out, "annotated.mp4")
+        ctx.progress("save", len(result["frames"]), len(result["frames"]))  # the job's final count: samples classified
         update["finished_at"] = utcnow()
         store.screentime_runs.set(run["_id"], **update)
     log.info("screen-time run %s: %s", run["_id"], update["totals"])
