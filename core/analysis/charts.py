@@ -1,4 +1,10 @@
-"""Chart builders: DataFrame in, plotly Figure out. Shared by the pages and (later) the reports."""
+"""Chart builders: DataFrame in, plotly Figure out. Shared by the pages and the HTML report.
+
+A builder whose data cannot support its chart (a histogram of one repeated value, say) raises
+:class:`~core.analysis.analytics.AnalysisUnavailable` with the reason in plain words; the caller
+shows that sentence instead of a chart. Labels and model names are shown through
+:mod:`core.analysis.labels`.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +12,30 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from core.analysis import labels
+from core.analysis.analytics import AnalysisUnavailable, spread_problem
+
 FONT = "Inter, Segoe UI, Helvetica, Arial, sans-serif"
 
 
 def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
+    """Title, size, font and margins; axes grow their margins to fit tick labels and titles."""
     fig.update_layout(
         title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
         height=height,
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        margin={"l": 10, "r": 20, "t": 48, "b": 10},
         font={"family": FONT, "size": 12},
         plot_bgcolor="white",
         showlegend=False,
     )
+    fig.update_xaxes(automargin=True, title_standoff=8, ticklabelstandoff=4)
+    fig.update_yaxes(automargin=True, title_standoff=8, ticklabelstandoff=6)
     return fig
 
 
 BLUE, ORANGE, GREY = "#4C78A8", "#F58518", "#9D9D9D"
+HEADROOM = 1.18
+"""Histograms' y axes run to this multiple of the tallest bar, so the annotations at the top clear the bars."""
 
 
 def label_counts_bar(
@@ -33,35 +47,69 @@ def label_counts_bar(
     the first ``top`` rows are drawn.
     """
     data = counts.head(top).iloc[::-1]
-    fig = go.Figure(go.Bar(x=data[count_col], y=data["label"], orientation="h", marker_color=color, hovertemplate="%{y}: %{x}<extra></extra>"))
+    names = [labels.label(v) for v in data["label"]]
+    fig = go.Figure(go.Bar(x=data[count_col], y=names, orientation="h", marker_color=color, hovertemplate="%{y}: %{x}<extra></extra>"))
     fig.update_xaxes(title_text=x_title, gridcolor="#eee", rangemode="tozero")
     fig.update_yaxes(title_text=None, automargin=True, type="category")
     return _layout(fig, title, height=max(220, 22 * len(data) + 90))
 
 
-def score_histogram(scores: pd.Series, title: str, bins: int = 30) -> go.Figure:
-    """Histogram of top-1 confidence (0–1) with the mean marked."""
+def score_histogram(scores: pd.Series, title: str, bins: int = 20) -> go.Figure:
+    """Frames per bin of top-1 confidence, on a 0–1 axis, with the mean marked.
+
+    Raises :class:`AnalysisUnavailable` when the scores have no spread to draw
+    (:func:`~core.analysis.analytics.spread_problem`)."""
+    values = np.asarray(scores, dtype=float)
+    values = values[np.isfinite(values)]
+    problem = spread_problem(values, "frame confidences")
+    if problem:
+        raise AnalysisUnavailable(problem)
+    counts, edges = np.histogram(np.clip(values, 0.0, 1.0), bins=bins, range=(0.0, 1.0))
+    centres = (edges[:-1] + edges[1:]) / 2
     fig = go.Figure(
-        go.Histogram(x=scores, xbins={"start": 0, "end": 1.0001, "size": 1 / bins}, marker_color=BLUE, hovertemplate="%{x}: %{y} frames<extra></extra>")
-    )
-    mean = float(scores.mean()) if len(scores) else float("nan")
+        go.Bar(
+            x=centres, y=counts, width=1 / bins, marker_color=BLUE, marker_line_width=0, customdata=np.c_[edges[:-1], edges[1:]],
+            hovertemplate="%{customdata[0]:.2f}–%{customdata[1]:.2f}: %{y} frames<extra></extra>",
+        )
+    )  # fmt: skip
+    mean = float(values.mean())
     fig.add_vline(x=mean, line_dash="dash", line_color=ORANGE, annotation_text=f"mean {mean:.3f}", annotation_position="top right")
     fig.update_xaxes(title_text="Top-1 confidence", range=[0, 1], gridcolor="#eee")
-    fig.update_yaxes(title_text="Frames", gridcolor="#eee")
+    fig.update_yaxes(title_text="Frames", gridcolor="#eee", range=[0, counts.max() * HEADROOM])
     return _layout(fig, title, height=300)
 
 
-def bootstrap_chart(sample_means: np.ndarray, mean_of_means: float, sd: float, ci: tuple[float, float], title: str) -> go.Figure:
-    """Distribution of bootstrap sample means, the fitted normal curve and the 95% interval."""
-    fig = go.Figure(go.Histogram(x=sample_means, histnorm="probability density", nbinsx=40, marker_color=BLUE, opacity=0.75, name="sample means"))
+def bootstrap_chart(sample_means: np.ndarray, mean_of_means: float, sd: float, ci: tuple[float, float], title: str, bins: int = 30) -> go.Figure:
+    """How many samples had each mean confidence, the fitted normal curve and the 95% interval.
+
+    The x axis stays within 0–1 (means of confidences). Counts, not densities: a density of
+    near-equal means runs to absurd heights. Raises :class:`AnalysisUnavailable` when the sample
+    means have no spread to draw (all equal to three decimals, or fewer than two)."""
+    means = np.asarray(sample_means, dtype=float)
+    means = means[np.isfinite(means)]
+    problem = spread_problem(means, "sample means")
+    if problem:
+        interval = f"the single value {ci[0]:.3f}" if f"{ci[0]:.3f}" == f"{ci[1]:.3f}" else f"{ci[0]:.3f}–{ci[1]:.3f}"
+        raise AnalysisUnavailable(f"{problem} The 95% interval is {interval}.")
+    low, high = float(means.min()), float(means.max())
+    pad = (high - low) * 0.15
+    x0, x1 = max(0.0, low - pad), min(1.0, high + pad)
+    counts, edges = np.histogram(means, bins=bins, range=(low, high))
+    width = edges[1] - edges[0]
+    fig = go.Figure(
+        go.Bar(
+            x=(edges[:-1] + edges[1:]) / 2, y=counts, width=width, marker_color=BLUE, marker_line_width=0, opacity=0.75, name="sample means",
+            hovertemplate="mean %{x:.3f}: %{y} samples<extra></extra>",
+        )
+    )  # fmt: skip
     if sd > 0:
-        xs = np.linspace(sample_means.min(), sample_means.max(), 200)
-        pdf = np.exp(-0.5 * ((xs - mean_of_means) / sd) ** 2) / (sd * np.sqrt(2 * np.pi))
-        fig.add_trace(go.Scatter(x=xs, y=pdf, mode="lines", line={"color": ORANGE, "width": 2}, name="normal fit"))
+        xs = np.linspace(x0, x1, 200)
+        expected = len(means) * width * np.exp(-0.5 * ((xs - mean_of_means) / sd) ** 2) / (sd * np.sqrt(2 * np.pi))
+        fig.add_trace(go.Scatter(x=xs, y=expected, mode="lines", line={"color": ORANGE, "width": 2}, name="normal fit", hoverinfo="skip"))
     fig.add_vrect(x0=ci[0], x1=ci[1], fillcolor=GREY, opacity=0.15, line_width=0, annotation_text="95% interval", annotation_position="top left")
-    fig.add_vline(x=mean_of_means, line_dash="dash", line_color=ORANGE, annotation_text=f"mean of sample means {mean_of_means:.3f}")
-    fig.update_xaxes(title_text="Mean top-1 confidence of a sample", gridcolor="#eee")
-    fig.update_yaxes(title_text="Density", gridcolor="#eee")
+    fig.add_vline(x=mean_of_means, line_dash="dash", line_color=ORANGE, annotation_text=f"mean {mean_of_means:.3f}", annotation_position="top right")
+    fig.update_xaxes(title_text="Mean top-1 confidence of a sample", range=[x0, x1], gridcolor="#eee")
+    fig.update_yaxes(title_text="Samples", gridcolor="#eee", range=[0, counts.max() * HEADROOM])
     return _layout(fig, title, height=300)
 
 
@@ -74,19 +122,22 @@ def label_timeline(top1: pd.DataFrame, title: str, top: int = 12) -> go.Figure:
     keep = set()
     for _, group in frames.groupby("model"):
         keep |= set(group["label"].value_counts().head(top).index)
-    frames["shown"] = frames["label"].where(frames["label"].isin(keep), "other")
+    frames["shown"] = frames["label"].where(frames["label"].isin(keep), "other").map(labels.label)
+    frames["words"] = frames["label"].map(labels.label)
+    frames["model_name"] = frames["model"].map(labels.model_name)
     fig = go.Figure()
     palette = ["#4C78A8", "#F58518", "#E45756", "#72B7B2", "#54A24B", "#EECA3B", "#B279A2", "#FF9DA6", "#9D755D", "#BAB0AC", "#2E2E8F", "#8CD17D"]
     for i, (label, group) in enumerate(frames.groupby("shown", sort=True)):
         fig.add_trace(
             go.Scatter(
                 x=group["time_s"],
-                y=group["model"],
+                y=group["model_name"],
                 mode="markers",
                 marker={"symbol": "line-ns", "size": 18, "line": {"width": 3, "color": GREY if label == "other" else palette[i % len(palette)]}},
                 name=label,
                 customdata=group[["label", "score"]],
-                hovertemplate="%{x:.1f} s · %{customdata[0]} (%{customdata[1]:.2f})<extra></extra>",
+                text=group["words"],
+                hovertemplate="%{x:.2f} s · %{text} (%{customdata[1]:.3f})<extra></extra>",
             )
         )
     fig.update_xaxes(title_text="Time (s)", gridcolor="#eee")
