@@ -45,6 +45,12 @@ def chart(figure: go.Figure, name: str) -> None:
     st.plotly_chart(figure, config={"displaylogo": False, "toImageButtonOptions": {"format": "png", "filename": name, "scale": 2}}, key=f"chart.{name}")
 
 
+def vega_chart(spec: dict[str, Any], name: str) -> None:
+    """Draw a Vega-Lite chart (a spec from :mod:`core.analysis.charts`); its toolbar saves it as PNG.
+    Much lighter in the browser than a plotly chart (see BENCHMARKS.md)."""
+    st.vega_lite_chart(spec, width="stretch", key=f"chart.{name}")
+
+
 def float_param(name: str) -> float | None:
     """A number from the URL, or None when absent or not a number."""
     try:

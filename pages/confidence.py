@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.analysis import analytics, labels
-from core.analysis.charts import bootstrap_chart, score_histogram
+from core.analysis.charts import bootstrap_spec, score_histogram_spec
 from dashboard import state, widgets
 from dashboard.scope import analysis_scope
 from dashboard.shell import ensure_shell
@@ -63,15 +63,15 @@ for column, model in zip(columns, scope.models):
     with column:
         st.markdown(f"**{labels.model_name(model)}** · {labels.count(len(scores))} frames · mean top-1 **{labels.confidence(scores.mean())}**")
         figures = {
-            f"confidence_{vid}_{model}": (score_histogram, (scores, "Top-1 confidence per frame")),
+            f"confidence_{vid}_{model}": (score_histogram_spec, (scores, "Top-1 confidence per frame")),
             f"bootstrap_{vid}_{model}": (
-                bootstrap_chart,
+                bootstrap_spec,
                 (boot.sample_means, boot.mean_of_means, boot.sd, (boot.ci_low, boot.ci_high), f"{int(draws):,} sample means (n = {int(sample_size)})"),
             ),
         }
         for name, (build, args) in figures.items():
             try:
-                widgets.chart(build(*args), name)
+                widgets.vega_chart(build(*args), name)  # Vega-Lite: a plotly chart costs the browser ~1.5 s more
             except analytics.AnalysisUnavailable as err:  # too little spread for a chart: say why instead
                 st.info(str(err), icon=":material/info:")
         st.caption(

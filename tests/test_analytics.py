@@ -155,10 +155,13 @@ def test_word_clouds_drawn_in_parallel_equal_those_drawn_one_by_one() -> None:
 def test_no_confidence_histogram_without_spread(scores: list[float], reason: str) -> None:
     with pytest.raises(AnalysisUnavailable, match=reason):
         charts.score_histogram(pd.Series(scores, dtype=float), "t")
+    with pytest.raises(AnalysisUnavailable, match=reason):
+        charts.score_histogram_spec(pd.Series(scores, dtype=float), "t")
     if scores:
         boot = analytics.bootstrap_means(np.array(scores), sample_size=30, draws=500)
-        with pytest.raises(AnalysisUnavailable, match="sample means"):
-            charts.bootstrap_chart(boot.sample_means, boot.mean_of_means, boot.sd, (boot.ci_low, boot.ci_high), "t")
+        for build in (charts.bootstrap_chart, charts.bootstrap_spec):
+            with pytest.raises(AnalysisUnavailable, match="sample means"):
+                build(boot.sample_means, boot.mean_of_means, boot.sd, (boot.ci_low, boot.ci_high), "t")
 
 
 def test_confidence_charts_stay_within_zero_and_one_and_count_frames() -> None:
@@ -172,6 +175,25 @@ def test_confidence_charts_stay_within_zero_and_one_and_count_frames() -> None:
     assert fig.data[0].y.sum() == 1000 and fig.layout.yaxis.title.text == "Samples"  # counts: no density axis
     assert all(0 <= x <= 1 for trace in fig.data for x in trace.x)
     assert fig.layout.xaxis.automargin and fig.layout.yaxis.automargin  # axis titles clear the tick labels
+
+
+def test_vega_lite_confidence_charts_draw_the_same_bins_as_plotly() -> None:
+    scores = pd.Series(np.random.default_rng(4).uniform(0.1, 0.9, 150))
+    boot = analytics.bootstrap_means(scores.to_numpy(), sample_size=30, draws=1000)
+    pairs = [
+        (charts.score_histogram(scores, "t"), charts.score_histogram_spec(scores, "t")),
+        (
+            charts.bootstrap_chart(boot.sample_means, boot.mean_of_means, boot.sd, (boot.ci_low, boot.ci_high), "t"),
+            charts.bootstrap_spec(boot.sample_means, boot.mean_of_means, boot.sd, (boot.ci_low, boot.ci_high), "t"),
+        ),
+    ]
+    for figure, spec in pairs:
+        bars = spec["layer"][0]
+        assert [v["count"] for v in bars["data"]["values"]] == list(figure.data[0].y)
+        assert bars["encoding"]["x"]["scale"]["domain"] == list(figure.layout.xaxis.range)
+        assert bars["encoding"]["x"]["title"] == figure.layout.xaxis.title.text and bars["encoding"]["y"]["title"] == figure.layout.yaxis.title.text
+        low, high = bars["encoding"]["x"]["scale"]["domain"]
+        assert 0 <= low < high <= 1
 
 
 def test_a_regression_with_a_coefficient_per_video_has_no_headline_statistics() -> None:
