@@ -30,7 +30,7 @@ def show(result: regression.RegressionResult, name: str) -> None:
     if result.problem:  # R², F and p-values would be noise (or nan and infinity): say why instead
         st.warning(result.problem, icon=":material/block:")
         st.caption(
-            f"{result.n_obs:,} observations from {result.n_videos} videos; df model {labels.number(result.df_model)}, df residual {labels.number(result.df_resid)}."
+            f"{labels.count(result.n_obs)} observations from {result.n_videos} videos; df model {labels.count(result.df_model)}, df residual {labels.count(result.df_resid)}."
         )
         return
     stats = result.stats()
@@ -41,7 +41,7 @@ def show(result: regression.RegressionResult, name: str) -> None:
     cols[3].metric(
         labels.column("n_obs"),
         labels.count(result.n_obs),
-        help=f"{result.n_videos} videos; df model {labels.number(stats['df_model'])}, df residual {labels.number(stats['df_resid'])}",
+        help=f"{result.n_videos} videos; df model {labels.count(stats['df_model'])}, df residual {labels.count(stats['df_resid'])}",
     )
     cols[4].metric(
         f"{labels.column('aic')} / {labels.column('bic')}", f"{stats['aic']:,.0f} / {stats['bic']:,.0f}", help=f"Log-likelihood {labels.number(stats['llf'])}"
