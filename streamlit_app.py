@@ -30,7 +30,7 @@ navigation = st.navigation(
         ],
         "Screen time": [
             st.Page(PAGES / "screentime.py", title="Screen time", icon=":material/timer:"),
-            st.Page(PAGES / "classifiers.py", title="Classifiers", icon=":material/model_training:"),
+            st.Page(PAGES / "classifiers.py", title="Screen-time classifiers", icon=":material/model_training:"),
         ],
         "Datasets": [
             st.Page(PAGES / "yt8m.py", title="YouTube-8M", icon=":material/dataset:"),

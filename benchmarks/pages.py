@@ -3,7 +3,7 @@ each analytics page rendered server-side with Streamlit's AppTest after one unti
 imports, as in a running server): "cold" with ``st.cache_data`` cleared, "warm" right after,
 ``--repeat`` times each; the medians and ranges are printed.
 
-Run: ``make bench-pages`` (or ``python -m benchmarks.pages [--videos N] [--frames N]``).
+Run: ``make bench-pages`` (or ``python -m benchmarks.pages [--videos N] [--frames N] [--pages confidence,overview]``).
 Prints one line per page and writes ``benchmarks/pages.json``.
 """
 
@@ -26,8 +26,10 @@ def main() -> None:
     parser.add_argument("--videos", type=int, default=20)
     parser.add_argument("--frames", type=int, default=3000)
     parser.add_argument("--repeat", type=int, default=5, help="cold and warm renders per page; the median is reported")
+    parser.add_argument("--pages", default=",".join(PAGES), help="comma-separated pages to time (default: all)")
     parser.add_argument("--json", type=Path, default=Path(__file__).with_name("pages.json"))
     args = parser.parse_args()
+    pages = args.pages.split(",")
 
     folder = tempfile.mkdtemp(prefix="reelsight-bench-")
     os.environ.update(REELSIGHT_DB=f"{folder}/db", REELSIGHT_DATA=f"{folder}/data", REELSIGHT_WEIGHTS="none")
@@ -52,10 +54,10 @@ def main() -> None:
         assert not at.exception, (name, at.exception)
         return time.perf_counter() - start
 
-    for name in PAGES:  # import each page's modules once, as a running server has
+    for name in pages:  # import each page's modules once, as a running server has
         render(name)
     results = {}
-    for name in PAGES:
+    for name in pages:
         cold, warm = [], []
         for _ in range(args.repeat):
             st.cache_data.clear()

@@ -10,8 +10,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from core.analysis import labels
 from core.errors import ReelsightError
-from core.inference import MODELS
 from dashboard import data, state
 from dashboard.text import plain, safe_link
 
@@ -56,7 +56,7 @@ def show_moment(video_id: str, run_id: str, frames: pd.DataFrame, models: list[s
     frame, time_s = int(row["frame"]), float(row["time_s"])
     with st.container(border=True):
         head, close = st.columns([6, 1], vertical_alignment="center")
-        head.markdown(f"##### :material/play_circle: Frame {frame:,} at {time_s:.1f} s")
+        head.markdown(f"##### :material/play_circle: Frame {frame:,} at {labels.seconds(time_s)}")
         if close.button("Close", icon=":material/close:", key="moment.close"):
             open_moment(None)
             st.rerun()
@@ -74,4 +74,6 @@ def show_moment(video_id: str, run_id: str, frames: pd.DataFrame, models: list[s
             preds = data.frame_predictions(data.db_key(), run_id, (frame,)).get(frame, {})
             for model in models:
                 top = preds.get(model) or []
-                st.markdown(f"**{MODELS[model].display}**  \n" + "  \n".join(f"{plain(label)} · {score:.2f}" for label, score in top))
+                st.markdown(
+                    f"**{labels.model_name(model)}**  \n" + "  \n".join(f"{plain(labels.label(name))} · {labels.confidence(score)}" for name, score in top)
+                )

@@ -11,9 +11,8 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from core.analysis import analytics
-from core.inference import MODELS
-from dashboard import data, state
+from core.analysis import analytics, labels
+from dashboard import data, state, widgets
 from dashboard.text import plain
 
 
@@ -66,12 +65,14 @@ def analysis_scope(choose_model: bool = True) -> Scope | None:
         st.caption("Each video's latest finished run is used unless you pick another.")
         for vid in chosen:
             options = finished[finished["video_id"] == vid]
-            labels = {
-                r.run_id: f"{r.created_at:%Y-%m-%d %H:%M} · {r.fps if isinstance(r.fps, str) else f'{r.fps:g} fps'} · {r.models}{' · random weights' if r.random_weights else ''}"
+            run_names = {
+                r.run_id: f"{r.created_at:%Y-%m-%d %H:%M} · {r.fps if isinstance(r.fps, str) else f'{r.fps:g} fps'} · {', '.join(labels.model_name(m) for m in r.models.split(',') if m)}{' · random weights' if r.random_weights else ''}"
                 for r in options.itertuples()
             }
-            default = overrides.get(vid) if overrides.get(vid) in labels else options["run_id"].iloc[0]
-            pick = st.selectbox(plain(titles[vid]), list(labels), index=list(labels).index(default), format_func=labels.get, key=f"{state.SCOPE_RUN}.{vid}")
+            default = overrides.get(vid) if overrides.get(vid) in run_names else options["run_id"].iloc[0]
+            pick = st.selectbox(
+                plain(titles[vid]), list(run_names), index=list(run_names).index(default), format_func=run_names.get, key=f"{state.SCOPE_RUN}.{vid}"
+            )
             if pick != options["run_id"].iloc[0]:
                 overrides[vid] = pick
             else:
@@ -84,10 +85,6 @@ def analysis_scope(choose_model: bool = True) -> Scope | None:
     model = None
     if choose_model:
         models = sorted(top1["model"].unique())
-        model = state.url_choice(st.segmented_control, "Model", models, state.QP_MODEL, format_func=lambda m: MODELS[m].display, required=True)
-    if video_table["random_weights"].any():
-        st.warning(
-            "**Random weights** in the selection: some runs used untrained models, so their labels and scores are meaningless except for testing.",
-            icon=":material/science:",
-        )
+        model = state.url_choice(st.segmented_control, "Model", models, state.QP_MODEL, format_func=labels.model_name, required=True)
+    widgets.random_weights_notice(int(video_table["random_weights"].sum()), len(video_table))
     return Scope(runs=selected, videos=video_table, top1=top1, model=model)

@@ -11,6 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from core.analysis import labels
 from core.errors import ReelsightError
 from core.exports import to_csv
 from dashboard import data, state
@@ -52,6 +53,12 @@ def chart(figure: go.Figure, name: str, on_select: bool = False) -> Any:
         return st.plotly_chart(figure, config=config, key=f"chart.{name}", on_select="rerun", selection_mode="points")
     st.plotly_chart(figure, config=config, key=f"chart.{name}")
     return None
+
+
+def vega_chart(spec: dict[str, Any], name: str) -> None:
+    """Draw a Vega-Lite chart (a spec from :mod:`core.analysis.charts`); its toolbar saves it as PNG.
+    Much lighter in the browser than a plotly chart (see BENCHMARKS.md)."""
+    st.vega_lite_chart(spec, width="stretch", key=f"chart.{name}")
 
 
 def float_param(name: str) -> float | None:
@@ -145,13 +152,57 @@ def job_progress(job: dict[str, Any] | None, what: str) -> str | None:
     return job["state"]
 
 
-def random_weights_notice(run: dict[str, Any] | None) -> None:
-    if run and run.get("random_weights"):
-        st.warning(
-            "**Random weights.** This run used untrained models (`REELSIGHT_WEIGHTS=none`), so its labels "
-            "and scores are meaningless except for testing. Re-run it with ImageNet weights.",
-            icon=":material/science:",
-        )
+RANDOM_WEIGHTS_HELP = (
+    "A worker makes random-weight runs when its weights setting, `REELSIGHT_WEIGHTS`, is `none`. Start the worker "
+    "with `imagenet` (the default) or a folder holding the weight files, then analyse the videos again."
+)
+
+
+def random_weights_notice(random: int, total: int = 1) -> None:
+    """Say in plain words that ``random`` of ``total`` runs used untrained models (nothing when none
+    did); the setting behind it is in a help tooltip."""
+    if random:
+        st.warning(f"**Random weights.** {labels.random_weights(random, total)} Analyse again with trained models.", icon=":material/science:")
+        st.caption("Why, and how to get real labels", help=RANDOM_WEIGHTS_HELP)
+
+
+TABLE_FORMATS = {"count": "localized", "confidence": "%.3f", "percent": "%.1f%%", "number": "%.3f", "p_value": "%.3f", "seconds": "%.2f s"}
+"""Kind of column (:data:`core.analysis.labels.KINDS`) → ``st.column_config.NumberColumn`` format,
+matching the formatters of :mod:`core.analysis.labels`."""
+
+
+def table(frame: pd.DataFrame, columns: list[str] | None = None, config: dict[str, Any] | None = None, hide_empty: bool = True, **kwargs: Any) -> Any:
+    """Show a core table the way every page does: columns named by :func:`core.analysis.labels.column`
+    (in the order of ``columns`` when given), labels as words, model names from the registry,
+    Yes/No, numbers in the formats of :mod:`core.analysis.labels`, missing values as "—", and
+    (``hide_empty``) no column that holds nothing.
+
+    ``config``: raw column name → ``st.column_config`` entry, replacing the default one (its label
+    is filled in). Other keyword arguments go to ``st.dataframe``."""
+    shown = frame[columns] if columns is not None else frame
+    if hide_empty:
+        shown = labels.drop_empty(shown)
+    view, column_config = {}, {}
+    for name in shown.columns:
+        display = labels.column(name)
+        if display in view:
+            display = f"{display} ({name})"
+        values, kind = shown[name], labels.kind(name)
+        entry = dict((config or {}).get(name) or {})
+        if kind in ("label", "model", "yes_no", "term"):
+            words = values.map(lambda v, n=name: labels.cell(n, v))
+            values = words.where(words != labels.MISSING, None)
+        elif kind == "percent" and not entry:
+            values = values * 100  # shown as "42.3%", as labels.percent writes it
+        if not entry and kind in TABLE_FORMATS:
+            entry = dict(st.column_config.NumberColumn(format=TABLE_FORMATS[kind]))
+        view[display] = values.to_numpy()
+        if entry:
+            entry.setdefault("label", display)
+            column_config[display] = entry
+    kwargs.setdefault("hide_index", True)
+    kwargs.setdefault("width", "stretch")
+    return st.dataframe(pd.DataFrame(view, index=range(len(shown))), column_config=column_config, placeholder=labels.MISSING, **kwargs)
 
 
 def sidebar() -> None:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.analysis import analytics
-from core.analysis.charts import bootstrap_chart, score_histogram
-from core.inference import MODELS
+from core.analysis import analytics, labels
+from core.analysis.charts import bootstrap_spec, score_histogram_spec
 from dashboard import state, widgets
 from dashboard.scope import analysis_scope
 from dashboard.shell import ensure_shell
@@ -39,7 +38,7 @@ table = analytics.confidence_table(scope.top1, int(sample_size), int(draws), int
 titles = dict(zip(scope.videos["video_id"], scope.videos["title"]))
 flagged = table[table["out_of_domain"]]
 if not flagged.empty:
-    names = ", ".join(f"{plain(titles[r.video_id])} ({MODELS[r.model].display}, {r.mean_top1:.2f})" for r in flagged.itertuples())
+    names = ", ".join(f"{plain(titles[r.video_id])} ({labels.model_name(r.model)}, {labels.confidence(r.mean_top1)})" for r in flagged.itertuples())
     st.warning(
         f"**Likely out of domain:** {names}. The mean top-1 confidence is below {ood:g}, which usually means the video shows "
         "things the 1000 ImageNet classes do not cover well (cartoons, text, people on stage). Read their labels as loose associations, not facts.",
@@ -47,11 +46,9 @@ if not flagged.empty:
     )
 
 st.subheader("Summary")
-st.dataframe(
+widgets.table(
     table.assign(title=table["video_id"].map(titles)),
-    hide_index=True,
-    width="stretch",
-    column_config={c: st.column_config.NumberColumn(c, format="%.3f") for c in ("mean_top1", "mean_of_sample_means", "ci_low", "ci_high")},
+    ["title", "model", "frames", "mean_top1", "mean_of_sample_means", "ci_low", "ci_high", "out_of_domain"],
 )
 widgets.download_csv(table, "confidence.csv")
 
@@ -60,14 +57,23 @@ columns = st.columns(len(scope.models))
 for column, model in zip(columns, scope.models):
     scores = scope.top1[(scope.top1["video_id"] == vid) & (scope.top1["model"] == model)]["score"]
     if scores.empty:
-        column.caption(f"{MODELS[model].display}: not in this run.")
+        column.caption(f"{labels.model_name(model)}: not in this run.")
         continue
     boot = analytics.bootstrap_means(scores.to_numpy(), int(sample_size), int(draws), int(seed))
     with column:
-        st.markdown(f"**{MODELS[model].display}** · {len(scores):,} frames · mean top-1 **{scores.mean():.3f}**")
-        widgets.chart(score_histogram(scores, "Top-1 confidence per frame"), f"confidence_{vid}_{model}")
-        widgets.chart(
-            bootstrap_chart(boot.sample_means, boot.mean_of_means, boot.sd, (boot.ci_low, boot.ci_high), f"{int(draws)} sample means (n = {int(sample_size)})"),
-            f"bootstrap_{vid}_{model}",
+        st.markdown(f"**{labels.model_name(model)}** · {labels.count(len(scores))} frames · mean top-1 **{labels.confidence(scores.mean())}**")
+        figures = {
+            f"confidence_{vid}_{model}": (score_histogram_spec, (scores, "Top-1 confidence per frame")),
+            f"bootstrap_{vid}_{model}": (
+                bootstrap_spec,
+                (boot.sample_means, boot.mean_of_means, boot.sd, (boot.ci_low, boot.ci_high), f"{int(draws):,} sample means (n = {int(sample_size)})"),
+            ),
+        }
+        for name, (build, args) in figures.items():
+            try:
+                widgets.vega_chart(build(*args), name)  # Vega-Lite: a plotly chart costs the browser ~1.5 s more
+            except analytics.AnalysisUnavailable as err:  # too little spread for a chart: say why instead
+                st.info(str(err), icon=":material/info:")
+        st.caption(
+            f"Mean of sample means {labels.confidence(boot.mean_of_means)} · 95% interval {labels.confidence(boot.ci_low)}–{labels.confidence(boot.ci_high)}"
         )
-        st.caption(f"Mean of sample means {boot.mean_of_means:.3f} · 95% interval {boot.ci_low:.3f}–{boot.ci_high:.3f}")

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.analysis import analytics
+from core.analysis import analytics, labels
 from core.analysis.charts import label_timeline
-from core.inference import MODELS
 from dashboard import data, moment, state, widgets
 from dashboard.scope import analysis_scope
 from dashboard.shell import ensure_shell
@@ -39,9 +38,9 @@ st.caption("Click a point on the timeline, or Play under a frame, to watch that 
 moment.show_moment(vid, run_id, frames, scope.models)
 
 f1, f2, f3 = st.columns([2, 2, 2])
-labels = sorted(mine["label"].unique())
-wanted = [name for name in (st.query_params.get(state.QP_LABEL) or "").split(",") if name in labels]
-chosen = f1.multiselect(f"Top-1 label ({MODELS[model].display})", labels, default=wanted, placeholder="All labels")
+names = sorted(mine["label"].unique(), key=lambda n: labels.label(n).casefold())
+wanted = [name for name in (st.query_params.get(state.QP_LABEL) or "").split(",") if name in names]
+chosen = f1.multiselect(f"Top-1 label ({labels.model_name(model)})", names, default=wanted, format_func=labels.label, placeholder="All labels")
 state.set_params(**{state.QP_LABEL: ",".join(chosen) or None})
 low, high = f2.slider("Top-1 confidence", 0.0, 1.0, (0.0, 1.0), 0.01)
 end = float(frames["time_s"].max()) if not frames.empty else 0.0
@@ -49,7 +48,7 @@ t0, t1 = f3.slider("Time (s)", 0.0, max(end, 0.1), (0.0, max(end, 0.1)), 0.5)
 keep = mine[(mine["score"] >= low) & (mine["score"] <= high) & (mine["time_s"] >= t0) & (mine["time_s"] <= t1)]
 if chosen:
     keep = keep[keep["label"].isin(chosen)]
-st.markdown(f"**{len(keep):,}** of {len(mine):,} frames match.")
+st.markdown(f"**{labels.count(len(keep))}** of {labels.count(len(mine))} frames match.")
 
 if not keep.empty:
     pages = max(1, -(-len(keep) // PER_PAGE))
@@ -63,11 +62,11 @@ if not keep.empty:
             with cell:
                 if row.frame in thumbs:
                     st.image(thumbs[row.frame], width="stretch")
-                lines = [f"**{row.time_s:.1f} s**"]
+                lines = [f"**{labels.seconds(row.time_s)}**"]
                 for m in scope.models:
                     top = preds.get(row.frame, {}).get(m)
                     if top:
-                        lines.append(f"{MODELS[m].display}: " + " · ".join(f"{label} {score:.2f}" for label, score in top))
+                        lines.append(f"{labels.model_name(m)}: " + " · ".join(f"{labels.label(label)} {labels.confidence(score)}" for label, score in top))
                 st.caption("  \n".join(lines))
                 if st.button("Play", key=f"play.{run_id}.{row.frame}", icon=":material/play_arrow:", type="tertiary"):
                     moment.open_moment(float(row.time_s))
@@ -78,11 +77,10 @@ if len(scope.models) >= 2:
     a, b = scope.models[0], scope.models[1]
     agree = analytics.agreement(scope.top1, a, b)
     agree.insert(0, "title", agree["video_id"].map(titles))
-    st.caption(f"Share of frames on which {MODELS[a].display} and {MODELS[b].display} give the same top-1 label, and their most common disagreements.")
-    st.dataframe(
+    st.caption(f"Share of frames on which {labels.model_name(a)} and {labels.model_name(b)} give the same top-1 label, and their most common disagreements.")
+    widgets.table(
         agree,
-        hide_index=True,
-        width="stretch",
-        column_config={"agreement": st.column_config.ProgressColumn("Agreement", format="percent", min_value=0.0, max_value=1.0)},
+        ["title", "frames", "agreement", "top_disagreements"],
+        config={"agreement": st.column_config.ProgressColumn(format="percent", min_value=0.0, max_value=1.0)},
     )
     widgets.download_csv(agree, "agreement.csv")

@@ -6,7 +6,6 @@ import streamlit as st
 
 from core.analysis import analytics
 from core.analysis.report import build_report
-from core.inference import MODELS
 from dashboard import data, state, widgets
 from dashboard.scope import analysis_scope
 from dashboard.shell import ensure_shell
@@ -25,22 +24,12 @@ try:
 except analytics.AnalysisUnavailable:
     threshold, groups = None, scope.videos.assign(group="no views")
 table = analytics.overview_table(scope.top1, groups)
-st.dataframe(
+widgets.table(
     table,
-    hide_index=True,
-    width="stretch",
-    column_config={
-        "title": st.column_config.TextColumn("Title", width="large"),
-        "channel": "Channel",
-        "views": st.column_config.NumberColumn("Views", format="localized"),
-        "group": "Group",
-        "frames": st.column_config.NumberColumn("Frames analysed"),
-        "sampling": "Sampling",
-        "random_weights": st.column_config.CheckboxColumn("Random weights", help="Untrained models: labels are meaningless."),
-        **{f"mean_top1_{m}": st.column_config.NumberColumn(f"Mean top-1 · {MODELS[m].display}", format="%.3f") for m in scope.models},
-        **{f"top3_{m}": st.column_config.TextColumn(f"Top-3 labels · {MODELS[m].display}") for m in scope.models},
-        "run_id": "Run",
-        "video_id": "Video",
+    config={
+        "title": st.column_config.TextColumn(width="medium"),
+        **{f"top3_{m}": st.column_config.TextColumn(width="large") for m in scope.models},
+        "random_weights": st.column_config.TextColumn(help="Untrained models: their labels are meaningless."),
     },
 )
 if threshold is not None:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.analysis import analytics
+from core.analysis import analytics, labels
 from core.analysis.charts import BLUE, ORANGE, label_counts_bar
-from core.inference import MODELS
 from dashboard import state, widgets
 from dashboard.scope import analysis_scope
 from dashboard.shell import ensure_shell
@@ -47,12 +46,7 @@ st.caption(f"Popular: **{threshold:,}** views or more. Median of the selected vi
 state.set_params(**{state.QP_THRESHOLD: None if threshold == int(round(median)) else str(threshold)})
 _, groups = analytics.split_popularity(scope.videos, threshold)
 
-st.dataframe(
-    groups[["title", "views", "group"]].sort_values("views", ascending=False),
-    hide_index=True,
-    width="stretch",
-    column_config={"title": "Video", "views": st.column_config.NumberColumn("Views", format="localized"), "group": "Group"},
-)
+widgets.table(groups.sort_values("views", ascending=False), ["title", "views", "group"])
 counts = groups["group"].value_counts()
 if counts.get("popular", 0) == 0 or counts.get("unpopular", 0) == 0:
     st.info("All selected videos fall in one group at this threshold. Change the threshold or select more videos to compare.", icon=":material/balance:")
@@ -60,30 +54,18 @@ if counts.get("popular", 0) == 0 or counts.get("unpopular", 0) == 0:
 
 features = analytics.top_features(scope.top1, groups, n=20)
 for model in scope.models:
-    st.subheader(MODELS[model].display)
+    st.subheader(labels.model_name(model))
     left, right = st.columns(2)
     for column, group, color in ((left, "popular", BLUE), (right, "unpopular", ORANGE)):
         rows = features[(features["model"] == model) & (features["group"] == group)]
         with column:
             widgets.chart(label_counts_bar(rows, f"Top-20 labels · {group} videos", count_col="count", color=color), f"top20_{model}_{group}")
     lift = analytics.lift(scope.top1, groups, model)
-    with st.expander(f"Lift · labels over-represented among popular videos ({MODELS[model].display})", icon=":material/trending_up:"):
+    with st.expander(f"Lift · labels over-represented among popular videos ({labels.model_name(model)})", icon=":material/trending_up:"):
         st.caption(
             f"Lift = share of popular videos' frames ÷ share of unpopular videos' frames (counts smoothed by {analytics.LIFT_SMOOTHING}). Above 1: more typical of popular videos."
         )
-        st.dataframe(
-            lift,
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "label": "Label",
-                "popular": st.column_config.NumberColumn("Frames · popular"),
-                "unpopular": st.column_config.NumberColumn("Frames · unpopular"),
-                "popular_share": st.column_config.NumberColumn("Share · popular", format="percent"),
-                "unpopular_share": st.column_config.NumberColumn("Share · unpopular", format="percent"),
-                "lift": st.column_config.NumberColumn("Lift", format="%.2f"),
-            },
-        )
+        widgets.table(lift, config={"lift": st.column_config.NumberColumn(format="%.2f")})
         widgets.download_csv(lift, f"lift_{model}.csv")
 
 widgets.download_csv(features, "top_features.csv", "Download top-20 tables (CSV)")

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.analysis import regression
+from core.analysis import labels, regression
 from core.analysis.analytics import AnalysisUnavailable
-from core.inference import MODELS
 from dashboard import data, state, widgets
 from dashboard.scope import analysis_scope
 from dashboard.shell import ensure_shell
@@ -28,21 +27,28 @@ model = scope.model
 def show(result: regression.RegressionResult, name: str) -> None:
     for note in result.warnings:
         st.warning(note, icon=":material/report:")
+    if result.problem:  # R², F and p-values would be noise (or nan and infinity): say why instead
+        st.warning(result.problem, icon=":material/block:")
+        st.caption(
+            f"{labels.count(result.n_obs)} observations from {result.n_videos} videos; df model {labels.count(result.df_model)}, df residual {labels.count(result.df_resid)}."
+        )
+        return
     stats = result.stats()
     cols = st.columns(5)
-    cols[0].metric("R²", f"{stats['r2']:.3f}")
-    cols[1].metric("Adj. R²", f"{stats['adj_r2']:.3f}")
-    cols[2].metric("F", f"{stats['f_stat']:.2f}", help=f"p(F) = {stats['f_pvalue']:.3g}")
-    cols[3].metric("Observations", f"{result.n_obs:,}", help=f"{result.n_videos} videos; df model {stats['df_model']:g}, df residual {stats['df_resid']:g}")
-    cols[4].metric("AIC / BIC", f"{stats['aic']:.0f} / {stats['bic']:.0f}", help=f"Log-likelihood {stats['llf']:.1f}")
+    cols[0].metric(labels.column("r2"), f"{stats['r2']:.3f}")
+    cols[1].metric(labels.column("adj_r2"), f"{stats['adj_r2']:.3f}")
+    cols[2].metric(labels.column("f_stat"), labels.number(stats["f_stat"]), help=f"{labels.column('f_pvalue')}: {labels.p_value(stats['f_pvalue'])}")
+    cols[3].metric(
+        labels.column("n_obs"),
+        labels.count(result.n_obs),
+        help=f"{result.n_videos} videos; df model {labels.count(stats['df_model'])}, df residual {labels.count(stats['df_resid'])}",
+    )
+    cols[4].metric(
+        f"{labels.column('aic')} / {labels.column('bic')}", f"{stats['aic']:,.0f} / {stats['bic']:,.0f}", help=f"Log-likelihood {labels.number(stats['llf'])}"
+    )
     max_p = st.slider("Show terms with p below", 0.0, 1.0, 1.0, 0.01, key=f"reg.p.{name}")
     coefs = result.coefs[result.coefs["p_value"].fillna(1.0) <= max_p]
-    st.dataframe(
-        coefs,
-        hide_index=True,
-        width="stretch",
-        column_config={c: st.column_config.NumberColumn(c, format="%.4g") for c in ("coef", "std_err", "t", "p_value", "ci_low", "ci_high")},
-    )
+    widgets.table(coefs)
     widgets.download_csv(result.coefs, f"regression_{name}.csv")
     with st.expander("statsmodels summary"):
         st.code(result.summary, language=None)
@@ -63,4 +69,4 @@ try:
     show(data.regression_fit(data.db_key(), runs_key, views_key, model, level, top_n), f"{model}_{level}s")
 except AnalysisUnavailable as err:
     st.info(str(err), icon=":material/info:")
-st.caption(f"Model: {MODELS[model].display}. Views are the analyst's figure where entered, else YouTube's.")
+st.caption(f"Model: {labels.model_name(model)}. Views are the analyst's figure where entered, else YouTube's.")

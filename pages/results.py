@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.analysis import labels
 from core.analysis.charts import label_counts_bar
 from core.analysis.results import label_counts
 from core.exports import to_csv
-from core.inference import MODELS
 from core.inference.dedup import ReuseReport
-from dashboard import data, state
+from dashboard import data, state, widgets
 from dashboard.shell import ensure_shell
-from dashboard.widgets import random_weights_notice
 
 PAGE_SIZE = 25
 
 ensure_shell()
 
-st.title("Results")
+st.title("Results by run")
 st.caption("Every sampled frame's top labels, per model. Pick a video; its latest finished run is shown unless you choose another.")
 
 db = data.db_key()
@@ -43,9 +42,9 @@ col_run, col_model = st.columns([3, 1])
 run_id = state.url_choice(col_run.selectbox, "Run", list(run_labels), state.QP_RUN, default=default_run, format_func=run_labels.get)
 run = data.run_doc(run_id) or {}
 models = list(run.get("settings", {}).get("models", []))
-model = state.url_choice(col_model.segmented_control, "Model", models, state.QP_MODEL, format_func=lambda m: MODELS[m].display, required=True)
+model = state.url_choice(col_model.segmented_control, "Model", models, state.QP_MODEL, format_func=labels.model_name, required=True)
 
-random_weights_notice(run)
+widgets.random_weights_notice(int(bool(run.get("random_weights"))))
 if run.get("warning"):
     st.warning(run["warning"], icon=":material/broken_image:")
 run_row = runs.set_index("run_id").loc[run_id]
@@ -60,9 +59,9 @@ counts = label_counts(table)
 s = run.get("settings", {})
 m1, m2, m3, m4 = st.columns(4)
 reuse = ReuseReport.from_run(run)
-m1.metric("Frames analysed", f"{len(table):,}", help=None if reuse and reuse.reused else "Every frame went through the models.")
-m2.metric("Mean top-1 confidence", f"{table['score_1'].mean():.3f}")
-m3.metric("Distinct top-1 labels", f"{counts.shape[0]:,}")
+m1.metric("Frames analysed", labels.count(len(table)), help=None if reuse and reuse.reused else "Every frame went through the models.")
+m2.metric("Mean top-1 confidence", labels.confidence(table["score_1"].mean()))
+m3.metric("Distinct top-1 labels", labels.count(counts.shape[0]))
 m4.metric(
     "Sampling",
     "every frame" if s.get("fps") is None else f"{s['fps']:g} fps",
@@ -73,20 +72,10 @@ if reuse is not None and reuse.reused:
 
 left, right = st.columns([2, 3], gap="large")
 with left:
-    st.plotly_chart(label_counts_bar(counts, f"Top-1 labels · {MODELS[model].display}"), config={"displaylogo": False})
-    st.dataframe(
-        counts,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "label": "Label",
-            "frames": st.column_config.NumberColumn("Frames"),
-            "share": st.column_config.ProgressColumn("Share", format="percent", min_value=0.0, max_value=1.0),
-            "mean_score": st.column_config.NumberColumn("Mean score", format="%.3f"),
-        },
-    )
+    widgets.chart(label_counts_bar(counts, f"Top-1 labels · {labels.model_name(model)}"), f"labels_{video_id}_{run_id}_{model}")
+    widgets.table(counts, config={"share": st.column_config.ProgressColumn(format="percent", min_value=0.0, max_value=1.0)})
 with right:
-    st.markdown(f"**Frames** · {len(table):,} rows")
+    st.markdown(f"**Frames** · {labels.count(len(table))} rows")
     pages = max(1, -(-len(table) // PAGE_SIZE))
     page = st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1, key=f"{state.RESULTS_PAGE}.{run_id}.{model}")
     view = table.iloc[(page - 1) * PAGE_SIZE : page * PAGE_SIZE].copy()
@@ -95,21 +84,15 @@ with right:
     k = int(s.get("top_k", 5))
     reuse_columns = ["reused_from", "spot_check"] if s.get("reuse_threshold") is not None else []
     shown = ["thumbnail", "time_s", "frame", *reuse_columns] + [c for r in range(1, min(k, 3) + 1) for c in (f"label_{r}", f"score_{r}")]
-    st.dataframe(
-        view[shown],
-        hide_index=True,
-        width="stretch",
+    widgets.table(
+        view,
+        shown,
         row_height=64,
-        column_config={
-            "thumbnail": st.column_config.ImageColumn("Frame", width="small"),
-            "time_s": st.column_config.NumberColumn("Time (s)", format="%.2f"),
-            "frame": st.column_config.NumberColumn("Index"),
-            **{f"label_{r}": st.column_config.TextColumn(f"Label {r}") for r in range(1, k + 1)},
-            **{f"score_{r}": st.column_config.ProgressColumn(f"Score {r}", format="%.3f", min_value=0.0, max_value=1.0) for r in range(1, k + 1)},
-            "reused_from": st.column_config.NumberColumn(
-                "Reused from", help="The frame whose labels this near duplicate copied; empty when the models ran on this frame."
-            ),
-            "spot_check": st.column_config.CheckboxColumn("Spot check", help="A near duplicate classified anyway, to check that reuse keeps the labels."),
+        config={
+            "thumbnail": st.column_config.ImageColumn(width="small"),
+            **{f"score_{r}": st.column_config.ProgressColumn(format="%.3f", min_value=0.0, max_value=1.0) for r in range(1, k + 1)},
+            "reused_from": st.column_config.NumberColumn(help="The frame whose labels this near duplicate copied; empty when the models ran on this frame."),
+            "spot_check": st.column_config.TextColumn(help="A near duplicate classified anyway, to check that reuse keeps the labels."),
         },
     )
     st.download_button(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.analysis import labels
 from core.analysis.search import matching_labels, summary_by_video
 from core.inference import MODELS, imagenet_labels
 from dashboard import data, state, widgets
@@ -41,7 +42,7 @@ if not options:
     )
     st.stop()
 
-chosen = state.url_multi_choice(st.multiselect, "Matching labels", options, state.QP_LABELS, placeholder="Choose labels")
+chosen = state.url_multi_choice(st.multiselect, "Matching labels", options, state.QP_LABELS, format_func=labels.label, placeholder="Choose labels")
 c1, c2, c3 = st.columns([2, 2, 2])
 from_url = widgets.float_param(state.QP_MIN_SCORE)
 min_score = c1.slider(
@@ -49,7 +50,7 @@ min_score = c1.slider(
 )
 state.set_params(**{state.QP_MIN_SCORE: f"{min_score:g}"})
 with c2:
-    models = state.url_multi_choice(st.pills, "Models", list(MODELS), state.QP_MODELS, selection_mode="multi", format_func=lambda m: MODELS[m].display)
+    models = state.url_multi_choice(st.pills, "Models", list(MODELS), state.QP_MODELS, selection_mode="multi", format_func=labels.model_name)
 any_rank = c3.toggle(
     "Also below the top label",
     value=st.query_params.get(state.QP_ANY_RANK) == "1",
@@ -101,7 +102,7 @@ for start in range(0, len(shown), GRID_COLUMNS):
         with cell:
             if (row.run_id, row.frame) in thumbs:
                 st.image(thumbs[(row.run_id, row.frame)], width="stretch")
-            lines = [f"**{plain(titles.get(row.video_id, row.video_id))}** · {row.time_s:.1f} s"]
+            lines = [f"**{plain(titles.get(row.video_id, row.video_id))}** · {labels.seconds(row.time_s)}"]
             for hit in found.get_group((row.run_id, row.frame)).itertuples():
-                lines.append(f"{MODELS[hit.model].display}: {hit.label} {hit.score:.2f}")
+                lines.append(f"{labels.model_name(hit.model)}: {plain(labels.label(hit.label))} {labels.confidence(hit.score)}")
             st.caption("  \n".join(lines))

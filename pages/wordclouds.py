@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.analysis import analytics
-from core.inference import MODELS
-from dashboard import data, state
+from core.analysis import analytics, labels
+from dashboard import data, state, widgets
 from dashboard.scope import analysis_scope
 from dashboard.shell import ensure_shell
 from dashboard.text import plain
@@ -34,7 +33,7 @@ for vid in dict.fromkeys(v for v, _ in shown):
     st.subheader(plain(titles[vid]))
     for column, model in zip(st.columns(len(scope.models)), scope.models):
         with column:
-            st.markdown(f"**{MODELS[model].display}** · {len(freqs[(vid, model)])} labels")
+            st.markdown(f"**{labels.model_name(model)}** · {labels.count(len(freqs[(vid, model)]))} labels")
             if (vid, model) not in pngs:
                 st.caption("No frames for this model.")
                 continue
@@ -49,15 +48,19 @@ for vid in dict.fromkeys(v for v, _ in shown):
             )
 
 st.subheader("Frames with a label")
-labels = sorted(scope.top1["label"].unique())
+names = sorted(scope.top1["label"].unique(), key=lambda n: labels.label(n).casefold())
 state_label = st.query_params.get(state.QP_LABEL)
 label = st.selectbox(
-    "Label", labels, index=labels.index(state_label) if state_label in labels else 0, help="Every frame whose top-1 label (by either model) is this one."
+    "Label",
+    names,
+    index=names.index(state_label) if state_label in names else 0,
+    format_func=labels.label,
+    help="Every frame whose top-1 label (by either model) is this one.",
 )
 state.set_params(**{state.QP_LABEL: label})
 hits = scope.top1[scope.top1["label"] == label].sort_values(["video_id", "time_s"])
-st.caption(f"{len(hits):,} frame predictions · open them with thumbnails in the Frames explorer.")
+st.caption(f"{labels.count(len(hits))} frame predictions · open them with thumbnails in the Frames explorer.")
 st.page_link(
     "pages/explorer.py", label="Open in the Frames explorer", icon=":material/grid_view:", query_params={state.QP_LABEL: label, **dict(st.query_params)}
 )
-st.dataframe(hits.assign(title=hits["video_id"].map(titles))[["title", "model", "time_s", "frame", "score"]].head(500), hide_index=True, width="stretch")
+widgets.table(hits.assign(title=hits["video_id"].map(titles)).head(500), ["title", "model", "time_s", "frame", "score"])

@@ -19,10 +19,19 @@ from core.store import Store, new_id, new_job, utcnow
 _THUMB = cv2.imencode(".jpg", np.full((24, 32, 3), 128, np.uint8))[1].tobytes()
 
 
-def add_video(store: Store, key: str, title: str, views: int | None = None, view_count: int | None = None, seconds: float = 60.0, offset_s: float = 0.0) -> str:
+def add_video(
+    store: Store,
+    key: str,
+    title: str,
+    views: int | None = None,
+    view_count: int | None = None,
+    seconds: float = 60.0,
+    offset_s: float = 0.0,
+    channel: str | None = "Bench",
+) -> str:
     """A video document as an upload or URL add would leave it; ``offset_s`` orders ``created_at``."""
     doc = {
-        "_id": new_id(), "source": "url", "source_key": key, "title": title, "channel": "Bench", "view_count": view_count,
+        "_id": new_id(), "source": "url", "source_key": key, "title": title, "channel": channel, "view_count": view_count,
         "views_override": views, "duration": seconds, "created_at": utcnow() + dt.timedelta(seconds=offset_s),
     }  # fmt: skip
     video_id, _ = store.videos.insert_unique(doc)
@@ -42,13 +51,15 @@ def add_run(
     reuse_every: int | None = None,
     offset_s: float = 0.0,
     thumbnails: bool = True,
+    top1_score: float | None = None,
 ) -> str:
     """A finished run of ``n_frames`` frames sampled at ``fps`` (None: every frame) from a video at
     ``source_fps``, with thumbnails, its summary and compact top-1.
 
     ``reuse_every=n``: every n-th frame copies the labels of the frame before it, and every
     (2n)-th frame after one is a spot check, all agreeing but the first; the run records its reuse
-    counts as the worker does (:func:`core.inference.reuse_report`)."""
+    counts as the worker does (:func:`core.inference.reuse_report`). ``top1_score`` gives every
+    frame that top-1 confidence (a run whose scores do not vary)."""
     rng = rng or np.random.default_rng(0)
     names = imagenet_labels()
     pool = rng.choice(len(names), size=40, replace=False)
@@ -75,6 +86,8 @@ def add_run(
             for m in models:
                 classes = rng.choice(pool, size=top_k, replace=False, p=weights)
                 scores = np.sort(rng.dirichlet(np.ones(top_k) * 0.5))[::-1] * rng.uniform(0.5, 1.0)
+                if top1_score is not None:
+                    scores = np.r_[top1_score, np.full(top_k - 1, (1 - top1_score) / max(top_k - 1, 1) / 2)]
                 doc["preds"][m] = {"labels": [names[c] for c in classes], "scores": [round(float(s), 6) for s in scores]}
             if reuse_every and f % (2 * reuse_every) == 1 and f > 1:
                 first = not any("audit" in d for d in frames)
@@ -92,16 +105,32 @@ def add_run(
 
 
 def populate(
-    store: Store, n_videos: int = 4, n_frames: int = 60, models: tuple[str, ...] = MODEL_NAMES, top_k: int = 5, seed: int = 0, random_weights: bool = False
+    store: Store,
+    n_videos: int = 4,
+    n_frames: int = 60,
+    models: tuple[str, ...] = MODEL_NAMES,
+    top_k: int = 5,
+    seed: int = 0,
+    random_weights: bool | int = False,
+    channel: str | None = "Bench",
 ) -> list[str]:
     """Insert ``n_videos`` videos, each with one finished run of ``n_frames`` frames at 1 fps (no
-    thumbnails, as in the page benchmark's recorded figures); returns video ids."""
+    thumbnails, as in the page benchmark's recorded figures); returns video ids.
+
+    ``random_weights``: True for every run, or the number of runs (the first ones) made with random weights."""
     rng = np.random.default_rng(seed)
     video_ids = []
     for v in range(n_videos):
         video_id = add_video(
-            store, f"synthetic:{seed}:{v}", f"Synthetic video {v + 1}", view_count=int(5e6 + 5e6 * v), seconds=float(n_frames), offset_s=v * 1e-3
+            store,
+            f"synthetic:{seed}:{v}",
+            f"Synthetic video {v + 1}",
+            view_count=int(5e6 + 5e6 * v),
+            seconds=float(n_frames),
+            offset_s=v * 1e-3,
+            channel=channel,
         )
-        add_run(store, video_id, n_frames, models, top_k, fps=1.0, source_fps=1.0, rng=rng, random_weights=random_weights, thumbnails=False)
+        random = random_weights if isinstance(random_weights, bool) else v < random_weights
+        add_run(store, video_id, n_frames, models, top_k, fps=1.0, source_fps=1.0, rng=rng, random_weights=random, thumbnails=False)
         video_ids.append(video_id)
     return video_ids

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from core.analysis import analytics, regression
+from core.analysis import analytics, charts, regression
 from core.analysis.analytics import AnalysisUnavailable
 
 
@@ -124,7 +124,7 @@ def test_regression_warnings_in_plain_words() -> None:
     frame_level = regression.frame_regression(many, VIDEOS, "resnet50")
     assert any("Pseudo-replication" in w for w in frame_level.warnings)
     video_level = regression.video_regression(TOP1, VIDEOS, "resnet50", top_n=3)
-    assert any("Only 3 videos for 4 coefficients" in w for w in video_level.warnings)
+    assert "Only 3 videos for 4 coefficients" in video_level.problem
     assert video_level.n_obs == 3
 
 
@@ -138,3 +138,80 @@ def test_word_clouds_drawn_in_parallel_equal_those_drawn_one_by_one() -> None:
 
     tables = [{"cat": 5, "dog": 3, "tabby_cat": 1}, {"car": 2, "truck": 7}, {"kite": 1}]
     assert wordcloud_pngs(tables) == [wordcloud_png(t) for t in tables]
+
+
+# ---------------------------------------------------------------- degenerate data: a reason, not a number
+
+
+@pytest.mark.parametrize(
+    ("scores", "reason"),
+    [
+        pytest.param([0.5] * 40, "All 40 frame confidences are 0.500", id="constant"),
+        pytest.param([0.5, 0.5000001, 0.4999999, 0.5002] * 10, "All 40 frame confidences are 0.500", id="near-constant"),
+        pytest.param([0.7], "only one frame confidence", id="one frame"),
+        pytest.param([], "no frame confidences", id="no frames"),
+    ],
+)
+def test_no_confidence_histogram_without_spread(scores: list[float], reason: str) -> None:
+    with pytest.raises(AnalysisUnavailable, match=reason):
+        charts.score_histogram(pd.Series(scores, dtype=float), "t")
+    with pytest.raises(AnalysisUnavailable, match=reason):
+        charts.score_histogram_spec(pd.Series(scores, dtype=float), "t")
+    if scores:
+        boot = analytics.bootstrap_means(np.array(scores), sample_size=30, draws=500)
+        for build in (charts.bootstrap_chart, charts.bootstrap_spec):
+            with pytest.raises(AnalysisUnavailable, match="sample means"):
+                build(boot.sample_means, boot.mean_of_means, boot.sd, (boot.ci_low, boot.ci_high), "t")
+
+
+def test_confidence_charts_stay_within_zero_and_one_and_count_frames() -> None:
+    scores = pd.Series(np.random.default_rng(3).uniform(0.97, 1.0, 200))
+    hist = charts.score_histogram(scores, "t")
+    assert tuple(hist.layout.xaxis.range) == (0, 1) and hist.data[0].y.sum() == 200
+    boot = analytics.bootstrap_means(scores.to_numpy(), sample_size=30, draws=1000)
+    fig = charts.bootstrap_chart(boot.sample_means, boot.mean_of_means, boot.sd, (boot.ci_low, boot.ci_high), "t")
+    low, high = fig.layout.xaxis.range
+    assert 0 <= low < boot.ci_low and boot.ci_high < high <= 1
+    assert fig.data[0].y.sum() == 1000 and fig.layout.yaxis.title.text == "Samples"  # counts: no density axis
+    assert all(0 <= x <= 1 for trace in fig.data for x in trace.x)
+    assert fig.layout.xaxis.automargin and fig.layout.yaxis.automargin  # axis titles clear the tick labels
+
+
+def test_vega_lite_confidence_charts_draw_the_same_bins_as_plotly() -> None:
+    scores = pd.Series(np.random.default_rng(4).uniform(0.1, 0.9, 150))
+    boot = analytics.bootstrap_means(scores.to_numpy(), sample_size=30, draws=1000)
+    pairs = [
+        (charts.score_histogram(scores, "t"), charts.score_histogram_spec(scores, "t")),
+        (
+            charts.bootstrap_chart(boot.sample_means, boot.mean_of_means, boot.sd, (boot.ci_low, boot.ci_high), "t"),
+            charts.bootstrap_spec(boot.sample_means, boot.mean_of_means, boot.sd, (boot.ci_low, boot.ci_high), "t"),
+        ),
+    ]
+    for figure, spec in pairs:
+        bars = spec["layer"][0]
+        assert [v["count"] for v in bars["data"]["values"]] == list(figure.data[0].y)
+        assert bars["encoding"]["x"]["scale"]["domain"] == list(figure.layout.xaxis.range)
+        assert bars["encoding"]["x"]["title"] == figure.layout.xaxis.title.text and bars["encoding"]["y"]["title"] == figure.layout.yaxis.title.text
+        low, high = bars["encoding"]["x"]["scale"]["domain"]
+        assert 0 <= low < high <= 1
+
+
+def test_a_regression_with_a_coefficient_per_video_has_no_headline_statistics() -> None:
+    top1 = make_top1(
+        {(f"v{i}", "resnet50"): [("cat", 0.5)] * (i + 1) + [("dog", 0.5)] * (4 - i) + [("car", 0.4)] * (i % 2) + [("fox", 0.3)] * (i // 2) for i in range(4)}
+    )
+    videos = pd.DataFrame({"video_id": ["v0", "v1", "v2", "v3"], "views": [1e6, 2e6, 3e6, 5e6]})
+    result = regression.video_regression(top1, videos, "resnet50", top_n=3)
+    assert "Only 4 videos for 4 coefficients" in result.problem and "not shown" in result.problem
+    assert regression.frame_regression(top1, videos, "resnet50").problem is None
+    one_frame_per_label = make_top1({("v0", "resnet50"): [("a", 0.5), ("b", 0.5)], ("v1", "resnet50"): [("c", 0.5), ("d", 0.5)]})
+    exact = regression.frame_regression(one_frame_per_label, videos, "resnet50")
+    assert exact.df_resid == 0 and "no residual degrees of freedom" in exact.problem
+
+
+def test_labels_that_reproduce_the_views_exactly_are_no_result() -> None:
+    top1 = make_top1({("a", "resnet50"): [("cat", 0.5)] * 5, ("b", "resnet50"): [("dog", 0.5)] * 5})
+    result = regression.frame_regression(top1, pd.DataFrame({"video_id": ["a", "b"], "views": [1e6, 2e6]}), "resnet50")
+    assert result.problem.startswith("The labels reproduce every view count exactly")
+    with pytest.raises(AnalysisUnavailable, match="same view count"):
+        regression.frame_regression(TOP1, VIDEOS.assign(views=3e6), "resnet50")

@@ -125,13 +125,63 @@ def test_user_journey(app: str, http_base: str) -> None:
             for name, minimum in PAGES_WITH_CHARTS.items():
                 page.goto(app + f"/{name}")
                 _settle(page)
-                page.wait_for_selector(".js-plotly-plot", timeout=30_000)
-                assert page.locator(".js-plotly-plot").count() >= minimum, name
+                charts = ".js-plotly-plot, [data-testid='stVegaLiteChart']"  # the Confidence page draws Vega-Lite (BENCHMARKS.md)
+                page.wait_for_selector(charts, timeout=30_000)
+                assert page.locator(charts).count() >= minimum, name
                 assert page.get_by_text("Random weights").count() >= 1, f"{name}: results made with random weights must say so"
                 _no_exception(page, name)
             for name in OTHER_PAGES:
                 page.goto(app + f"/{name}")
                 _settle(page)
                 _no_exception(page, name)
+        finally:
+            browser.close()
+
+
+OVERLAPS = """() => {
+  const boxes = (root, selector) => [...root.querySelectorAll(selector)].map(e => e.getBoundingClientRect()).filter(r => r.width && r.height);
+  const meet = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  const found = [];
+  for (const plot of document.querySelectorAll('.js-plotly-plot')) {
+    const ticks = {x: boxes(plot, '.xtick text'), y: boxes(plot, '.ytick text')};
+    for (const axis of ['x', 'y']) {
+      for (const t of boxes(plot, `.g-${axis}title text`)) if ([...ticks.x, ...ticks.y].some(k => meet(t, k))) found.push(`${axis} title over tick labels`);
+    }
+    if (ticks.x.some(a => ticks.y.some(b => meet(a, b)))) found.push('x and y tick labels overlap');
+  }
+  const page = document.body.getBoundingClientRect();
+  for (const table of document.querySelectorAll('table')) {
+    if (table.getBoundingClientRect().right > page.right + 1) found.push('a table wider than the page');
+  }
+  return found;
+}"""
+
+
+def test_report_fits_a_laptop_screen(store, tmp_path: Path) -> None:
+    """Issue 15, journey 8: the stakeholder report at 1440 × 900 has no table wider than the page
+    and no axis title over its tick labels; screenshots go to ``test-artifacts/report*.png``."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (make test installs it)")
+    from playwright.sync_api import sync_playwright
+
+    from core.analysis.report import build_report, write_report
+    from tests.synthetic import add_run, add_video, populate
+
+    populate(store, n_videos=4, n_frames=60, channel=None)
+    add_run(store, add_video(store, "synthetic:noviews", "A video without views", seconds=30.0), 30, fps=1.0, source_fps=1.0, thumbnails=False)
+    path = write_report(build_report(store), tmp_path / "report")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        try:
+            page.goto(path.as_uri())
+            page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .main-svg').length > 0", timeout=60_000)
+            page.wait_for_timeout(1000)
+            page.screenshot(path=str(ARTIFACTS / "report.png"))
+            page.screenshot(path=str(ARTIFACTS / "report-full.png"), full_page=True)
+            assert page.evaluate("document.documentElement.scrollWidth") <= 1440, "the report scrolls sideways"
+            assert page.evaluate(OVERLAPS) == []
+            assert page.get_by_role("heading", name="Appendix: statsmodels output").count() == 1
         finally:
             browser.close()

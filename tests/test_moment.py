@@ -8,7 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from core.analysis import labels
 from core.media import ingest
+from dashboard.text import plain
 from tests.synthetic import add_run
 from tests.test_pages import open_page
 
@@ -31,11 +33,11 @@ def test_a_link_with_a_time_opens_the_player_there(store, uploaded: dict[str, st
     assert not at.exception
     [player] = _videos(at)
     assert player.proto.start_time == 1 and player.proto.url.endswith(".mp4")  # the stored file, served by Streamlit
-    assert any(m.value.startswith("##### :material/play_circle: Frame 10 at 1.0 s") for m in at.markdown)
+    assert any(m.value.startswith("##### :material/play_circle: Frame 10 at 1.00 s") for m in at.markdown)
     doc = store.db["frames"].find_one({"_id": f"{uploaded['run_id']}:10"})
     shown = "\n".join(m.value for m in at.markdown)
     for model, pred in doc["preds"].items():
-        assert f"{pred['labels'][0].replace('_', chr(92) + '_')} · {pred['scores'][0]:.2f}" in shown, model
+        assert f"{plain(labels.label(pred['labels'][0]))} · {labels.confidence(pred['scores'][0])}" in shown, model
 
 
 def test_play_under_a_thumbnail_opens_that_moment_and_close_closes_it(store, uploaded: dict[str, str]) -> None:

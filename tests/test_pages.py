@@ -192,9 +192,9 @@ def test_results_page_reports_reuse_and_its_spot_checks(store) -> None:
     assert len(captions) == 1
     assert f"{run['n_reused']} of 48 frames" in captions[0] and f"unchanged in {checks['agreed']} of {checks['checks']} frames classified anyway" in captions[0]
     shown = at.dataframe[1].value  # the first page of frames says which were reused and which spot-checked
-    stored = {d["frame"]: d for d in store.db["frames"].find({"run_id": run_id, "frame": {"$in": [int(f) for f in shown["frame"]]}})}
-    assert [stored[f].get("reused_from") for f in shown["frame"]] == [None if pd.isna(v) else int(v) for v in shown["reused_from"]]
-    assert list(shown["spot_check"]) == ["audit" in stored[f] for f in shown["frame"]] and shown["spot_check"].any()
+    stored = {d["frame"]: d for d in store.db["frames"].find({"run_id": run_id, "frame": {"$in": [int(f) for f in shown["Frame"]]}})}
+    assert [stored[f].get("reused_from") for f in shown["Frame"]] == [None if pd.isna(v) else int(v) for v in shown["Reused from"]]
+    assert list(shown["Spot check"]) == ["Yes" if "audit" in stored[f] else "No" for f in shown["Frame"]] and "Yes" in set(shown["Spot check"])
 
 
 def test_results_page_restores_state_from_the_url(analysed) -> None:
@@ -203,8 +203,8 @@ def test_results_page_restores_state_from_the_url(analysed) -> None:
     assert at.segmented_control(key="model").value == "inception_v3"
     assert [m.value for m in at.metric][:1] == ["3"]
     frames_table = at.dataframe[1].value
-    assert list(frames_table["frame"]) == [0, 10, 20]
-    assert all(str(t).startswith("data:image/jpeg;base64,") for t in frames_table["thumbnail"])
+    assert list(frames_table["Frame"]) == [0, 10, 20]
+    assert all(str(t).startswith("data:image/jpeg;base64,") for t in frames_table["Thumbnail"])
     at.segmented_control(key="model").set_value("resnet50")
     at.run()
     assert not at.exception

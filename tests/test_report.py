@@ -12,7 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from core.analysis import analytics, regression
+from core.analysis import analytics, labels, regression
+from core.analysis.report import build_report
 from core.cli.main import main
 from core.config import PROJECT_ROOT
 from core.exports import to_csv
@@ -99,3 +100,94 @@ def test_report_on_an_empty_library_says_what_to_do(env) -> None:
     assert result.stderr.strip().splitlines() == [
         "error: No analysed videos to report on. Analyse a video first (`python -m core analyze VIDEO_ID`, then a worker)."
     ]
+
+
+class _Text(HTMLParser):
+    """The report's visible text, split at the appendix heading; table headers apart."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.body: list[str] = []
+        self.appendix: list[str] = []
+        self.headers: list[str] = []
+        self._skip = 0
+        self._in = ""
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        self._skip += tag in ("script", "style")
+        self._in = tag
+
+    def handle_endtag(self, tag: str) -> None:
+        self._skip -= tag in ("script", "style")
+        self._in = ""
+
+    def handle_data(self, data: str) -> None:
+        if self._skip:
+            return
+        if self._in == "h2" and data.startswith("Appendix"):
+            self.appendix.append(data)
+        (self.appendix if self.appendix else self.body).append(data)
+        if self._in == "th" and not self.appendix:
+            self.headers.append(data)
+
+
+def _library(store) -> list[str]:
+    """Four videos with views, one without, no channels, one whose confidences never vary."""
+    ids = populate(store, n_videos=4, n_frames=30, channel=None)
+    ids.append(add_video(store, "synthetic:noviews", "No views yet", seconds=30.0, channel=None))
+    add_run(store, ids[-1], 30, fps=1.0, source_fps=1.0, thumbnails=False)
+    ids.append(add_video(store, "synthetic:flat", "Flat confidence", view_count=870_000, seconds=30.0, channel=None))
+    add_run(store, ids[-1], 30, fps=1.0, source_fps=1.0, thumbnails=False, top1_score=0.5)
+    return ids
+
+
+def test_report_reads_like_the_dashboard(store) -> None:
+    _library(store)
+    report = build_report(store)
+    text = _Text()
+    text.feed(report.html)
+    body, appendix = " ".join(text.body), " ".join(text.appendix)
+    for raw in (
+        "e+0",
+        "e-0",
+        "NaN",
+        "nan",
+        "inf",
+        "True",
+        "False",
+        "None",
+        "mean_of_sample_means",
+        "ci_low",
+        "random_weights",
+        "mean_top1",
+        "inception_v3",
+        "resnet50",
+        "video_id",
+        "[T.",
+    ):
+        assert raw not in body, f"{raw!r} in the report's body"
+    assert "870,000" in body and "20,000,000" in body and "—" in body  # views with separators, a missing one as a dash
+    assert {"Yes", "No"} & set(text.body) and "Likely out of domain" in text.headers
+    known = set(labels.COLUMNS.values()) | {labels.column(f"{p}{m}") for p in ("mean_top1_", "top3_") for m in ("inception_v3", "resnet50")}
+    assert set(text.headers) <= known, set(text.headers) - known
+    assert "Channel" not in text.headers  # empty everywhere, so hidden
+    assert "OLS Regression Results" not in body and appendix.count("OLS Regression Results") == len(report.regressions)
+
+
+def test_report_says_why_instead_of_drawing_degenerate_statistics(store) -> None:
+    _library(store)
+    report = build_report(store)
+    counter = _Counter()
+    counter.feed(report.html)
+    assert counter.plots == 5 * 2 * 2 + 4  # the flat video's four confidence charts are sentences instead
+    assert report.html.count("All 30 frame confidences are 0.500 to three decimals") == 2
+    assert report.html.count("All 1,000 sample means are 0.500") == 2
+
+
+def test_report_says_why_a_regression_has_no_statistics(store) -> None:
+    populate(store, n_videos=2, n_frames=8, models=("resnet50",))  # no label in both videos: the labels give each frame's views exactly
+    report = build_report(store)
+    problem = report.regressions["resnet50"].problem
+    assert problem.startswith("The labels reproduce every view count exactly")
+    section = report.html.split("<h3>ResNet50</h3>")[1].split("<h2>")[0]
+    assert problem in section and "R²</th>" not in section and "<table>" not in section

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core.analysis import labels
 from core.analysis.results import latest_run
 from core.media import effective_views
 from core.store import Store
@@ -22,6 +23,8 @@ DEFAULT_OOD_THRESHOLD = 0.2
 """Mean top-1 confidence below which a run is flagged "likely out of domain"."""
 LIFT_SMOOTHING = 0.5
 """Added to every count before shares are compared, so a label absent from one group has a finite lift."""
+CONFIDENCE_RESOLUTION = 1e-3
+"""Confidences are shown to three decimals: values that spread less than this are drawn as one."""
 
 
 class AnalysisUnavailable(ValueError):
@@ -99,6 +102,22 @@ def video_table(store: Store, runs: dict[str, str]) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------- confidence
+
+
+def spread_problem(values: np.ndarray | pd.Series, what: str = "frame confidences", resolution: float = CONFIDENCE_RESOLUTION) -> str | None:
+    """Why ``values`` (confidences, 0–1) cannot be drawn as a distribution, in plain words, or None
+    when they can: fewer than two finite values, or a spread below ``resolution`` (a histogram of
+    near-equal values is one needle, and its density axis runs to absurd heights). ``what`` names
+    the values in the sentence, in the plural ("frame confidences")."""
+    data = np.asarray(values, dtype=float)
+    data = data[np.isfinite(data)]
+    if data.size == 0:
+        return f"There are no {what} to draw."
+    if data.size == 1:
+        return f"There is only one {what.removesuffix('s')} ({data[0]:.3f}), so there is no spread to draw."
+    if np.ptp(data) < resolution:
+        return f"All {data.size:,} {what} are {data.mean():.3f} to three decimals, so there is no spread to draw."
+    return None
 
 
 @dataclass(frozen=True)
@@ -205,7 +224,7 @@ def label_frequencies(top1: pd.DataFrame, video_id: str, model: str, weighted: b
 
 def agreement(top1: pd.DataFrame, model_a: str, model_b: str, top: int = 5) -> pd.DataFrame:
     """Per video: frames both models labelled, the share whose top-1 agree, and the ``top``
-    most common disagreements as ``"label_a ≠ label_b (count)"``."""
+    most common disagreements as ``"label a ≠ label b (count)"`` (labels as words)."""
     a = top1[top1["model"] == model_a][["video_id", "frame", "label"]]
     b = top1[top1["model"] == model_b][["video_id", "frame", "label"]]
     both = a.merge(b, on=["video_id", "frame"], suffixes=("_a", "_b"))
@@ -213,36 +232,45 @@ def agreement(top1: pd.DataFrame, model_a: str, model_b: str, top: int = 5) -> p
     for vid, group in both.groupby("video_id", sort=False):
         same = group["label_a"] == group["label_b"]
         diffs = group[~same].groupby(["label_a", "label_b"]).size().sort_values(ascending=False).head(top)
-        rows.append((vid, len(group), float(same.mean()), "; ".join(f"{la} ≠ {lb} ({n})" for (la, lb), n in diffs.items())))
+        rows.append((vid, len(group), float(same.mean()), "; ".join(f"{labels.label(la)} ≠ {labels.label(lb)} ({n})" for (la, lb), n in diffs.items())))
     return pd.DataFrame(rows, columns=["video_id", "frames", "agreement", "top_disagreements"])
 
 
 def overview_table(top1: pd.DataFrame, videos: pd.DataFrame) -> pd.DataFrame:
-    """One row per video: title, channel, views, group, frames, sampling, random_weights, and per
-    model the mean top-1 confidence (``mean_top1_<model>``) and top-3 labels (``top3_<model>``).
+    """One row per video, the key columns first: title, views, group, per model the mean top-1
+    confidence (``mean_top1_<model>``) and top-3 labels as words (``top3_<model>``), then frames,
+    sampling, channel, random_weights, run_id and video_id.
 
     ``videos`` is :func:`video_table` output with a ``group`` column (see :func:`split_popularity`).
     """
+    models = sorted(top1["model"].unique())
     rows = []
     for video in videos.itertuples():
         frames = top1[top1["video_id"] == video.video_id]
         settings = video.settings or {}
-        row: dict[str, Any] = {
-            "title": video.title,
-            "channel": video.channel,
-            "views": video.views,
-            "group": getattr(video, "group", None),
-            "frames": int(frames["frame"].nunique()),
-            "sampling": ("every frame" if settings.get("fps") is None else f"{settings['fps']:g} fps")
-            + f", trims {settings.get('trim_start_s', 0):g}/{settings.get('trim_end_s', 0):g} s, top-{settings.get('top_k', '?')}",
-            "random_weights": video.random_weights,
-        }
-        for model, group in frames.groupby("model"):
-            row[f"mean_top1_{model}"] = float(group["score"].mean())
+        row: dict[str, Any] = {"title": video.title, "views": video.views, "group": getattr(video, "group", None)}
+        by_model = dict(tuple(frames.groupby("model")))
+        for model in models:
+            group = by_model.get(model)
+            row[f"mean_top1_{model}"] = float(group["score"].mean()) if group is not None else None
+        for model in models:
+            group = by_model.get(model)
+            if group is None:
+                row[f"top3_{model}"] = None
+                continue
             counts = group["label"].value_counts()
             top = counts.sort_index().sort_values(ascending=False, kind="stable").head(3)
-            row[f"top3_{model}"] = ", ".join(f"{label} ({n})" for label, n in top.items())
-        row["run_id"] = video.run_id
-        row["video_id"] = video.video_id
+            row[f"top3_{model}"] = ", ".join(f"{labels.label(label)} ({n})" for label, n in top.items())
+        row.update(
+            {
+                "frames": int(frames["frame"].nunique()),
+                "sampling": ("every frame" if settings.get("fps") is None else f"{settings['fps']:g} fps")
+                + f", trims {settings.get('trim_start_s', 0):g}/{settings.get('trim_end_s', 0):g} s, top-{settings.get('top_k', '?')}",
+                "channel": video.channel,
+                "random_weights": video.random_weights,
+                "run_id": video.run_id,
+                "video_id": video.video_id,
+            }
+        )
         rows.append(row)
     return pd.DataFrame(rows)

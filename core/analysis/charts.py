@@ -1,27 +1,51 @@
-"""Chart builders: DataFrame in, plotly Figure out. Shared by the pages and (later) the reports."""
+"""Chart builders: DataFrame in, plotly Figure out. Shared by the pages and the HTML report.
+
+A builder whose data cannot support its chart (a histogram of one repeated value, say) raises
+:class:`~core.analysis.analytics.AnalysisUnavailable` with the reason in plain words; the caller
+shows that sentence instead of a chart. Labels and model names are shown through
+:mod:`core.analysis.labels`.
+
+The two confidence charts also come as Vega-Lite specifications (:func:`score_histogram_spec`,
+:func:`bootstrap_spec`), drawn from the same bins (:func:`confidence_bins`, :func:`bootstrap_bins`):
+the Confidence page uses those, because a browser that opens a page with a plotly chart first
+loads and compiles Streamlit's 4.7 MB plotly.js, about 1.5 s on the benchmark machine, against
+0.3 s for Vega-Lite (BENCHMARKS.md). The HTML report keeps plotly, whose JavaScript it embeds.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from core.analysis import labels
+from core.analysis.analytics import AnalysisUnavailable, spread_problem
+
 FONT = "Inter, Segoe UI, Helvetica, Arial, sans-serif"
 
 
 def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
+    """Title, size, font and margins; axes grow their margins to fit tick labels and titles."""
     fig.update_layout(
         title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
         height=height,
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        margin={"l": 10, "r": 20, "t": 48, "b": 10},
         font={"family": FONT, "size": 12},
         plot_bgcolor="white",
         showlegend=False,
     )
+    fig.update_xaxes(automargin=True, title_standoff=8, ticklabelstandoff=4)
+    fig.update_yaxes(automargin=True, title_standoff=8, ticklabelstandoff=6)
     return fig
 
 
 BLUE, ORANGE, GREY = "#4C78A8", "#F58518", "#9D9D9D"
+HEADROOM = 1.18
+"""Histograms' y axes run to this multiple of the tallest bar, so the annotations at the top clear the bars."""
+SCORE_AXIS, BOOTSTRAP_AXIS = "Top-1 confidence", "Mean top-1 confidence of a sample"
 
 
 def label_counts_bar(
@@ -33,36 +57,171 @@ def label_counts_bar(
     the first ``top`` rows are drawn.
     """
     data = counts.head(top).iloc[::-1]
-    fig = go.Figure(go.Bar(x=data[count_col], y=data["label"], orientation="h", marker_color=color, hovertemplate="%{y}: %{x}<extra></extra>"))
+    names = [labels.label(v) for v in data["label"]]
+    fig = go.Figure(go.Bar(x=data[count_col], y=names, orientation="h", marker_color=color, hovertemplate="%{y}: %{x}<extra></extra>"))
     fig.update_xaxes(title_text=x_title, gridcolor="#eee", rangemode="tozero")
     fig.update_yaxes(title_text=None, automargin=True, type="category")
     return _layout(fig, title, height=max(220, 22 * len(data) + 90))
 
 
-def score_histogram(scores: pd.Series, title: str, bins: int = 30) -> go.Figure:
-    """Histogram of top-1 confidence (0–1) with the mean marked."""
+@dataclass(frozen=True)
+class Bins:
+    """A histogram's bars, computed once for every renderer: bar ``i`` counts ``counts[i]`` values
+    in ``[starts[i], ends[i])``. ``x_range`` is the axis to draw (within 0–1), ``mean`` the values' mean."""
+
+    starts: np.ndarray
+    ends: np.ndarray
+    counts: np.ndarray
+    x_range: tuple[float, float]
+    mean: float
+
+
+def confidence_bins(scores: pd.Series | np.ndarray, bins: int = 20) -> Bins:
+    """Frames per bin of top-1 confidence over 0–1. Raises :class:`AnalysisUnavailable` when the
+    scores have no spread to draw (:func:`~core.analysis.analytics.spread_problem`)."""
+    values = np.asarray(scores, dtype=float)
+    values = values[np.isfinite(values)]
+    problem = spread_problem(values, "frame confidences")
+    if problem:
+        raise AnalysisUnavailable(problem)
+    counts, edges = np.histogram(np.clip(values, 0.0, 1.0), bins=bins, range=(0.0, 1.0))
+    return Bins(edges[:-1], edges[1:], counts, (0.0, 1.0), float(values.mean()))
+
+
+def bootstrap_bins(sample_means: np.ndarray, ci: tuple[float, float], bins: int = 30) -> Bins:
+    """Bootstrap samples per bin of mean confidence, on an axis that stays within 0–1. Raises
+    :class:`AnalysisUnavailable` when the means have no spread (all equal to three decimals)."""
+    means = np.asarray(sample_means, dtype=float)
+    means = means[np.isfinite(means)]
+    problem = spread_problem(means, "sample means")
+    if problem:
+        interval = f"the single value {ci[0]:.3f}" if f"{ci[0]:.3f}" == f"{ci[1]:.3f}" else f"{ci[0]:.3f}–{ci[1]:.3f}"
+        raise AnalysisUnavailable(f"{problem} The 95% interval is {interval}.")
+    low, high = float(means.min()), float(means.max())
+    pad = (high - low) * 0.15
+    counts, edges = np.histogram(means, bins=bins, range=(low, high))
+    return Bins(edges[:-1], edges[1:], counts, (max(0.0, low - pad), min(1.0, high + pad)), float(means.mean()))
+
+
+def _normal_fit(data: Bins, mean: float, sd: float, points: int = 120) -> tuple[np.ndarray, np.ndarray]:
+    """The normal curve with ``mean`` and ``sd``, scaled to ``data``'s counts (samples per bin)."""
+    xs = np.linspace(*data.x_range, points)
+    width = float(data.ends[0] - data.starts[0])
+    return xs, data.counts.sum() * width * np.exp(-0.5 * ((xs - mean) / sd) ** 2) / (sd * np.sqrt(2 * np.pi))
+
+
+def score_histogram(scores: pd.Series, title: str, bins: int = 20) -> go.Figure:
+    """Frames per bin of top-1 confidence, on a 0–1 axis, with the mean marked (see :func:`confidence_bins`)."""
+    data = confidence_bins(scores, bins)
     fig = go.Figure(
-        go.Histogram(x=scores, xbins={"start": 0, "end": 1.0001, "size": 1 / bins}, marker_color=BLUE, hovertemplate="%{x}: %{y} frames<extra></extra>")
-    )
-    mean = float(scores.mean()) if len(scores) else float("nan")
-    fig.add_vline(x=mean, line_dash="dash", line_color=ORANGE, annotation_text=f"mean {mean:.3f}", annotation_position="top right")
-    fig.update_xaxes(title_text="Top-1 confidence", range=[0, 1], gridcolor="#eee")
-    fig.update_yaxes(title_text="Frames", gridcolor="#eee")
+        go.Bar(
+            x=(data.starts + data.ends) / 2, y=data.counts, width=1 / bins, marker_color=BLUE, marker_line_width=0,
+            customdata=np.c_[data.starts, data.ends], hovertemplate="%{customdata[0]:.2f}–%{customdata[1]:.2f}: %{y} frames<extra></extra>",
+        )
+    )  # fmt: skip
+    fig.add_vline(x=data.mean, line_dash="dash", line_color=ORANGE, annotation_text=f"mean {data.mean:.3f}", annotation_position="top right")
+    fig.update_xaxes(title_text=SCORE_AXIS, range=list(data.x_range), gridcolor="#eee")
+    fig.update_yaxes(title_text="Frames", gridcolor="#eee", range=[0, data.counts.max() * HEADROOM])
     return _layout(fig, title, height=300)
 
 
-def bootstrap_chart(sample_means: np.ndarray, mean_of_means: float, sd: float, ci: tuple[float, float], title: str) -> go.Figure:
-    """Distribution of bootstrap sample means, the fitted normal curve and the 95% interval."""
-    fig = go.Figure(go.Histogram(x=sample_means, histnorm="probability density", nbinsx=40, marker_color=BLUE, opacity=0.75, name="sample means"))
+def bootstrap_chart(sample_means: np.ndarray, mean_of_means: float, sd: float, ci: tuple[float, float], title: str, bins: int = 30) -> go.Figure:
+    """How many samples had each mean confidence, the fitted normal curve and the 95% interval.
+
+    The x axis stays within 0–1 (means of confidences). Counts, not densities: a density of
+    near-equal means runs to absurd heights. Raises :class:`AnalysisUnavailable` when the sample
+    means have no spread to draw (see :func:`bootstrap_bins`)."""
+    data = bootstrap_bins(sample_means, ci, bins)
+    fig = go.Figure(
+        go.Bar(
+            x=(data.starts + data.ends) / 2, y=data.counts, width=float(data.ends[0] - data.starts[0]), marker_color=BLUE, marker_line_width=0,
+            opacity=0.75, name="sample means", hovertemplate="mean %{x:.3f}: %{y} samples<extra></extra>",
+        )
+    )  # fmt: skip
     if sd > 0:
-        xs = np.linspace(sample_means.min(), sample_means.max(), 200)
-        pdf = np.exp(-0.5 * ((xs - mean_of_means) / sd) ** 2) / (sd * np.sqrt(2 * np.pi))
-        fig.add_trace(go.Scatter(x=xs, y=pdf, mode="lines", line={"color": ORANGE, "width": 2}, name="normal fit"))
+        xs, expected = _normal_fit(data, mean_of_means, sd)
+        fig.add_trace(go.Scatter(x=xs, y=expected, mode="lines", line={"color": ORANGE, "width": 2}, name="normal fit", hoverinfo="skip"))
     fig.add_vrect(x0=ci[0], x1=ci[1], fillcolor=GREY, opacity=0.15, line_width=0, annotation_text="95% interval", annotation_position="top left")
-    fig.add_vline(x=mean_of_means, line_dash="dash", line_color=ORANGE, annotation_text=f"mean of sample means {mean_of_means:.3f}")
-    fig.update_xaxes(title_text="Mean top-1 confidence of a sample", gridcolor="#eee")
-    fig.update_yaxes(title_text="Density", gridcolor="#eee")
+    fig.add_vline(x=mean_of_means, line_dash="dash", line_color=ORANGE, annotation_text=f"mean {mean_of_means:.3f}", annotation_position="top right")
+    fig.update_xaxes(title_text=BOOTSTRAP_AXIS, range=list(data.x_range), gridcolor="#eee")
+    fig.update_yaxes(title_text="Samples", gridcolor="#eee", range=[0, data.counts.max() * HEADROOM])
     return _layout(fig, title, height=300)
+
+
+# ---------------------------------------------------------------- the same two charts in Vega-Lite
+
+
+def _vega(title: str, x_title: str, y_title: str, data: Bins, layers: list[dict[str, Any]], height: int = 250) -> dict[str, Any]:
+    """A Vega-Lite layer chart over ``data``'s bars, with the plotly charts' title, axes and colours."""
+    bars = {
+        "data": {"values": [{"start": float(a), "end": float(b), "count": int(c)} for a, b, c in zip(data.starts, data.ends, data.counts)]},
+        "mark": {"type": "bar", "color": BLUE, "opacity": 0.85},
+        "encoding": {
+            "x": {"field": "start", "type": "quantitative", "title": x_title, "scale": {"domain": list(data.x_range), "nice": False}},
+            "x2": {"field": "end"},
+            "y": {
+                "field": "count",
+                "type": "quantitative",
+                "title": y_title,
+                "scale": {"domain": [0, float(data.counts.max() * HEADROOM)]},
+                "axis": {"tickCount": 4, "tickMinStep": 1},
+            },
+            "y2": {"datum": 0},
+            "tooltip": [
+                {"field": "start", "type": "quantitative", "title": "from", "format": ".3f"},
+                {"field": "end", "type": "quantitative", "title": "to", "format": ".3f"},
+                {"field": "count", "type": "quantitative", "title": y_title},
+            ],
+        },
+    }
+    return {
+        "title": {"text": title, "anchor": "start", "fontSize": 15, "fontWeight": "normal", "font": FONT},
+        "height": height,
+        "config": {"font": FONT, "axis": {"gridColor": "#eee", "titleFontWeight": "normal"}},
+        "layer": [bars, *layers],
+    }
+
+
+def _rule(x: float, text: str, line: int = 0) -> list[dict[str, Any]]:
+    """A dashed orange line at ``x`` with ``text`` to its right, on text line ``line`` from the top."""
+    point = {"data": {"values": [{"x": float(x)}]}, "encoding": {"x": {"field": "x", "type": "quantitative"}}}
+    return [
+        {**point, "mark": {"type": "rule", "color": ORANGE, "strokeDash": [6, 4], "strokeWidth": 1.5}},
+        {**point, "mark": {"type": "text", "text": text, "align": "left", "baseline": "top", "dx": 4, "y": 2 + 14 * line, "fontSize": 11}},
+    ]
+
+
+def score_histogram_spec(scores: pd.Series, title: str, bins: int = 20) -> dict[str, Any]:
+    """:func:`score_histogram` as a Vega-Lite specification (same bins, axes and mean line)."""
+    data = confidence_bins(scores, bins)
+    return _vega(title, SCORE_AXIS, "Frames", data, _rule(data.mean, f"mean {data.mean:.3f}"))
+
+
+def bootstrap_spec(sample_means: np.ndarray, mean_of_means: float, sd: float, ci: tuple[float, float], title: str, bins: int = 30) -> dict[str, Any]:
+    """:func:`bootstrap_chart` as a Vega-Lite specification (same bins, normal curve, interval and mean)."""
+    data = bootstrap_bins(sample_means, ci, bins)
+    layers: list[dict[str, Any]] = [
+        {
+            "data": {"values": [{"from": float(ci[0]), "to": float(ci[1])}]},
+            "mark": {"type": "rect", "color": GREY, "opacity": 0.2},
+            "encoding": {"x": {"field": "from", "type": "quantitative"}, "x2": {"field": "to"}},
+        },
+        {
+            "data": {"values": [{"x": float(ci[0])}]},
+            "mark": {"type": "text", "text": "95% interval", "align": "left", "baseline": "top", "dx": 4, "y": 2, "fontSize": 11},
+            "encoding": {"x": {"field": "x", "type": "quantitative"}},
+        },
+    ]
+    if sd > 0:
+        xs, expected = _normal_fit(data, mean_of_means, sd)
+        layers.append(
+            {
+                "data": {"values": [{"x": float(x), "y": float(y)} for x, y in zip(xs, expected)]},
+                "mark": {"type": "line", "color": ORANGE, "strokeWidth": 2, "clip": True},
+                "encoding": {"x": {"field": "x", "type": "quantitative"}, "y": {"field": "y", "type": "quantitative"}},
+            }
+        )
+    return _vega(title, BOOTSTRAP_AXIS, "Samples", data, layers + _rule(mean_of_means, f"mean {mean_of_means:.3f}", line=1))
 
 
 def label_timeline(top1: pd.DataFrame, title: str, top: int = 12) -> go.Figure:
@@ -74,19 +233,22 @@ def label_timeline(top1: pd.DataFrame, title: str, top: int = 12) -> go.Figure:
     keep = set()
     for _, group in frames.groupby("model"):
         keep |= set(group["label"].value_counts().head(top).index)
-    frames["shown"] = frames["label"].where(frames["label"].isin(keep), "other")
+    frames["shown"] = frames["label"].where(frames["label"].isin(keep), "other").map(labels.label)
+    frames["words"] = frames["label"].map(labels.label)
+    frames["model_name"] = frames["model"].map(labels.model_name)
     fig = go.Figure()
     palette = ["#4C78A8", "#F58518", "#E45756", "#72B7B2", "#54A24B", "#EECA3B", "#B279A2", "#FF9DA6", "#9D755D", "#BAB0AC", "#2E2E8F", "#8CD17D"]
     for i, (label, group) in enumerate(frames.groupby("shown", sort=True)):
         fig.add_trace(
             go.Scatter(
                 x=group["time_s"],
-                y=group["model"],
+                y=group["model_name"],
                 mode="markers",
                 marker={"symbol": "line-ns", "size": 18, "line": {"width": 3, "color": GREY if label == "other" else palette[i % len(palette)]}},
                 name=label,
                 customdata=group[["label", "score"]],
-                hovertemplate="%{x:.1f} s · %{customdata[0]} (%{customdata[1]:.2f})<extra></extra>",
+                text=group["words"],
+                hovertemplate="%{x:.2f} s · %{text} (%{customdata[1]:.3f})<extra></extra>",
             )
         )
     fig.update_xaxes(title_text="Time (s)", gridcolor="#eee")

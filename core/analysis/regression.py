@@ -5,7 +5,10 @@
 - Video level: one row per video, ``views ~ share_<label> + …`` with the shares of the
   ``top_n`` most frequent top-1 labels as regressors.
 
-Each result carries plain-language warnings about what the fit can and cannot say.
+Each result carries plain-language warnings about what the fit can and cannot say, and
+:attr:`RegressionResult.problem` when its statistics mean nothing at all (no residual degrees of
+freedom, an exact fit, or undefined values): pages and the report then show that sentence instead
+of R², F and p-values.
 """
 
 from __future__ import annotations
@@ -51,6 +54,8 @@ class RegressionResult:
     """Columns :data:`COEF_COLUMNS`, one row per term."""
     summary: str
     warnings: list[str] = field(default_factory=list)
+    problem: str | None = None
+    """Why the fit's statistics mean nothing, in plain words; None when they can be read."""
 
     def stats(self) -> dict[str, float]:
         return {k: getattr(self, k) for k in ("r2", "adj_r2", "f_stat", "f_pvalue", "llf", "aic", "bic", "n_obs", "df_model", "df_resid")}
@@ -62,6 +67,11 @@ def _views_by_video(videos: pd.DataFrame) -> pd.Series:
         raise AnalysisUnavailable(
             "A regression of views on labels needs at least two videos with view counts: with one video every "
             "frame has the same views, so labels cannot explain any difference. Select more videos or enter their views."
+        )
+    if known.nunique() < 2:
+        raise AnalysisUnavailable(
+            f"All {known.index.nunique()} selected videos have the same view count ({known.iloc[0] * 1e6:,.0f}), so there is no "
+            "difference in views for labels to explain. Select videos with different view counts."
         )
     return known
 
@@ -128,9 +138,7 @@ def _result(fit: Any, summary: str, formula: str, level: str, model: str, n_vide
             "The fit is singular: some labels carry the same information (for example, a label that occurs in only one "
             "video is confounded with that video), so their coefficients are not identifiable. Treat them as unreliable."
         )
-    if fit.df_resid <= 0:
-        notes.append("There are no residual degrees of freedom: the model fits the data exactly and no standard error or p-value is meaningful.")
-    return RegressionResult(
+    result = RegressionResult(
         level=level,
         model=model,
         formula=formula,
@@ -149,6 +157,27 @@ def _result(fit: Any, summary: str, formula: str, level: str, model: str, n_vide
         summary=summary,
         warnings=notes,
     )
+    result.problem = _problem(fit, result)
+    return result
+
+
+def _problem(fit: Any, result: RegressionResult) -> str | None:
+    """Why ``fit``'s R², F and p-values mean nothing, or None when they can be read."""
+    n, k = result.n_obs, int(fit.model.exog.shape[1])
+    if result.df_resid <= 0:
+        return (
+            f"There are no residual degrees of freedom ({n:,} observations for {k} coefficients): the model can fit any data "
+            "exactly, so R², F and p-values mean nothing. Add observations or use fewer labels."
+        )
+    centred = float(np.sum((fit.model.endog - fit.model.endog.mean()) ** 2))
+    if float(fit.ssr) <= 1e-12 * max(centred, 1e-300):
+        return (
+            "The labels reproduce every view count exactly (each label, or mix of labels, belongs to videos with one view count), "
+            "so R² is 1 and F is infinite: that says nothing about views. Add videos that share labels."
+        )
+    if not all(np.isfinite(v) for v in (result.r2, result.adj_r2, result.f_stat, result.f_pvalue, result.llf, result.aic, result.bic)):
+        return "Some of this fit's statistics are undefined (not finite numbers), so none is shown. Add videos or labels with more variety."
+    return None
 
 
 def frame_regression(top1: pd.DataFrame, videos: pd.DataFrame, model: str) -> RegressionResult:
@@ -190,9 +219,8 @@ def video_regression(top1: pd.DataFrame, videos: pd.DataFrame, model: str, top_n
     result = _fit(data.reset_index(drop=True), formula, "video", model, len(data))
     n_params = len(top_labels) + 1
     if len(data) <= n_params:
-        result.warnings.insert(
-            0,
+        result.problem = (
             f"Only {len(data)} videos for {n_params} coefficients (intercept and {len(top_labels)} label shares): the model "
-            "can fit any data, so its R² and p-values mean nothing. Add videos or lower the number of labels.",
+            "can fit any data, so its R², F and p-values mean nothing and are not shown. Add videos or lower the number of labels."
         )
     return result

@@ -1,6 +1,10 @@
 """The stakeholder report: one self-contained HTML file (interactive charts, tables, settings,
 run ids, random-weights flag) plus CSVs and word-cloud PNGs. ``python -m core report`` and the
-dashboard's download button both call :func:`build_report`."""
+dashboard's download button both call :func:`build_report`.
+
+The page reads like the dashboard: column and model names, labels and numbers go through
+:mod:`core.analysis.labels`; wide tables wrap; a chart or statistic the data cannot support is
+replaced by a sentence saying why; statsmodels' raw text sits in an appendix at the end."""
 
 from __future__ import annotations
 
@@ -13,22 +17,30 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.analysis import analytics, regression
+from core.analysis import analytics, labels, regression
 from core.analysis.charts import BLUE, ORANGE, bootstrap_chart, label_counts_bar, score_histogram
 from core.analysis.wordclouds import wordcloud_png
 from core.errors import ReelsightError
 from core.exports import output_dir, to_csv
-from core.inference import MODELS
 from core.store import Store
 
 CSS = """
-body{font-family:Inter,Segoe UI,Helvetica,Arial,sans-serif;margin:2rem auto;max-width:1200px;color:#222;padding:0 1rem}
-h1{margin-bottom:.2rem} h2{margin-top:2.2rem;border-bottom:1px solid #ddd;padding-bottom:.3rem}
-table{border-collapse:collapse;font-size:.85rem;margin:.6rem 0} th,td{border:1px solid #e3e3e3;padding:.25rem .5rem;text-align:left}
-th{background:#f6f6f6} .warn{background:#fff4d6;border-left:4px solid #f0b400;padding:.6rem .9rem;margin:.8rem 0}
-.grid{display:grid;grid-template-columns:1fr 1fr;gap:1rem} .muted{color:#777;font-size:.85rem} pre{background:#f6f6f6;padding:.8rem;overflow-x:auto;font-size:.75rem}
-img{max-width:100%} .scroll{overflow-x:auto}
+body{font-family:Inter,Segoe UI,Helvetica,Arial,sans-serif;margin:2rem auto;max-width:1200px;color:#222;padding:0 1.5rem;line-height:1.4}
+h1{margin-bottom:.2rem} h2{margin-top:2.4rem;border-bottom:1px solid #ddd;padding-bottom:.3rem} h3{margin:1.6rem 0 .4rem}
+table{border-collapse:collapse;font-size:.85rem;margin:.6rem 0;max-width:100%}
+th,td{border:1px solid #e3e3e3;padding:.3rem .5rem;text-align:left;vertical-align:top;overflow-wrap:break-word}
+th{background:#f6f6f6;font-weight:600} th.num{text-align:right} td.num{text-align:right;white-space:nowrap}
+.warn{background:#fff4d6;border-left:4px solid #f0b400;padding:.6rem .9rem;margin:.8rem 0}
+.note{background:#f3f6fa;border-left:4px solid #9db3cf;padding:.6rem .9rem;margin:.8rem 0;font-size:.9rem}
+.grid{display:grid;grid-template-columns:repeat(2,minmax(0,1fr));gap:1.2rem 1.5rem} .grid>div{min-width:0}
+.muted{color:#666;font-size:.85rem} img{max-width:100%}
+pre{background:#f6f6f6;padding:.8rem;overflow-x:auto;font-size:.75rem}
 """
+
+COEFFICIENTS_SHOWN = 20
+"""Regression terms listed in the body (smallest p-values first); all of them are in the appendix and the CSV."""
+OVERVIEW_COLUMNS_LEFT_OUT = ("run_id", "video_id")
+"""Listed under the table instead, where long ids cannot widen it."""
 
 
 class ReportError(ReelsightError):
@@ -49,8 +61,23 @@ class Report:
     notes: list[str] = field(default_factory=list)
 
 
-def _table(frame: pd.DataFrame, floats: str = "{:.4g}") -> str:
-    return "<div class='scroll'>" + frame.to_html(index=False, border=0, float_format=lambda v: floats.format(v), escape=True) + "</div>"
+def _table(frame: pd.DataFrame, columns: list[str] | None = None) -> str:
+    """An HTML table as people read it (:func:`core.analysis.labels.display_table`): display names,
+    formatted numbers right-aligned, "—" for missing values, Yes/No, labels as words; text wraps."""
+    raw = frame[columns] if columns is not None else frame
+    raw = labels.drop_empty(raw)
+    shown = labels.display_table(raw, hide_empty=False)
+    numeric = [labels.kind(c) not in ("text", "label", "model", "term", "yes_no") for c in raw.columns]
+    head = "".join(f"<th class='num'>{html.escape(c)}</th>" if num else f"<th>{html.escape(c)}</th>" for c, num in zip(shown.columns, numeric))
+    rows = []
+    for values in shown.itertuples(index=False):
+        cells = "".join(f"<td class='num'>{html.escape(v)}</td>" if num else f"<td>{html.escape(v)}</td>" for v, num in zip(values, numeric))
+        rows.append(f"<tr>{cells}</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _note(text: str) -> str:
+    return f"<div class='note'>{html.escape(text)}</div>"
 
 
 def build_report(
@@ -84,7 +111,7 @@ def build_report(
         try:
             regressions[model] = regression.frame_regression(top1, videos, model)
         except analytics.AnalysisUnavailable as err:
-            notes.append(f"{MODELS[model].display}: {err}")
+            notes.append(f"{labels.model_name(model)}: {err}")
     clouds = {}
     for vid in runs:
         for model in models:
@@ -104,24 +131,42 @@ def _render(videos, overview, top1, models, confidence, top_features, regression
         figures.append(figure.to_html(full_html=False, include_plotlyjs="inline" if first else False, config={"displaylogo": False}))
         return figures[-1]
 
-    titles = dict(zip(videos["video_id"], videos["title"]))
+    def chart_or_reason(build, *args) -> str:
+        try:
+            return fig_html(build(*args))
+        except analytics.AnalysisUnavailable as err:  # the data cannot support the chart: say why instead
+            return _note(str(err))
+
+    titles = {vid: str(title) if isinstance(title, str) and title.strip() else "(untitled)" for vid, title in zip(videos["video_id"], videos["title"])}
+    model_names = ", ".join(labels.model_name(m) for m in models)
     parts = [
-        f"<h1>Reelsight report</h1><p class='muted'>Generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC · {len(videos)} videos · models: {', '.join(MODELS[m].display for m in models)}</p>"
+        "<h1>Reelsight report</h1>",
+        f"<p class='muted'>Generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC · {labels.count(len(videos))} videos · models: {html.escape(model_names)}</p>",
     ]
-    if videos["random_weights"].any():
-        parts.append(
-            "<div class='warn'><b>Random weights.</b> Some runs used untrained models, so their labels and scores are meaningless except for testing.</div>"
-        )
-    for note in notes:
-        parts.append(f"<div class='warn'>{html.escape(note)}</div>")
+    n_random = int(videos["random_weights"].sum())
+    if n_random:
+        parts.append(f"<div class='warn'><b>Random weights.</b> {html.escape(labels.random_weights(n_random, len(videos)))}</div>")
+    parts += [f"<div class='warn'>{html.escape(note)}</div>" for note in notes]
 
-    parts += ["<h2>Videos and runs</h2>", _table(overview)]
+    parts += ["<h2>Videos and runs</h2>", _table(overview, [c for c in overview.columns if c not in OVERVIEW_COLUMNS_LEFT_OUT])]
     if threshold is not None:
-        parts.append(f"<p class='muted'>Popular: at least {threshold:,.0f} views.</p>")
-    parts.append(f"<p class='muted'>Run ids: {html.escape(', '.join(f'{titles[v]} → {r}' for v, r in zip(videos['video_id'], videos['run_id'])))}</p>")
+        parts.append(f"<p class='muted'>Popular: at least {labels.count(threshold)} views.</p>")
+    run_list = ", ".join(f"{titles[v]} → {r}" for v, r in zip(videos["video_id"], videos["run_id"]))
+    parts.append(f"<p class='muted'>Run ids: {html.escape(run_list)}</p>")
 
-    parts.append(f"<h2>Confidence</h2><p class='muted'>Bootstrap: {draws} samples of {sample_size} frames, seed {seed}; 95% interval of the sample means.</p>")
-    parts.append(_table(confidence.assign(title=confidence["video_id"].map(titles))))
+    parts.append(
+        f"<h2>Confidence</h2><p class='muted'>Bootstrap: {labels.count(draws)} samples of {labels.count(sample_size)} frames, seed {seed}; "
+        "95% interval of the sample means.</p>"
+    )
+    order = {vid: i for i, vid in enumerate(videos["video_id"])}
+    parts.append(
+        _table(
+            confidence.assign(title=confidence["video_id"].map(titles)).sort_values(
+                ["video_id", "model"], key=lambda c: c.map(order) if c.name == "video_id" else c
+            ),
+            ["title", "model", "frames", "mean_top1", "mean_of_sample_means", "ci_low", "ci_high", "out_of_domain"],
+        )
+    )
     for vid in videos["video_id"]:
         cells = []
         for model in models:
@@ -129,16 +174,21 @@ def _render(videos, overview, top1, models, confidence, top_features, regression
             if scores.empty:
                 continue
             boot = analytics.bootstrap_means(scores.to_numpy(), sample_size, draws, seed)
-            cells.append(fig_html(score_histogram(scores, f"{titles[vid]} · {MODELS[model].display} · top-1 confidence")))
-            cells.append(fig_html(bootstrap_chart(boot.sample_means, boot.mean_of_means, boot.sd, (boot.ci_low, boot.ci_high), "Bootstrap sample means")))
-        parts.append("<div class='grid'>" + "".join(f"<div>{c}</div>" for c in cells) + "</div>")
+            name = labels.model_name(model)
+            cells.append(chart_or_reason(score_histogram, scores, f"{name} · top-1 confidence per frame"))
+            cells.append(
+                chart_or_reason(
+                    bootstrap_chart, boot.sample_means, boot.mean_of_means, boot.sd, (boot.ci_low, boot.ci_high), f"{name} · bootstrap sample means"
+                )
+            )
+        parts.append(f"<h3>{html.escape(titles[vid])}</h3><div class='grid'>" + "".join(f"<div>{c}</div>" for c in cells) + "</div>")
 
     if not top_features.empty:
         parts.append("<h2>Top-20 labels: popular vs unpopular</h2><div class='grid'>")
         for model in models:
             for group, color in (("popular", BLUE), ("unpopular", ORANGE)):
                 rows = top_features[(top_features["model"] == model) & (top_features["group"] == group)]
-                parts.append(f"<div>{fig_html(label_counts_bar(rows, f'{MODELS[model].display} · {group}', count_col='count', color=color))}</div>")
+                parts.append(f"<div>{fig_html(label_counts_bar(rows, f'{labels.model_name(model)} · {group} videos', count_col='count', color=color))}</div>")
         parts.append("</div>")
 
     if clouds:
@@ -146,19 +196,34 @@ def _render(videos, overview, top1, models, confidence, top_features, regression
         for (vid, model), png in clouds.items():
             data = base64.b64encode(png).decode("ascii")
             parts.append(
-                f"<div><p><b>{html.escape(str(titles[vid]))}</b> · {MODELS[model].display}</p><img alt='word cloud' src='data:image/png;base64,{data}'></div>"
+                f"<div><p><b>{html.escape(titles[vid])}</b> · {html.escape(labels.model_name(model))}</p><img alt='word cloud' src='data:image/png;base64,{data}'></div>"
             )
         parts.append("</div>")
 
     if regressions:
-        parts.append("<h2>Regression: views ~ C(label), frame level</h2>")
+        parts.append("<h2>Regression: do labels predict views?</h2>")
+        parts.append(
+            "<p class='muted'>The study's frame-level model, <code>views ~ C(label)</code>: ordinary least squares of each frame's "
+            "video views (in millions) on its top-1 label. The statsmodels output of each fit is in the appendix at the end.</p>"
+        )
         for model, result in regressions.items():
-            stats = result.stats()
-            parts.append(f"<h3>{MODELS[model].display}</h3>")
+            parts.append(f"<h3>{html.escape(labels.model_name(model))}</h3>")
             parts += [f"<div class='warn'>{html.escape(w)}</div>" for w in result.warnings]
-            parts.append(_table(pd.DataFrame([stats])))
-            parts.append(_table(result.coefs))
-            parts.append(f"<pre>{html.escape(result.summary)}</pre>")
+            if result.problem:  # R², F and p-values would be noise, nan or infinity: say why instead
+                parts.append(f"<div class='warn'>{html.escape(result.problem)}</div>")
+                continue
+            parts.append(_table(pd.DataFrame([result.stats()])))
+            coefs = result.coefs.sort_values("p_value", kind="stable").head(COEFFICIENTS_SHOWN)
+            if len(result.coefs) > COEFFICIENTS_SHOWN:
+                parts.append(
+                    f"<p class='muted'>The {COEFFICIENTS_SHOWN} terms with the smallest p-values, of {labels.count(len(result.coefs))}; the appendix lists all.</p>"
+                )
+            parts.append(_table(coefs))
+
+    if regressions:
+        parts.append("<h2>Appendix: statsmodels output</h2><p class='muted'>The fits' full summaries as statsmodels prints them, for statisticians.</p>")
+        for model, result in regressions.items():
+            parts.append(f"<h3>{html.escape(labels.model_name(model))}</h3><pre>{html.escape(result.summary)}</pre>")
     return f"<!doctype html><html><head><meta charset='utf-8'><title>Reelsight report</title><style>{CSS}</style></head><body>{''.join(parts)}</body></html>"
 
 
