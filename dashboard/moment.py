@@ -6,6 +6,7 @@ model's labels. Opened by clicking a timeline point or a thumbnail; the time liv
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -77,3 +78,30 @@ def show_moment(video_id: str, run_id: str, frames: pd.DataFrame, models: list[s
                 st.markdown(
                     f"**{labels.model_name(model)}**  \n" + "  \n".join(f"{plain(labels.label(name))} · {labels.confidence(score)}" for name, score in top)
                 )
+
+
+def clicked_time(event: Any, key: str) -> float | None:
+    """The time (s) of a newly clicked point in a plotly selection ``event``: a bar's start
+    (``customdata[0]``), else its ``x``. A selection stays until cleared, so a click already
+    acted on (remembered under ``key``) gives None."""
+    points = (event or {}).get("selection", {}).get("points", []) if event else []
+    if not points:
+        return None
+    point = points[0]
+    custom = point.get("customdata")
+    time_s = float(custom[0]) if isinstance(custom, (list, tuple)) and custom and isinstance(custom[0], (int, float)) else float(point.get("x", 0.0))
+    if st.session_state.get(key) == time_s:
+        return None
+    st.session_state[key] = time_s
+    return time_s
+
+
+def play_at(video_id: str, time_s: float, caption: str) -> None:
+    """A player for ``video_id`` started at ``time_s`` (seconds), under ``caption`` (Markdown, escaped by the caller)."""
+    with st.container(border=True):
+        st.markdown(f"##### :material/play_circle: {caption}")
+        source = video_source(video_id)
+        if source is None:
+            st.info("The video file is not available on this server, so it cannot be played here.", icon=":material/videocam_off:")
+        else:
+            st.video(source, start_time=int(time_s))

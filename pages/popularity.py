@@ -23,6 +23,7 @@ views = scope.videos["views"].dropna()
 if views.empty:
     st.info("None of the selected videos has a view count yet. Enter views on the Videos page.", icon=":material/visibility:")
     st.stop()
+widgets.no_views_notice(scope.videos, list(scope.runs), left_out_by="this page leaves", where="on the Videos page")
 median = float(views.median())
 if state.POPULARITY_THRESHOLD not in st.session_state:  # filled from the link once; afterwards the widget owns it
     from_url = widgets.float_param(state.QP_THRESHOLD)

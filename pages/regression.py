@@ -22,6 +22,7 @@ scope = analysis_scope()
 if scope is None:
     st.stop()
 model = scope.model
+widgets.no_views_notice(scope.videos, list(scope.runs), left_out_by="this page leaves", where="on the Videos page")
 
 
 def show(result: regression.RegressionResult, name: str) -> None:

@@ -8,10 +8,11 @@ from pathlib import Path
 import streamlit as st
 
 from core.analysis import charts
+from core.analysis.labels import seconds as seconds_text
 from core.errors import ReelsightError
 from core.screentime import apply as screentime
 from core.screentime import trainingset
-from dashboard import data, state, widgets
+from dashboard import data, moment, state, widgets
 from dashboard.shell import ensure_shell
 from dashboard.text import plain
 
@@ -155,7 +156,14 @@ def results() -> None:
             help=f"{row.share:.1%} of the analysed time",
         )
     name = f"screentime_{run_id}_k{k}"
-    widgets.chart(charts.screentime_timeline(result.frames, result.segments, classes, "Who is on screen"), f"{name}_timeline")
+    event = widgets.chart(
+        charts.screentime_timeline(result.frames, result.segments, classes, "Who is on screen"), f"{name}_timeline", on_select=run["source"]["kind"] == "video"
+    )
+    if run["source"]["kind"] == "video":
+        st.caption("Click a segment or a sample on the timeline, or a row under Appearances, to watch that moment.")
+        picked = moment.clicked_time(event, f"screentime.click.{name}")
+        if picked is not None:
+            st.session_state[f"screentime.moment.{run_id}"] = picked
     left, right = st.columns(2)
     with left:
         widgets.chart(charts.screentime_comparison(result.totals, "Screen time before and after smoothing"), f"{name}_comparison")
@@ -190,12 +198,24 @@ def results() -> None:
         else:
             st.warning(plain(acc["note"]), icon=":material/label_off:")
     with st.expander(f"Appearances ({len(result.segments)} segment{'s' if len(result.segments) != 1 else ''})"):
-        st.dataframe(
+        video = run["source"]["kind"] == "video"
+        table = st.dataframe(
             result.segments,
             hide_index=True,
             width="stretch",
             column_config={c: st.column_config.NumberColumn(c, format="%.2f") for c in ("start_s", "end_s", "duration_s")},
+            key=f"screentime.segments.{name}",
+            **({"on_select": "rerun", "selection_mode": "single-row"} if video else {}),
         )
+        rows = table.selection.rows if video and table is not None else []
+        if rows and st.session_state.get(f"screentime.row.{name}") != rows[0]:
+            st.session_state[f"screentime.row.{name}"] = rows[0]
+            st.session_state[f"screentime.moment.{run_id}"] = float(result.segments.iloc[rows[0]]["start_s"])
+    if run["source"]["kind"] == "video" and f"screentime.moment.{run_id}" in st.session_state:
+        at_s = st.session_state[f"screentime.moment.{run_id}"]
+        here = result.frames.iloc[int((result.frames["time_s"] - at_s).abs().to_numpy().argmin())] if len(result.frames) else None
+        who = f" · {plain(here['class'])} on screen" if here is not None else ""
+        moment.play_at(run["source"]["video_id"], at_s, f"{plain(run['source'].get('name') or '')} at {seconds_text(at_s)}{who}")
     if run.get("video_blob"):
         with st.expander("Annotated video", expanded=False):
             video_bytes = data.blob_bytes(run["video_blob"])

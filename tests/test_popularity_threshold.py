@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from dashboard.widgets import nice_step
-from tests.synthetic import populate
+from tests.synthetic import add_run, add_video, populate
 from tests.test_pages import open_page
 
 pytestmark = pytest.mark.pages
@@ -40,3 +40,13 @@ def test_one_step_is_a_tenth_of_the_median_not_a_million(store) -> None:
     before = box.value
     box.increment().run()
     assert at.number_input(key="popularity.threshold").value == before + nice_step(before)
+
+
+@pytest.mark.parametrize("page", ["pages/popularity.py", "pages/regression.py"])
+def test_a_video_without_views_is_named_where_it_is_left_out(store, page: str) -> None:
+    ids = populate(store, n_videos=3, n_frames=10)
+    silent = add_video(store, "synthetic:silent", "No views yet", views=None, offset_s=9)
+    add_run(store, silent, 10, thumbnails=False)
+    at = open_page(page, {"videos": ",".join([*ids, silent])})
+    assert not at.exception
+    assert any(i.value.startswith("No views yet has no view count, so this page leaves it out.") for i in at.info), [i.value for i in at.info]

@@ -214,3 +214,25 @@ def test_frames_labelled_in_the_dashboard_train_a_classifier(store, settings, tm
     assert store.db["jobs"].find_one({"_id": job_id})["state"] == "done"
     doc = store.db["classifiers"].find_one({"name": "from-frames"})
     assert doc["metrics"]["n_train"] + doc["metrics"]["n_val"] == 15
+
+
+def test_a_moment_of_a_video_run_plays_where_it_was_picked(store, settings, clip: Path) -> None:
+    """Issue 15, item 15: a segment (timeline click or Appearances row) opens the video at its start."""
+    from core.media import ingest
+    from core.screentime import apply as screentime
+    from core.store import utcnow
+
+    video_id, _ = ingest.add_file(store, settings, clip, title="Shapes clip")
+    _fake_classifier(store)
+    run_id, _ = screentime.request_apply(store, "shapes", screentime.video_source(store, video_id), screentime.ApplySettings(smooth=1, annotate=False))
+    probs = [[0.9, 0.1]] * 3 + [[0.1, 0.9]] * 3
+    result = {"frames": [0, 5, 10, 15, 20, 25], "time_s": [0.0, 0.5, 1.0, 1.5, 2.0, 2.5], "probs": probs, "interval_s": 0.5}
+    store.screentime_runs.set(run_id, result=result, duration_s=3.0, totals={"neither": 1.5, "red": 1.5}, finished_at=utcnow())
+    at = open_page("pages/screentime.py")
+    assert not at.exception and not at.get("video")
+    assert any("to watch that moment" in c.value for c in at.caption)
+    at.session_state[f"screentime.moment.{run_id}"] = 1.5  # what a click on the red segment (1.5–3.0 s) records
+    at.run()
+    [player] = at.get("video")
+    assert player.proto.start_time == 1 and player.proto.url.endswith(".mp4")
+    assert any(m.value.startswith("##### :material/play_circle: Shapes clip at 1.50 s · red on screen") for m in at.markdown)
