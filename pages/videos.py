@@ -195,7 +195,7 @@ with col_analyze, st.container(border=True):
                 state.flash(
                     state.VIDEOS_FLASH,
                     "success",
-                    f"Queued {len(queued)} analysis run{'s' if len(queued) > 1 else ''}. Follow them on the Jobs page; earlier runs are kept.",
+                    f"Queued {len(queued)} analysis run{'s' if len(queued) > 1 else ''}. Follow {'them' if len(queued) > 1 else 'it'} on the Jobs page; earlier runs are kept.",
                 )
                 st.session_state.pop(state.VIDEOS_JUST_ADDED, None)
                 data.clear_video_caches()
