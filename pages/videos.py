@@ -10,7 +10,7 @@ from core.inference import MODEL_NAMES, MODELS, RunSettings, request_analysis
 from core.inference.dedup import AUDIT_EVERY, TARGET_AGREEMENT
 from core.inference.dedup import DEFAULT_THRESHOLD as REUSE_THRESHOLD
 from core.media import VIDEO_EXTENSIONS, add_upload, add_url, delete_video, set_views
-from dashboard import data, state
+from dashboard import data, state, widgets
 from dashboard.shell import ensure_shell
 from dashboard.text import plain, safe_link
 from dashboard.widgets import guarded, no_views_notice, succeeded
@@ -131,17 +131,16 @@ table["frames"] = table["video_id"].map(latest["frames"]) if latest is not None 
 table["url"] = table["url"].map(lambda u: safe_link(u, settings.allowed_hosts))  # no javascript: or off-list link
 
 st.subheader(f"Library · {len(videos)} video{'s' if len(videos) != 1 else ''}")
-st.dataframe(
-    table[["title", "channel", "views", "views_source", "duration_s", "last run", "frames", "url", "video_id"]],
-    hide_index=True,
-    width="stretch",
-    column_config={
+widgets.table(  # empty columns hidden, missing values as "—", as on every page
+    table,
+    ["title", "channel", "views", "views_source", "duration_s", "last run", "frames", "url", "video_id"],
+    config={
         "title": st.column_config.TextColumn("Title", width="large"),
-        "channel": "Channel",
+        "channel": st.column_config.TextColumn("Channel"),
         "views": st.column_config.NumberColumn("Views", format="localized", help="The analyst's figure when entered, else YouTube's count."),
         "views_source": st.column_config.TextColumn("Views from"),
         "duration_s": st.column_config.NumberColumn("Duration (s)", format="%.1f"),
-        "last run": "Last run",
+        "last run": st.column_config.TextColumn("Last run"),
         "frames": st.column_config.NumberColumn("Frames analysed"),
         "url": st.column_config.LinkColumn("Link", display_text="open"),
         "video_id": st.column_config.TextColumn("ID"),
