@@ -241,9 +241,10 @@ def classifier_details() -> None:
     doc = data.classifier(data.db_key(), chosen)
     if doc.get("random_weights"):
         st.warning(
-            "**Random weights.** The backbone was not trained on ImageNet (`REELSIGHT_WEIGHTS=none`), so this classifier's accuracy says nothing about real use.",
+            "**Random weights.** This classifier was built on an untrained backbone (random weights), so its accuracy says nothing about real use.",
             icon=":material/science:",
         )
+        st.caption("Why, and how to get a real classifier", help=widgets.RANDOM_WEIGHTS_HELP)
     metrics = doc["metrics"]
     names = [c["name"] for c in doc["classes"]]
     m1, m2, m3 = st.columns(3)

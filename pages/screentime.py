@@ -140,9 +140,10 @@ def results() -> None:
     run, result = data.screentime_result(data.db_key(), run_id, str(summary["finished_at"]), k)
     if run["classifier"].get("random_weights"):
         st.warning(
-            "**Random weights.** The classifier's backbone was untrained (`REELSIGHT_WEIGHTS=none`): these numbers only test the pipeline.",
+            "**Random weights.** The classifier was built on an untrained backbone (random weights), so these numbers only test the pipeline.",
             icon=":material/science:",
         )
+        st.caption("Why, and how to get real numbers", help=widgets.RANDOM_WEIGHTS_HELP)
     classes = run["classes"]
     st.caption(f"{len(result.frames):,} samples, one every {result.interval_s:.3g} s · analysed {result.duration_s:.1f} s · K = {k}")
     cols = st.columns(len(classes))

@@ -231,6 +231,8 @@ def test_a_moment_of_a_video_run_plays_where_it_was_picked(store, settings, clip
     at = open_page("pages/screentime.py")
     assert not at.exception and not at.get("video")
     assert any("to watch that moment" in c.value for c in at.caption)
+    banner = [w.value for w in at.warning if "Random weights" in w.value]
+    assert banner and "untrained backbone" in banner[0] and "REELSIGHT_WEIGHTS" not in banner[0]  # issue 15, item 14: plain words
     at.session_state[f"screentime.moment.{run_id}"] = 1.5  # what a click on the red segment (1.5–3.0 s) records
     at.run()
     [player] = at.get("video")
