@@ -30,10 +30,9 @@ model = scope.model
 mine = frames[frames["model"] == model]
 
 event = widgets.chart(label_timeline(frames, f"Top-1 label along the video · {titles[vid]}"), f"timeline_{vid}", on_select=True)
-points = (event or {}).get("selection", {}).get("points", []) if event else []
-if points and st.session_state.get("explorer.last_click") != (vid, points[0].get("x")):
-    st.session_state["explorer.last_click"] = (vid, points[0].get("x"))  # a selection stays until cleared; act on new clicks only
-    moment.open_moment(float(points[0]["x"]))
+clicked = moment.clicked_time(event, f"explorer.click.{vid}")
+if clicked is not None:
+    moment.open_moment(clicked)
 st.caption("Click a point on the timeline, or Play under a frame, to watch that moment.")
 moment.show_moment(vid, run_id, frames, scope.models)
 

@@ -64,10 +64,6 @@ class _TooLarge(yt_dlp.utils.DownloadCancelled):
     msg = "the file grew past the size limit"
 
 
-def _mb_text(settings: Settings) -> str:
-    return f"the {settings.max_upload_mb} MB limit"
-
-
 def download(video: dict[str, Any], settings: Settings, on_progress: Callable[[int, int | None], None]) -> Path:
     """Download a URL video as ``<video_id>.<ext>`` into :func:`downloads_folder` unless it is there.
 
@@ -81,7 +77,7 @@ def download(video: dict[str, Any], settings: Settings, on_progress: Callable[[i
     folder.mkdir(parents=True, exist_ok=True)
     limit = settings.max_upload_mb * 2**20
     too_long = f"{url} is longer than the {settings.max_duration_s / 60:g} min limit. Use a shorter video, or raise REELSIGHT_MAX_DURATION_S."
-    too_large = f"{url} is larger than {_mb_text(settings)}; nothing was kept. Use a shorter video, or raise REELSIGHT_MAX_UPLOAD_MB."
+    too_large = f"{url} is larger than the {settings.max_upload_mb} MB limit; nothing was kept. Use a shorter video, or raise REELSIGHT_MAX_UPLOAD_MB."
 
     def hook(status: dict[str, Any]) -> None:
         if status.get("status") == "downloading":

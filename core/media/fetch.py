@@ -147,6 +147,12 @@ def host_allowed(host: str, allowed_hosts: tuple[str, ...]) -> bool:
     return bool(host) and any(host == h or host.endswith("." + h) for h in allowed)
 
 
+def fetchable(url: str, allowed_hosts: tuple[str, ...]) -> bool:
+    """True if ``url`` is http(s) on an allowed host: what every request and redirect must be."""
+    parsed = urlparse(url)
+    return parsed.scheme.lower() in ("http", "https") and host_allowed(parsed.hostname or "", allowed_hosts)
+
+
 def check_url(url: str, allowed_hosts: tuple[str, ...]) -> str:
     """Return the URL, stripped, if it is http(s) on an allowed host (or a sub-domain of one); else raise."""
     url = url.strip()
@@ -181,7 +187,7 @@ class _RefuseRedirects(urllib.request.BaseHandler):
         target = headers.get("Location") or headers.get("URI")
         if target:
             url = urljoin(req.full_url, target)
-            if urlparse(url).scheme.lower() not in ("http", "https") or not host_allowed(urlparse(url).hostname or "", self.allowed_hosts):
+            if not fetchable(url, self.allowed_hosts):
                 fp.close()
                 raise HostNotAllowed(url, redirect_from=req.full_url)
         return None  # allowed: the next handler follows it
@@ -200,7 +206,7 @@ class _AllowlistRH(UrllibRH):
         return opener
 
     def _send(self, request: Any) -> Any:
-        if urlparse(request.url).scheme.lower() not in ("http", "https") or not host_allowed(urlparse(request.url).hostname or "", self.allowed_hosts):
+        if not fetchable(request.url, self.allowed_hosts):
             raise HostNotAllowed(request.url)
         return super()._send(request)
 

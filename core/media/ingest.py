@@ -11,14 +11,13 @@ import logging
 import tempfile
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import yt_dlp
 
 from core.config import Settings
 from core.errors import IngestError
 from core.media import frames
-from core.media.fetch import YDL_OPTIONS, GuardedYoutubeDL, HostNotAllowed, check_url, host_allowed, safe_format
+from core.media.fetch import YDL_OPTIONS, GuardedYoutubeDL, HostNotAllowed, check_url, fetchable, safe_format
 from core.store import Store, new_id, utcnow
 
 log = logging.getLogger(__name__)
@@ -66,7 +65,7 @@ def add_url(store: Store, settings: Settings, url: str, views: int | None = None
     _check_limits(url, info, settings)
     meta = {k: info.get(k) for k in METADATA_FIELDS}
     page = meta.get("webpage_url")
-    meta["webpage_url"] = page if page and host_allowed(urlparse(page).hostname or "", settings.allowed_hosts) else url
+    meta["webpage_url"] = page if page and fetchable(page, settings.allowed_hosts) else url
     doc = {
         "_id": new_id(),
         "source": "url",

@@ -8,7 +8,6 @@ from __future__ import annotations
 import gc
 import io
 import os
-import tempfile
 import zipfile
 from pathlib import Path
 
@@ -23,16 +22,6 @@ from tests.security.hostile import image_bytes, patch_entry, zip_of
 from tests.test_pages import button, open_page  # imported here, as AppTest makes its own temporary folder on import
 
 CLASSES = ("tom", "jerry")
-
-
-@pytest.fixture
-def temp_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The folder every temporary file and folder of this test goes to; it must be empty at the end."""
-    root = tmp_path / "system-tmp"
-    root.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(root))
-    monkeypatch.setenv("TMPDIR", str(root))
-    return root
 
 
 def _class_images(n_per_class: int = 2) -> dict[str, bytes]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import tempfile
 import zipfile
 from pathlib import Path
 
@@ -16,16 +15,6 @@ import pytest
 from core.cli.main import main
 from core.config import PROJECT_ROOT
 from tests.security.hostile import image_bytes, patch_entry, png_header, zip_of
-
-
-@pytest.fixture
-def temp_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The folder every temporary file and folder of this test goes to; it must be empty at the end."""
-    root = tmp_path / "system-tmp"
-    root.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(root))
-    monkeypatch.setenv("TMPDIR", str(root))
-    return root
 
 
 def _one_error(capsys: pytest.CaptureFixture[str], *args: str) -> str:
