@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.analysis import analytics, labels
+from core.analysis import aggregates, labels
 from core.analysis.charts import label_timeline
 from dashboard import data, moment, state, widgets
 from dashboard.scope import analysis_scope
@@ -25,7 +25,7 @@ run_id = scope.runs[vid]
 if st.session_state.get("explorer.moment_video", vid) != vid:  # another video: its moment does not apply
     moment.open_moment(None)
 st.session_state["explorer.moment_video"] = vid
-frames = scope.top1[scope.top1["video_id"] == vid]
+frames = scope.run_top1(vid)
 model = scope.model
 mine = frames[frames["model"] == model]
 
@@ -74,7 +74,7 @@ if not keep.empty:
 if len(scope.models) >= 2:
     st.subheader("Model agreement")
     a, b = scope.models[0], scope.models[1]
-    agree = analytics.agreement(scope.top1, a, b)
+    agree = aggregates.agreement_table(scope.stats, a, b)
     agree.insert(0, "title", agree["video_id"].map(titles))
     st.caption(f"Share of frames on which {labels.model_name(a)} and {labels.model_name(b)} give the same top-1 label, and their most common disagreements.")
     widgets.table(

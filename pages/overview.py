@@ -11,6 +11,7 @@ from dashboard.scope import analysis_scope
 from dashboard.shell import ensure_shell
 
 ensure_shell()
+VIDEOS_PER_PAGE = 25
 
 st.title("Overview")
 st.caption("Every selected video at a glance: its views, popularity group, what was analysed and what the models saw.")
@@ -23,7 +24,7 @@ try:
     threshold, groups = analytics.split_popularity(scope.videos, widgets.float_param(state.QP_THRESHOLD))
 except analytics.AnalysisUnavailable:
     threshold, groups = None, scope.videos.assign(group="no views")
-table = analytics.overview_table(scope.top1, groups)
+table = analytics.overview_table(scope.summary, {run_id: doc["frames"] for run_id, doc in scope.stats.items()}, groups)
 widgets.table(
     table,
     config={

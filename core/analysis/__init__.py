@@ -1,7 +1,7 @@
 """Analysis: what the analytics pages, the CLI and the HTML report compute from stored runs.
 
-Public modules: :mod:`~core.analysis.analytics` (top-1 tables, confidence, popularity, lift,
-agreement), :mod:`~core.analysis.regression` (statsmodels OLS of views on labels),
+Public modules: :mod:`~core.analysis.analytics` (top-1 and label-count tables, confidence, popularity, lift,
+agreement), :mod:`~core.analysis.aggregates` (per-run aggregates the pages combine), :mod:`~core.analysis.regression` (statsmodels OLS of views on labels),
 :mod:`~core.analysis.results` (run and frame tables, CSV export), :mod:`~core.analysis.charts`
 (Plotly figures), :mod:`~core.analysis.wordclouds`, :mod:`~core.analysis.report` (one-file HTML),
 :mod:`~core.analysis.search` (library-wide label search) and :mod:`~core.analysis.labels` (display names and
@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 from core._lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from core.analysis import analytics, charts, labels, regression, report, results, search, wordclouds
+    from core.analysis import aggregates, analytics, charts, labels, regression, report, results, search, wordclouds
 
 __getattr__, __dir__, __all__ = lazy_exports(
-    __name__, {m: m for m in ("analytics", "charts", "labels", "regression", "report", "results", "search", "wordclouds")}
+    __name__, {m: m for m in ("aggregates", "analytics", "charts", "labels", "regression", "report", "results", "search", "wordclouds")}
 )

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.analysis import analytics, labels, regression
+from core.analysis import aggregates, analytics, labels, regression
 from core.analysis.charts import BLUE, ORANGE, bootstrap_chart, label_counts_bar, score_histogram
 from core.analysis.wordclouds import wordcloud_png
 from core.errors import ReelsightError
@@ -96,12 +96,14 @@ def build_report(
         raise ReportError("No analysed videos to report on. Analyse a video first (`python -m core analyze VIDEO_ID`, then a worker).")
     videos = analytics.video_table(store, runs)
     top1 = analytics.top1_table(store, list(runs.values()))
+    counts = analytics.label_counts(top1)
+    stats = aggregates.run_stats(store, list(runs.values()))
     models = sorted(top1["model"].unique())
     confidence = analytics.confidence_table(top1, sample_size, draws, seed)
     notes: list[str] = []
     try:
         threshold, groups = analytics.split_popularity(videos, threshold)
-        top_features = analytics.top_features(top1, groups)
+        top_features = analytics.top_features(analytics.group_counts(counts, groups))
     except analytics.AnalysisUnavailable as err:
         notes.append(str(err))
         groups = videos.assign(group="no views")
@@ -115,10 +117,11 @@ def build_report(
     clouds = {}
     for vid in runs:
         for model in models:
-            freqs = analytics.label_frequencies(top1, vid, model)
+            freqs = analytics.label_frequencies(counts, vid, model)
             if freqs:
                 clouds[(vid, model)] = wordcloud_png(freqs)
-    overview = analytics.overview_table(top1, groups).drop(columns=["channel"], errors="ignore")
+    frames = {run_id: doc["frames"] for run_id, doc in stats.items()}
+    overview = analytics.overview_table(aggregates.summary_table(stats), frames, groups).drop(columns=["channel"], errors="ignore")
     page = _render(videos, overview, top1, models, confidence, top_features, regressions, clouds, threshold, notes, sample_size, draws, seed)
     return Report(html=page, videos=overview, top_features=top_features, confidence=confidence, regressions=regressions, wordclouds=clouds, notes=notes)
 

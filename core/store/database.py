@@ -33,6 +33,8 @@ INDEXES: dict[str, list[tuple[list[tuple[str, int]], bool]]] = {
     "jobs": [([("state", 1), ("priority", -1), ("created_at", 1)], False), ([("params.run_id", 1)], False)],
     "workers": [([("last_seen", -1)], False)],
     "run_top1": [],
+    "run_stats": [],
+    "run_fits": [([("created_at", -1)], False)],
     "labelsets": [([("created_at", -1)], False)],
     "classifiers": [([("name", 1), ("version", 1)], True)],
     "screentime_runs": [([("classifier_id", 1), ("created_at", -1)], False)],
