@@ -92,3 +92,11 @@ class ScreenTimeError(ReelsightError):
 
 class YT8MError(ReelsightError):
     """YouTube-8M records, vocabulary or settings that cannot be used; the message names the file."""
+
+
+class CategoryMappingError(ReelsightError):
+    """A label-categories CSV that cannot be used; ``problems`` lists each one, by row where it has one."""
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []

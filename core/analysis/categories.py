@@ -1,0 +1,542 @@
+"""Label categories: ImageNet's 1000 labels rolled up the WordNet hierarchy into business categories.
+
+The 1000 labels are too fine for business questions (120 dog breeds, no "food" label). A category
+is a set of WordNet nodes; a class belongs to the first category (in :data:`DEFAULT_CATEGORIES`
+order) one of whose nodes is the class itself or one of its ancestors, else to :data:`OTHER`, so
+every class gets exactly one. The hierarchy ships as ``core/data/imagenet_hierarchy.json`` (the
+ancestors of the 1000 classes only; ``tools/imagenet_hierarchy.py`` builds it from WordNet).
+
+Runs store label *names*, not class ids, so categories are looked up by name. Two names are shared
+by two classes each: ``maillot`` (two swimsuits, both clothing) and ``crane`` (a bird and a
+machine). A name whose classes fall in different categories maps to :data:`OTHER` (see :data:`AMBIGUOUS`).
+
+- :func:`default_mapping` — label name → default category; :func:`mapping_table` and
+  :func:`mapping_csv` show or download any mapping.
+- :func:`parse_mapping_csv` — a user's CSV (columns ``label, category``) checked row by row; every
+  problem is reported with its row number in one :class:`~core.errors.CategoryMappingError`.
+- :func:`save_custom` and :func:`level_mapping` — store the user's mapping (all or nothing), and the
+  mapping of a level: ``label`` (none), ``category`` (the default) or ``custom`` (the stored one).
+- :func:`at_level` — a top-1 table with its ``label`` column replaced by the category: every
+  analysis then runs on categories unchanged.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from core.analysis import labels
+from core.errors import CategoryMappingError
+from core.exports import FORMULA_STARTS, to_csv
+from core.inference import imagenet_classes
+from core.store import Store
+
+HIERARCHY_PATH = Path(__file__).resolve().parents[1] / "data" / "imagenet_hierarchy.json"
+OTHER = "other"
+"""The category of every label that no category claims."""
+LEVELS: dict[str, str] = {"label": "Label", "category": "Category", "custom": "My categories"}
+"""Level of an analysis → its name on screen: ImageNet labels, default categories, or the user's own mapping."""
+COLUMNS = ("label", "category")
+MAX_CSV_BYTES = 1_000_000
+"""Largest category CSV accepted (a full mapping of the 1000 labels is about 30 KB)."""
+MAX_ROWS = 5_000
+MAX_CATEGORY_CHARS = 60
+MAX_CATEGORIES = 200
+MAX_PROBLEMS_SHOWN = 20
+"""Row problems listed in the message; the rest are counted."""
+
+
+@dataclass(frozen=True)
+class Category:
+    """A business category: a name and the WordNet nodes whose descendants (and themselves) belong to it."""
+
+    name: str
+    nodes: dict[str, str]
+    """WordNet id → its first name there (for reading; a test checks it against the hierarchy)."""
+
+
+DEFAULT_CATEGORIES: tuple[Category, ...] = (
+    Category(
+        "people",
+        {
+            "n00007846": "person",
+        },
+    ),
+    Category(
+        "animal",
+        {
+            "n00015388": "animal",
+        },
+    ),
+    Category(
+        "food and drink",
+        {
+            "n00021265": "food",
+            "n07555863": "food",
+            "n07881800": "beverage",
+        },
+    ),
+    Category(
+        "plant",
+        {
+            "n00017222": "plant",
+            "n13134947": "fruit",
+            "n12992868": "fungus",
+            "n13086908": "plant part",
+        },
+    ),
+    Category(
+        "vehicle",
+        {
+            "n04524313": "vehicle",
+            "n03100490": "conveyance",
+            "n02974003": "car wheel",
+            "n02965783": "car mirror",
+            "n03208938": "disk brake",
+            "n04162706": "seat belt",
+            "n03425413": "gas pump",
+        },
+    ),
+    Category(
+        "health and beauty",
+        {
+            "n04447443": "toiletry",
+            "n03739693": "medical instrument",
+            "n03937543": "pill bottle",
+            "n02786058": "Band Aid",
+            "n03814639": "neck brace",
+            "n03141823": "crutch",
+            "n03868863": "oxygen mask",
+        },
+    ),
+    Category(
+        "clothing and accessories",
+        {
+            "n03051540": "clothing",
+            "n03380867": "footwear",
+            "n03381126": "footwear",
+            "n03597469": "jewelry",
+            "n02769748": "backpack",
+            "n04026417": "purse",
+            "n04548362": "wallet",
+            "n04356056": "sunglasses",
+            "n04355933": "sunglass",
+            "n04555897": "watch",
+            "n03476684": "hair slide",
+            "n04507155": "umbrella",
+        },
+    ),
+    Category(
+        "toys and games",
+        {
+            "n03964744": "plaything",
+            "n04028315": "puzzle",
+            "n04088797": "ride",
+            "n04243546": "slot",
+        },
+    ),
+    Category(
+        "sports equipment",
+        {
+            "n04285146": "sports equipment",
+            "n03414162": "game equipment",
+            "n04285622": "sports implement",
+            "n04228054": "ski",
+            "n04019541": "puck",
+        },
+    ),
+    Category(
+        "musical instrument",
+        {
+            "n03800933": "musical instrument",
+            "n03250847": "drumstick",
+        },
+    ),
+    Category(
+        "electronics and screens",
+        {
+            "n03278248": "electronic equipment",
+            "n03082979": "computer",
+            "n03277771": "electronic device",
+            "n03269401": "electrical device",
+            "n04400289": "telecommunication system",
+            "n03078287": "communication system",
+            "n03926148": "photographic equipment",
+            "n04009552": "projector",
+            "n04074963": "remote control",
+            "n03744840": "memory device",
+            "n03924679": "photocopier",
+            "n03614007": "keyboard",
+            "n04264628": "space bar",
+            "n02978881": "cassette",
+            "n03529860": "home theater",
+        },
+    ),
+    Category(
+        "home appliance",
+        {
+            "n02729837": "appliance",
+            "n04330267": "stove",
+            "n03271574": "electric fan",
+        },
+    ),
+    Category(
+        "kitchen and tableware",
+        {
+            "n03621049": "kitchen utensil",
+            "n03101986": "cooking utensil",
+            "n04381994": "tableware",
+            "n03241496": "drinking vessel",
+            "n03438257": "glass",
+            "n02876657": "bottle",
+            "n04183329": "shaker",
+            "n03633091": "ladle",
+            "n03950228": "pitcher",
+            "n04332243": "strainer",
+            "n03733805": "measuring cup",
+            "n04476259": "tray",
+        },
+    ),
+    Category(
+        "furniture and furnishings",
+        {
+            "n03405725": "furniture",
+            "n03405265": "furnishing",
+            "n02820210": "bedclothes",
+            "n03366823": "floor cover",
+            "n03151500": "cushion",
+            "n03636248": "lamp",
+            "n04459362": "towel",
+            "n02851099": "blind",
+            "n04522168": "vase",
+            "n02808440": "bathtub",
+            "n04553703": "washbasin",
+        },
+    ),
+    Category(
+        "weapons and armor",
+        {
+            "n04565375": "weapon",
+            "n02739668": "armor",
+            "n02740764": "armor plate",
+            "n03575691": "instrument of execution",
+            "n04187061": "sheath",
+        },
+    ),
+    Category(
+        "tools and machinery",
+        {
+            "n04451818": "tool",
+            "n03323703": "fastener",
+            "n03322940": "farm machine",
+            "n02966687": "carpenter's kit",
+            "n02908217": "brush",
+            "n03039947": "cleaning implement",
+            "n03664675": "lifting device",
+            "n03699975": "machine",
+        },
+    ),
+    Category(
+        "books and stationery",
+        {
+            "n04608567": "writing implement",
+            "n03294833": "eraser",
+            "n03908618": "pencil box",
+            "n03908714": "pencil sharpener",
+            "n03291819": "envelope",
+            "n02840245": "binder",
+            "n06596364": "comic book",
+            "n07248320": "book jacket",
+        },
+    ),
+    Category(
+        "building and structure",
+        {
+            "n04341686": "structure",
+            "n04105068": "roof",
+            "n04191943": "shelter",
+            "n03961939": "platform",
+            "n04078574": "reservoir",
+            "n03933933": "pier",
+            "n06794110": "street sign",
+            "n06874185": "traffic light",
+        },
+    ),
+    Category(
+        "nature and landscape",
+        {
+            "n09287968": "geological formation",
+        },
+    ),
+)
+"""In order: a class takes the first category that claims it. Specific nodes (a car wheel, a pill
+bottle, a home theater) come with the category that should win over a broader one further down."""
+
+
+@dataclass(frozen=True)
+class Hierarchy:
+    """The WordNet nodes above the 1000 classes."""
+
+    parents: dict[str, tuple[str, ...]]
+    """WordNet id → its parents' ids (``entity`` has none; 38 classes have two or three)."""
+    names: dict[str, str]
+    """WordNet id → its names, comma-separated (``"dog, domestic dog, Canis familiaris"``)."""
+
+    def ancestors(self, node: str) -> frozenset[str]:
+        """``node`` and every node above it, along every path."""
+        seen = {node}
+        stack = [node]
+        while stack:
+            for parent in self.parents.get(stack.pop(), ()):
+                if parent not in seen:
+                    seen.add(parent)
+                    stack.append(parent)
+        return frozenset(seen)
+
+
+@lru_cache(maxsize=1)
+def hierarchy() -> Hierarchy:
+    """The shipped hierarchy, read once."""
+    raw = json.loads(HIERARCHY_PATH.read_text(encoding="utf-8"))
+    return Hierarchy({k: tuple(v) for k, v in raw["parents"].items()}, dict(raw["names"]))
+
+
+def class_categories(categories: tuple[Category, ...] = DEFAULT_CATEGORIES) -> dict[str, str]:
+    """Each of the 1000 classes' WordNet id → its category (the first that claims it), or :data:`OTHER`."""
+    tree = hierarchy()
+    out = {}
+    for wnid, _ in imagenet_classes():
+        above = tree.ancestors(wnid)
+        out[wnid] = next((c.name for c in categories if not above.isdisjoint(c.nodes)), OTHER)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _default_mapping() -> tuple[tuple[str, str], ...]:
+    by_class = class_categories()
+    by_name: dict[str, set[str]] = {}
+    for wnid, name in imagenet_classes():
+        by_name.setdefault(name, set()).add(by_class[wnid])
+    return tuple((name, cats.pop() if len(cats) == 1 else OTHER) for name, cats in by_name.items())
+
+
+def default_mapping() -> dict[str, str]:
+    """Label name (as runs store it, ``tobacco_shop``) → default category, for the 998 distinct names."""
+    return dict(_default_mapping())
+
+
+def ambiguous() -> dict[str, list[str]]:
+    """Names shared by classes of different categories → those categories (they map to :data:`OTHER`)."""
+    by_class = class_categories()
+    by_name: dict[str, list[str]] = {}
+    for wnid, name in imagenet_classes():
+        by_name.setdefault(name, []).append(by_class[wnid])
+    return {name: cats for name, cats in by_name.items() if len(set(cats)) > 1}
+
+
+def category_names(mapping: Mapping[str, str]) -> list[str]:
+    """The categories of ``mapping`` in display order: the defaults' order first, then others
+    alphabetically, :data:`OTHER` last."""
+    order = {c.name: i for i, c in enumerate(DEFAULT_CATEGORIES)}
+    found = set(mapping.values())
+    return sorted(found - {OTHER}, key=lambda c: (order.get(c, len(order)), c.casefold())) + ([OTHER] if OTHER in found else [])
+
+
+def mapping_table(mapping: Mapping[str, str]) -> pd.DataFrame:
+    """``label, category`` rows, grouped by category (display order), labels alphabetical within each."""
+    order = {c: i for i, c in enumerate(category_names(mapping))}
+    rows = sorted(mapping.items(), key=lambda kv: (order[kv[1]], labels.label(kv[0]).casefold()))
+    return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+def mapping_csv(mapping: Mapping[str, str]) -> str:
+    """:func:`mapping_table` as CSV text (label names as runs store them), ready to edit and upload again."""
+    text = to_csv(mapping_table(mapping))
+    assert text is not None
+    return text
+
+
+def category_summary(mapping: Mapping[str, str]) -> pd.DataFrame:
+    """One row per category: ``category, labels`` (how many labels it holds) and ``examples``
+    (up to five labels as words)."""
+    table = mapping_table(mapping)
+    rows = []
+    for name, group in table.groupby("category", sort=False):
+        words = [labels.label(n) for n in group["label"]]
+        rows.append((name, len(group), ", ".join(words[:5]) + (", …" if len(words) > 5 else "")))
+    return pd.DataFrame(rows, columns=["category", "labels", "examples"])
+
+
+# ---------------------------------------------------------------- a user's CSV
+
+
+class _Labels:
+    """Every accepted spelling of a label → its name: as stored (``tobacco_shop``), as words
+    (``tobacco shop``), or in other capitals when that leaves one label (``Cardigan``, the dog,
+    and ``cardigan``, the sweater, must be written exactly)."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.exact = {spelling: name for name in names for spelling in (name, labels.label(name))}
+        self.folded: dict[str, set[str]] = {}
+        for spelling, name in self.exact.items():
+            self.folded.setdefault(spelling.casefold(), set()).add(name)
+
+    def find(self, text: str) -> str | set[str] | None:
+        """The label ``text`` names; the labels it could mean when its capitals leave several; None when none."""
+        words = " ".join(text.replace("_", " ").split())
+        found = self.exact.get(text) or self.exact.get(words)
+        if found:
+            return found
+        candidates = self.folded.get(words.casefold(), set())
+        return next(iter(candidates)) if len(candidates) == 1 else (candidates or None)
+
+
+def _unquote(cell: str) -> str:
+    """A cell as typed: trimmed, without the ``'`` our CSV files put before a formula-like text."""
+    cell = cell.strip()
+    if cell.startswith("'") and cell[1:2] and cell[1:2] in FORMULA_STARTS:
+        return cell[1:]
+    return cell
+
+
+def _decode(data: bytes | str, name: str) -> str:
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    if len(data) > MAX_CSV_BYTES:
+        raise CategoryMappingError(
+            f"{name} is {len(data) / 1e6:.1f} MB; a category file may be at most {MAX_CSV_BYTES / 1e6:g} MB. Upload only the label and category columns."
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise CategoryMappingError(f"{name} is not UTF-8 text (byte {err.start}). Save it from your spreadsheet as “CSV UTF-8” and upload it again.") from err
+
+
+def parse_mapping_csv(data: bytes | str, name: str = "The file") -> dict[str, str]:
+    """Read a ``label, category`` CSV into label name → category.
+
+    Labels may be written as runs store them (``tobacco_shop``) or as words (``tobacco shop``), in
+    any case; other columns are ignored; a label listed twice with the same category is fine.
+    Labels the file does not list get :data:`OTHER` when the mapping is used.
+
+    Raises :class:`~core.errors.CategoryMappingError` naming every problem, each with its row number
+    as a spreadsheet shows it (the header is row 1): an unknown label, an empty or too long category,
+    a label listed again with another category; or a file too large, not UTF-8, without a ``label``
+    or ``category`` column, with no rows or too many rows or categories. Nothing is returned then."""
+    text = _decode(data, name)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None)
+        while header is not None and not any(c.strip() for c in header):
+            header = next(reader, None)
+        if header is None:
+            raise CategoryMappingError(f"{name} is empty. It needs a first row naming the columns label and category, then one row per label.")
+        columns = [_unquote(c).casefold() for c in header]
+        missing = [c for c in COLUMNS if c not in columns]
+        if missing:
+            found = ", ".join(repr(c) for c in header if c.strip()) or "none"
+            raise CategoryMappingError(
+                f"{name} has no {' and no '.join(repr(c) for c in missing)} column (its first row names: {found}). "
+                "The first row must name the columns label and category."
+            )
+        at_label, at_category = columns.index("label"), columns.index("category")
+        known = _Labels(list(default_mapping()))
+        mapping: dict[str, str] = {}
+        first_row: dict[str, int] = {}
+        problems: list[str] = []
+        rows = 0
+        for cells in reader:
+            if not any(c.strip() for c in cells):
+                continue
+            rows += 1
+            if rows > MAX_ROWS:
+                raise CategoryMappingError(f"{name} has more than {MAX_ROWS:,} rows; ImageNet has 1,000 labels. Keep one row per label.")
+            row = reader.line_num
+            raw_label = _unquote(cells[at_label]) if at_label < len(cells) else ""
+            category = " ".join(_unquote(cells[at_category]).split()) if at_category < len(cells) else ""
+            if not raw_label:
+                problems.append(f"Row {row}: the label is empty.")
+                continue
+            label = known.find(raw_label)
+            if isinstance(label, set):
+                options = " or ".join(f"“{labels.label(n)}”" for n in sorted(label))
+                problems.append(f"Row {row}: “{raw_label}” could be {options}; write it with the same capitals.")
+                continue
+            if label is None:
+                close = difflib.get_close_matches(raw_label.casefold(), known.folded, n=1, cutoff=0.8)
+                hint = f" Did you mean “{labels.label(min(known.folded[close[0]]))}”?" if close else " Use a label as the Category page's CSV writes it."
+                problems.append(f"Row {row}: “{raw_label}” is not an ImageNet label.{hint}")
+                continue
+            if not category:
+                problems.append(f"Row {row}: the category of “{labels.label(label)}” is empty.")
+                continue
+            if len(category) > MAX_CATEGORY_CHARS:
+                problems.append(f"Row {row}: the category of “{labels.label(label)}” is {len(category)} characters long; keep it under {MAX_CATEGORY_CHARS}.")
+                continue
+            if label in mapping and mapping[label] != category:
+                problems.append(
+                    f"Row {row}: “{labels.label(label)}” is already on row {first_row[label]} with category “{mapping[label]}”; here it is “{category}”. Keep one."
+                )
+                continue
+            mapping.setdefault(label, category)
+            first_row.setdefault(label, row)
+    except csv.Error as err:
+        raise CategoryMappingError(f"{name} is not a readable CSV file (row {reader.line_num}: {err}). Save it from your spreadsheet as CSV.") from err
+    if problems:
+        shown = problems[:MAX_PROBLEMS_SHOWN]
+        more = len(problems) - len(shown)
+        listing = " ".join(shown) + (f" … and {more} more." if more else "")
+        raise CategoryMappingError(f"{name} has {len(problems)} problem{'s' if len(problems) != 1 else ''}; nothing was saved. {listing}", problems)
+    if not mapping:
+        raise CategoryMappingError(f"{name} has no rows under its header. Add one row per label: its label and its category.")
+    n_categories = len(set(mapping.values()))
+    if n_categories > MAX_CATEGORIES:
+        raise CategoryMappingError(f"{name} has {n_categories} categories; at most {MAX_CATEGORIES} are allowed, or the charts become unreadable. Merge some.")
+    return mapping
+
+
+# ---------------------------------------------------------------- analyses at a level
+
+
+def at_level(top1: pd.DataFrame, mapping: Mapping[str, str] | None) -> pd.DataFrame:
+    """``top1`` (any table with a ``label`` column of label names) with each label replaced by its
+    category; labels ``mapping`` does not name become :data:`OTHER`. ``None`` returns ``top1`` as it is.
+    Same rows, same columns, same order: every top-1 analysis then works on categories."""
+    if mapping is None:
+        return top1
+    out = top1.copy()
+    out["label"] = top1["label"].map(mapping).fillna(OTHER).astype(object)
+    return out
+
+
+def save_custom(store: Store, data: bytes | str, file_name: str) -> dict[str, str]:
+    """Check a user's CSV (:func:`parse_mapping_csv`) and store it as "My categories", replacing the
+    stored one. On any problem nothing is stored and the previous mapping stays."""
+    mapping = parse_mapping_csv(data, f"“{file_name}”")
+    store.label_categories.save(mapping, file_name)
+    return mapping
+
+
+def level_mapping(store: Store, level: str) -> dict[str, str] | None:
+    """The mapping an analysis at ``level`` uses: None for ``label``, :func:`default_mapping` for
+    ``category``, the stored "My categories" for ``custom`` (an error saying how to upload one when none is stored)."""
+    if level == "label":
+        return None
+    if level == "category":
+        return default_mapping()
+    if level == "custom":
+        mapping = store.label_categories.mapping()
+        if mapping is None:
+            raise CategoryMappingError(
+                "You have not uploaded your own categories yet. Upload a CSV with the columns label and category on the Label categories page (or with `python -m core categories set FILE`)."
+            )
+        return mapping
+    raise CategoryMappingError(f"Unknown level “{level}”. Choose one of: {', '.join(LEVELS)}.")
