@@ -13,6 +13,7 @@ import streamlit as st
 
 from core import jobs as core_jobs
 from core.analysis import analytics
+from core.analysis import categories as label_categories
 from core.analysis import regression as core_regression
 from core.analysis import results as core_results
 from core.analysis import search as label_search
@@ -102,10 +103,19 @@ def wordclouds(frequencies: tuple[tuple[tuple[str, float], ...], ...]) -> list[b
 
 @st.cache_data(ttl=3600, show_spinner="Fitting the regression…", max_entries=32)
 def regression_fit(
-    db: str, runs: tuple[tuple[str, str], ...], views: tuple[tuple[str, float | None], ...], model: str, level: str, top_n: int
+    db: str,
+    runs: tuple[tuple[str, str], ...],
+    views: tuple[tuple[str, float | None], ...],
+    model: str,
+    level: str,
+    top_n: int,
+    categories: tuple[tuple[str, str], ...] = (),
 ) -> core_regression.RegressionResult:
-    """Keyed by the runs and the views used: a new run or an edited view count refits."""
+    """Keyed by the runs and the views used: a new run or an edited view count refits. ``categories``
+    (label → category pairs) fits on categories instead of labels."""
     top1_rows = top1(db, tuple(sorted(r for _, r in runs)))
+    if categories:
+        top1_rows = label_categories.at_level(top1_rows, dict(categories))
     videos = pd.DataFrame(list(views), columns=["video_id", "views"])
     if level == "frame":
         return core_regression.frame_regression(top1_rows, videos, model)

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from core.analysis import analytics, labels
-from dashboard import data, state, widgets
+from dashboard import data, levels, state, widgets
 from dashboard.text import plain
 
 
@@ -23,9 +23,11 @@ class Scope:
     videos: pd.DataFrame
     """:func:`core.analysis.analytics.video_table` of the selected runs."""
     top1: pd.DataFrame
-    """:func:`core.analysis.analytics.top1_table` of the selected runs."""
+    """:func:`core.analysis.analytics.top1_table` of the selected runs, its labels at ``level``."""
     model: str | None
     """The chosen model (None when the page asked for no model choice)."""
+    level: str = "label"
+    """What ``top1``'s ``label`` column holds: ``label``, ``category`` or ``custom`` (see :mod:`dashboard.levels`)."""
 
     @property
     def models(self) -> list[str]:
@@ -86,5 +88,6 @@ def analysis_scope(choose_model: bool = True) -> Scope | None:
     if choose_model:
         models = sorted(top1["model"].unique())
         model = state.url_choice(st.segmented_control, "Model", models, state.QP_MODEL, format_func=labels.model_name, required=True)
+    level, top1 = levels.choose_level(top1)
     widgets.random_weights_notice(int(video_table["random_weights"].sum()), len(video_table))
-    return Scope(runs=selected, videos=video_table, top1=top1, model=model)
+    return Scope(runs=selected, videos=video_table, top1=top1, model=model, level=level)

@@ -99,7 +99,7 @@ def test_a_name_shared_by_a_bird_and_a_machine_is_other() -> None:
 def test_the_summary_lists_categories_in_order_with_other_last() -> None:
     summary = categories.category_summary(default_mapping())
     assert list(summary["category"]) == [c.name for c in categories.DEFAULT_CATEGORIES] + [OTHER]
-    assert summary["labels"].sum() == 998
+    assert summary["label_count"].sum() == 998
     assert summary.set_index("category").loc["people", "examples"] == "ballplayer, groom, scuba diver"
 
 
@@ -152,8 +152,8 @@ def test_many_bad_rows_are_counted_after_the_first_twenty() -> None:
 @pytest.mark.parametrize(
     ("data", "says"),
     [
-        pytest.param("label,group\nbeagle,pets\n", "has no 'category' column (its first row names: 'label', 'group')", id="missing-column"),
-        pytest.param("name,kind\n", "has no 'label' and no 'category' column", id="missing-both"),
+        pytest.param("label,group\nbeagle,pets\n", "has no “category” column (its first row names: “label”, “group”)", id="missing-column"),
+        pytest.param("name,kind\n", "has no “label” and no “category” column", id="missing-both"),
         pytest.param("", "is empty", id="empty"),
         pytest.param("label,category\n\n", "has no rows under its header", id="header-only"),
         pytest.param(b"label,category\nbeagle,caf\xe9\n", "is not UTF-8 text", id="not-utf8"),

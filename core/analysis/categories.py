@@ -365,14 +365,14 @@ def mapping_csv(mapping: Mapping[str, str]) -> str:
 
 
 def category_summary(mapping: Mapping[str, str]) -> pd.DataFrame:
-    """One row per category: ``category, labels`` (how many labels it holds) and ``examples``
+    """One row per category: ``category, label_count`` (how many labels it holds) and ``examples``
     (up to five labels as words)."""
     table = mapping_table(mapping)
     rows = []
     for name, group in table.groupby("category", sort=False):
         words = [labels.label(n) for n in group["label"]]
         rows.append((name, len(group), ", ".join(words[:5]) + (", …" if len(words) > 5 else "")))
-    return pd.DataFrame(rows, columns=["category", "labels", "examples"])
+    return pd.DataFrame(rows, columns=["category", "label_count", "examples"])
 
 
 # ---------------------------------------------------------------- a user's CSV
@@ -442,9 +442,9 @@ def parse_mapping_csv(data: bytes | str, name: str = "The file") -> dict[str, st
         columns = [_unquote(c).casefold() for c in header]
         missing = [c for c in COLUMNS if c not in columns]
         if missing:
-            found = ", ".join(repr(c) for c in header if c.strip()) or "none"
+            found = ", ".join(f"“{c.strip()}”" for c in header if c.strip()) or "none"
             raise CategoryMappingError(
-                f"{name} has no {' and no '.join(repr(c) for c in missing)} column (its first row names: {found}). "
+                f"{name} has no {' and no '.join(f'“{c}”' for c in missing)} column (its first row names: {found}). "
                 "The first row must name the columns label and category."
             )
         at_label, at_category = columns.index("label"), columns.index("category")
@@ -494,7 +494,8 @@ def parse_mapping_csv(data: bytes | str, name: str = "The file") -> dict[str, st
         shown = problems[:MAX_PROBLEMS_SHOWN]
         more = len(problems) - len(shown)
         listing = " ".join(shown) + (f" … and {more} more." if more else "")
-        raise CategoryMappingError(f"{name} has {len(problems)} problem{'s' if len(problems) != 1 else ''}; nothing was saved. {listing}", problems)
+        headline = f"{name} has {len(problems)} problem{'s' if len(problems) != 1 else ''}; nothing was saved."
+        raise CategoryMappingError(f"{headline} {listing}", problems, headline)
     if not mapping:
         raise CategoryMappingError(f"{name} has no rows under its header. Add one row per label: its label and its category.")
     n_categories = len(set(mapping.values()))
