@@ -10,9 +10,11 @@ import pytest
 
 from core.analysis import categories
 from core.analysis.categories import OTHER, at_level, default_mapping, parse_mapping_csv
+from core.cli.main import main
 from core.errors import CategoryMappingError
 from core.inference import imagenet_classes
 from core.store import Store
+from tests.synthetic import populate
 from tests.test_repositories import repo  # noqa: F401  (the contract fixture: embedded, mongomock, MongoDB)
 from tools import imagenet_hierarchy
 
@@ -225,3 +227,43 @@ def test_each_level_has_its_mapping(store: Store) -> None:
     assert categories.level_mapping(store, "custom") == {"beagle": "pets"}
     with pytest.raises(CategoryMappingError, match="Unknown level “breed”"):
         categories.level_mapping(store, "breed")
+
+
+# ---------------------------------------------------------------- the command line
+
+
+def test_the_command_line_shows_sets_and_clears_categories(store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["categories", "show"]) == 0
+    shown = capsys.readouterr().out.splitlines()
+    assert shown[0].split()[:2] == ["people", "3"] and shown[-1] == "category" and len(shown) == 21
+    assert main(["categories", "show", "--out", str(tmp_path / "cats.csv")]) == 0
+    assert parse_mapping_csv((tmp_path / "cats.csv").read_bytes()) == default_mapping()
+
+    (tmp_path / "mine.csv").write_text("label,category\nbeagle,pets\npizza,food\n", encoding="utf-8")
+    assert main(["categories", "set", str(tmp_path / "mine.csv")]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "custom"
+    assert store.label_categories.mapping() == {"beagle": "pets", "pizza": "food"}
+    assert main(["categories", "show", "--custom"]) == 0
+    assert "pets" in capsys.readouterr().out
+
+    (tmp_path / "bad.csv").write_text("label,category\nbeagle,dogs\nnot_a_label,food\n", encoding="utf-8")
+    assert main(["categories", "set", str(tmp_path / "bad.csv")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: “bad.csv” has 1 problem; nothing was saved. Row 3: “not_a_label”")
+    assert store.label_categories.mapping() == {"beagle": "pets", "pizza": "food"}
+    assert main(["categories", "set", str(tmp_path / "missing.csv")]) == 2
+    assert "Cannot read" in capsys.readouterr().err
+
+    assert main(["categories", "clear"]) == 0 and store.label_categories.mapping() is None
+    assert main(["categories", "show", "--custom"]) == 2
+    assert "You have not uploaded your own categories yet" in capsys.readouterr().err
+
+
+def test_the_report_reads_labels_as_categories(store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    populate(store, n_videos=3, n_frames=20)
+    assert main(["report", "--out", str(tmp_path / "by_category"), "--level", "category"]) == 0
+    features = pd.read_csv(tmp_path / "by_category" / "top_features.csv")
+    assert set(features["label"]) <= {c.name for c in categories.DEFAULT_CATEGORIES} | {OTHER}
+    assert "Labels are read as 20 categories" in (tmp_path / "by_category" / "report.html").read_text(encoding="utf-8")
+    assert main(["report", "--out", str(tmp_path / "mine"), "--level", "custom"]) == 2
+    assert "You have not uploaded your own categories yet" in capsys.readouterr().err

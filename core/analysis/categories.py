@@ -518,6 +518,21 @@ def at_level(top1: pd.DataFrame, mapping: Mapping[str, str] | None) -> pd.DataFr
     return out
 
 
+def read_csv_file(path: Path) -> bytes:
+    """A category CSV's bytes from disk, refused before reading when missing or over :data:`MAX_CSV_BYTES`."""
+    try:
+        size = path.stat().st_size
+        if not path.is_file():
+            raise CategoryMappingError(f"{path} is not a file. Name a CSV file with the columns label and category.")
+        if size > MAX_CSV_BYTES:
+            raise CategoryMappingError(
+                f"{path} is {size / 1e6:.1f} MB; a category file may be at most {MAX_CSV_BYTES / 1e6:g} MB. Keep only the label and category columns."
+            )
+        return path.read_bytes()
+    except OSError as err:
+        raise CategoryMappingError(f"Cannot read {path}: {err.strerror or err}. Name a CSV file with the columns label and category.") from err
+
+
 def save_custom(store: Store, data: bytes | str, file_name: str) -> dict[str, str]:
     """Check a user's CSV (:func:`parse_mapping_csv`) and store it as "My categories", replacing the
     stored one. On any problem nothing is stored and the previous mapping stays."""
