@@ -28,9 +28,12 @@ def test_every_analytics_page_reads_labels_as_categories(store: Store, page: str
     for values in label_columns:
         assert set(values.dropna()) <= CATEGORY_NAMES, f"{page}: {set(values.dropna()) - CATEGORY_NAMES}"
     if page == "pages/wordclouds.py":
-        assert set(at.selectbox[-1].options) <= CATEGORY_NAMES
+        assert at.selectbox[-1].label == "Category" and set(at.selectbox[-1].options) <= CATEGORY_NAMES
+        assert "Frames with a category" in texts(at)
     if page == "pages/explorer.py":
-        assert set(at.multiselect[-1].options) <= CATEGORY_NAMES
+        assert at.multiselect[-1].label == "Top-1 category (InceptionV3)" and set(at.multiselect[-1].options) <= CATEGORY_NAMES
+    if page == "pages/popularity.py":
+        assert len(at.get("plotly_chart")) == 4
     if page == "pages/overview.py":
         shown = " ".join(str(v) for v in at.dataframe[0].value["Top labels · ResNet50"])
         assert any(name in shown for name in CATEGORY_NAMES)
