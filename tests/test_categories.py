@@ -162,6 +162,10 @@ def test_many_bad_rows_are_counted_after_the_first_twenty() -> None:
         pytest.param(b"label,category\n" + b"beagle,pets\n" * 90_000, "a category file may be at most 1 MB", id="too-large"),
         pytest.param("label,category\n" + "beagle,pets\n" * 5001, "more than 5,000 rows", id="too-many-rows"),
         pytest.param("label,category\nbeagle," + "x" * 61 + "\n", "is 61 characters long", id="long-category"),
+        pytest.param("label,category\nbeagle,<b>dogs</b>\n", "holds < or > or an invisible character", id="markup-category"),
+        pytest.param("label,category\nbeagle,dogs\x07\n", "holds < or > or an invisible character", id="control-character"),
+        pytest.param("label,category\nbeagle,do\x00gs\n", "holds < or > or an invisible character", id="nul-byte"),
+        pytest.param('label,category\nbeagle,"' + "x" * 200_000 + '"\n', "is not a readable CSV file (row 2: field larger than field limit", id="huge-field"),
         pytest.param(
             "label,category\n" + "".join(f"{n},c{i}\n" for i, n in enumerate(list(default_mapping())[:201])),
             "201 categories; at most 200",

@@ -9,6 +9,7 @@ import pytest
 from core.analysis import categories
 from core.store import Store
 from dashboard.text import plain
+from tests.security.test_markdown import injections
 from tests.synthetic import populate
 from tests.test_analytics_pages import ANALYTICS
 from tests.test_pages import button, open_page, texts
@@ -116,3 +117,17 @@ def test_my_categories_are_saved_used_on_the_analytics_pages_and_deleted(store: 
     assert store.label_categories.mapping() is None and "None yet" in texts(at)
     page = open_page("pages/popularity.py", {"by": "custom"})
     assert page.segmented_control(key="by").value == "label"  # the link's level is gone: labels again
+
+
+HOSTILE = ["![c](http://attacker.example/c.png)", "[d](javascript:alert(1))", ":red[red] $x^2$ :material/bolt: *e*"]
+
+
+def test_hostile_category_names_stay_plain_text_on_every_page(store: Store) -> None:
+    populate(store, n_videos=4, n_frames=40)
+    names = sorted(categories.default_mapping())
+    categories.save_custom(store, "label,category\n" + "".join(f'{n},"{HOSTILE[i % 3]}"\n' for i, n in enumerate(names)), "![f](javascript:x).csv")
+    for page in [*ANALYTICS, "pages/categories.py"]:
+        at = open_page(page, {"by": "custom", "model": "resnet50"})
+        assert injections(at) == [], page
+        if page == "pages/wordclouds.py":
+            assert set(at.selectbox[-1].options) == set(HOSTILE)  # shown as typed: a selectbox's options are plain text

@@ -429,7 +429,8 @@ def parse_mapping_csv(data: bytes | str, name: str = "The file") -> dict[str, st
     Labels the file does not list get :data:`OTHER` when the mapping is used.
 
     Raises :class:`~core.errors.CategoryMappingError` naming every problem, each with its row number
-    as a spreadsheet shows it (the header is row 1): an unknown label, an empty or too long category,
+    as a spreadsheet shows it (the header is row 1): an unknown label, an empty or too long category
+    or one holding ``<``, ``>`` or an invisible character (charts would read them as markup),
     a label listed again with another category; or a file too large, not UTF-8, without a ``label``
     or ``category`` column, with no rows or too many rows or categories. Nothing is returned then."""
     text = _decode(data, name)
@@ -478,6 +479,9 @@ def parse_mapping_csv(data: bytes | str, name: str = "The file") -> dict[str, st
                 continue
             if not category:
                 problems.append(f"Row {row}: the category of “{labels.label(label)}” is empty.")
+                continue
+            if "<" in category or ">" in category or not category.isprintable():
+                problems.append(f"Row {row}: the category of “{labels.label(label)}” holds < or > or an invisible character; use plain words.")
                 continue
             if len(category) > MAX_CATEGORY_CHARS:
                 problems.append(f"Row {row}: the category of “{labels.label(label)}” is {len(category)} characters long; keep it under {MAX_CATEGORY_CHARS}.")
