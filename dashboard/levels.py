@@ -67,10 +67,10 @@ def mapping_key(level: str) -> tuple[tuple[str, str], ...]:
 
 def dummies_note(raw_top1: pd.DataFrame, level_top1: pd.DataFrame, model: str) -> str | None:
     """At a category level, the frame-level regression's dummy count against the labels', in plain
-    words; None at label level or when the model has no frames."""
+    words (``raw_top1``: the labels; ``level_top1``: the same rows as categories); None when the model has no frames."""
     raw = raw_top1[raw_top1["model"] == model]["label"].nunique()
     grouped = level_top1[level_top1["model"] == model]["label"].nunique()
-    if raw == 0 or raw_top1 is level_top1:
+    if raw == 0:
         return None
     return (
         f"Read by category, these frames carry {grouped} categories instead of {raw} labels, so the frame-level model has "

@@ -131,3 +131,12 @@ def test_hostile_category_names_stay_plain_text_on_every_page(store: Store) -> N
         assert injections(at) == [], page
         if page == "pages/wordclouds.py":
             assert set(at.selectbox[-1].options) == set(HOSTILE)  # shown as typed: a selectbox's options are plain text
+
+
+def test_the_overview_report_reads_labels_as_categories(store: Store) -> None:
+    populate(store, n_videos=2, n_frames=20)
+    at = open_page("pages/overview.py", {"by": "category"})
+    button(at, "Build report").click()
+    at.run()
+    assert not at.exception
+    assert "Labels are read as 20 categories" in at.session_state["overview.report_html"]

@@ -48,7 +48,7 @@ LEVELS: dict[str, str] = {"label": "Label", "category": "Category", "custom": "M
 """Level of an analysis → its name on screen: ImageNet labels, default categories, or the user's own mapping."""
 COLUMNS = ("label", "category")
 MAX_CSV_BYTES = 1_000_000
-"""Largest category CSV accepted (a full mapping of the 1000 labels is about 30 KB)."""
+"""Largest category CSV accepted (the full default mapping is about 23 KB)."""
 MAX_ROWS = 5_000
 MAX_CATEGORY_CHARS = 60
 MAX_CATEGORIES = 200
