@@ -29,7 +29,7 @@ st.caption(
     "A frame counts once, under the category of its top label."
 )
 summary = categories.category_summary(default)
-nodes = {c.name: ", ".join(c.nodes.values()) for c in categories.DEFAULT_CATEGORIES}
+nodes = {c.name: ", ".join(dict.fromkeys(c.nodes.values())) for c in categories.DEFAULT_CATEGORIES}  # two "food" nodes read as one
 summary["wordnet_nodes"] = summary["category"].map(nodes).fillna("")
 widgets.table(
     summary, config={"examples": st.column_config.TextColumn(width="large"), "wordnet_nodes": st.column_config.TextColumn("WordNet nodes", width="large")}

@@ -69,6 +69,7 @@ def test_the_categories_page_shows_the_defaults_and_offers_them_as_csv(store: St
     summary = at.dataframe[0].value
     assert list(summary["Category"]) == [c.name for c in categories.DEFAULT_CATEGORIES] + ["other"]
     assert summary.set_index("Category").loc["animal", "Labels"] == 397
+    assert summary.set_index("Category").loc["food and drink", "WordNet nodes"] == "food, beverage"
     assert "“crane” (animal or tools and machinery)" in texts(at)
     [download] = [b for b in at.get("download_button") if "default categories" in b.proto.label]
     assert "My categories" in texts(at) and "None yet" in texts(at)
