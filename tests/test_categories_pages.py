@@ -4,6 +4,8 @@ regression's far fewer dummies on categories."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from core.analysis import categories
@@ -141,3 +143,15 @@ def test_the_overview_report_reads_labels_as_categories(store: Store) -> None:
     at.run()
     assert not at.exception
     assert "Labels are read as 20 categories" in at.session_state["overview.report_html"]
+
+
+@pytest.mark.slow
+def test_the_categories_benchmark_runs_small(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from benchmarks import categories as bench
+
+    out = tmp_path / "categories.json"
+    monkeypatch.setattr("sys.argv", ["categories", "--videos", "2", "--frames", "30", "--repeat", "1", "--json", str(out)])
+    bench.main()
+    report = json.loads(out.read_text())
+    assert report["rows"] == 120 and set(report["pages"]) == set(bench.PAGES)
+    assert all(set(levels) == {"label", "category"} for levels in report["pages"].values())
