@@ -127,12 +127,19 @@ def wordclouds(frequencies: tuple[tuple[tuple[str, float], ...], ...]) -> list[b
 
 @st.cache_data(ttl=3600, show_spinner="Fitting the regression (once for this selection; it is kept until the data changes)…", max_entries=32)
 def regression_fit(
-    db: str, runs: tuple[tuple[str, str], ...], views: tuple[tuple[str, float | None], ...], model: str, level: str, top_n: int
+    db: str,
+    runs: tuple[tuple[str, str], ...],
+    views: tuple[tuple[str, float | None], ...],
+    model: str,
+    level: str,
+    top_n: int,
+    categories: tuple[tuple[str, str], ...] = (),
 ) -> core_regression.RegressionResult:
     """Keyed by the runs and the views used: a new run or an edited view count refits; the fit is
-    also kept in the store (:func:`core.analysis.regression.kept_regression`), so it survives a restart."""
+    also kept in the store (:func:`core.analysis.regression.kept_regression`), so it survives a restart.
+    ``categories`` (label → category pairs) fits on categories instead of labels."""
     videos = pd.DataFrame(list(views), columns=["video_id", "views"])
-    return core_regression.kept_regression(store(), dict(runs), videos, model, level, top_n)
+    return core_regression.kept_regression(store(), dict(runs), videos, model, level, top_n, dict(categories) or None)
 
 
 def run_doc(run_id: str) -> dict[str, Any] | None:

@@ -13,8 +13,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from core.analysis import aggregates, labels
-from dashboard import data, state, widgets
+from core.analysis import aggregates, analytics, categories, labels
+from dashboard import data, levels, state, widgets
 from dashboard.text import plain
 
 
@@ -29,9 +29,14 @@ class Scope:
     videos: pd.DataFrame
     """:func:`core.analysis.analytics.video_table` of the selected runs."""
     stats: dict[str, dict[str, Any]]
-    """Run id → its aggregates (:mod:`core.analysis.aggregates`)."""
+    """Run id → its aggregates (:mod:`core.analysis.aggregates`), at label level."""
     model: str | None
     """The chosen model (None when the page asked for no model choice)."""
+    level: str = "label"
+    """What the ``label`` column of :attr:`top1`, :attr:`counts` and the rest holds: ``label``, ``category``
+    or ``custom`` (see :mod:`dashboard.levels`)."""
+    mapping: dict[str, str] | None = None
+    """Label → category at ``level`` (None at label level)."""
 
     @cached_property
     def models(self) -> list[str]:
@@ -39,27 +44,43 @@ class Scope:
 
     @cached_property
     def summary(self) -> pd.DataFrame:
-        """:func:`core.analysis.aggregates.summary_table`: one row per run and model."""
-        return aggregates.summary_table(self.stats)
+        """:func:`core.analysis.aggregates.summary_table`: one row per run and model, its ``labels`` at ``level``."""
+        summary = aggregates.summary_table(self.stats)
+        return summary if self.mapping is None else aggregates.with_labels(summary, self.counts)
 
     @cached_property
-    def counts(self) -> pd.DataFrame:
-        """The label-count table of the selected runs (:data:`core.analysis.analytics.COUNT_COLUMNS`)."""
+    def label_counts(self) -> pd.DataFrame:
+        """The label-count table of the selected runs (:data:`core.analysis.analytics.COUNT_COLUMNS`), always of labels."""
         return data.label_counts(self.db, tuple(sorted(self.runs.items())))
 
     @cached_property
+    def counts(self) -> pd.DataFrame:
+        """:attr:`label_counts` at ``level``: counts (and score sums) of categories when a mapping applies."""
+        return self.label_counts if self.mapping is None else analytics.regroup(categories.at_level(self.label_counts, self.mapping))
+
+    @cached_property
     def top1(self) -> pd.DataFrame:
-        """:func:`core.analysis.analytics.top1_table` of every selected run (one row per frame and model: read only when needed)."""
-        return data.top1(self.db, tuple(sorted(self.runs.values())))
+        """:func:`core.analysis.analytics.top1_table` of every selected run at ``level`` (one row per frame and model: read only when needed)."""
+        return categories.at_level(data.top1(self.db, tuple(sorted(self.runs.values()))), self.mapping)
 
     def run_top1(self, video_id: str) -> pd.DataFrame:
-        """The top-1 table of one selected video's run."""
-        return data.top1(self.db, (self.runs[video_id],))
+        """The top-1 table of one selected video's run, at ``level``."""
+        return categories.at_level(data.top1(self.db, (self.runs[video_id],)), self.mapping)
 
     def group_counts(self, groups: pd.DataFrame) -> pd.DataFrame:
-        """:func:`core.analysis.analytics.group_counts` of the selection, counted by the store."""
+        """:func:`core.analysis.analytics.group_counts` of the selection at ``level``, counted by the store."""
         pairs = tuple(sorted(zip(groups["video_id"], groups["group"], strict=True)))
-        return data.group_counts(self.db, tuple(sorted(self.runs.items())), pairs)
+        grouped = data.group_counts(self.db, tuple(sorted(self.runs.items())), pairs)
+        if self.mapping is None:
+            return grouped
+        rolled = categories.at_level(grouped, self.mapping)
+        return rolled.groupby(["model", "group", "label"])["count"].sum().reset_index().sort_values(["model", "group", "label"], ignore_index=True)
+
+    def agreement(self, model_a: str, model_b: str) -> pd.DataFrame:
+        """:func:`core.analysis.analytics.agreement` per video: from the aggregates at label level, from frames at a category level."""
+        if self.mapping is None:
+            return aggregates.agreement_table(self.stats, model_a, model_b)
+        return analytics.agreement(self.top1, model_a, model_b)
 
     @property
     def random_weights(self) -> bool:
@@ -133,5 +154,6 @@ def analysis_scope(choose_model: bool = True) -> Scope | None:
     if choose_model:
         models = sorted({m["model"] for doc in stats.values() for m in doc["models"]})
         model = state.url_choice(st.segmented_control, "Model", models, state.QP_MODEL, format_func=labels.model_name, required=True)
+    level, mapping = levels.choose_level()
     widgets.random_weights_notice(int(video_table["random_weights"].sum()), len(video_table))
-    return Scope(db=db, runs=selected, videos=video_table, stats=stats, model=model)
+    return Scope(db=db, runs=selected, videos=video_table, stats=stats, model=model, level=level, mapping=mapping)

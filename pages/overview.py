@@ -6,7 +6,7 @@ import streamlit as st
 
 from core.analysis import analytics
 from core.analysis.report import build_report
-from dashboard import data, state, widgets
+from dashboard import data, levels, state, widgets
 from dashboard.scope import analysis_scope
 from dashboard.shell import ensure_shell
 
@@ -41,7 +41,9 @@ st.subheader("Report for stakeholders")
 st.caption("One HTML file with every chart (still interactive), the tables, the settings and run ids used, and the random-weights flag. It opens offline.")
 if st.button("Build report", icon=":material/description:"):
     with st.spinner("Computing every analysis…"):
-        built = build_report(data.store(), list(scope.runs), threshold=threshold, run_ids=scope.runs)
+        built = build_report(
+            data.store(), list(scope.runs), threshold=threshold, run_ids=scope.runs, label_categories=levels.mapping(data.db_key(), scope.level)
+        )
     st.session_state[state.OVERVIEW_REPORT] = built.html
 if st.session_state.get(state.OVERVIEW_REPORT):
     st.download_button(

@@ -7,7 +7,7 @@ import streamlit as st
 
 from core.analysis import labels, regression
 from core.analysis.analytics import AnalysisUnavailable
-from dashboard import data, state, widgets
+from dashboard import data, levels, state, widgets
 from dashboard.scope import analysis_scope
 from dashboard.shell import ensure_shell
 
@@ -59,15 +59,25 @@ runs_key = tuple(sorted(scope.runs.items()))
 views_key = tuple((v, None if pd.isna(n) else float(n)) for v, n in zip(scope.videos["video_id"], scope.videos["views"]))
 LEVELS = {"frame": "Frame level (the study's model)", "video": "Video level"}
 level = state.url_choice(st.segmented_control, "Model level", list(LEVELS), state.QP_LEVEL, format_func=LEVELS.get, required=True)
+noun = levels.noun(scope.level)
 top_n = 0
 if level == "video":
     top_n = int(
-        st.number_input("Label shares as regressors", min_value=1, max_value=20, value=3, help="The most frequent top-1 labels across the selected videos.")
+        st.number_input(
+            f"{noun.capitalize()} shares as regressors",
+            min_value=1,
+            max_value=20,
+            value=3,
+            help=f"The most frequent top-1 {levels.noun(scope.level, True)} across the selected videos.",
+        )
     )
 else:
-    st.caption("One row per sampled frame: its top-1 label, and its video's views in millions.")
+    st.caption(f"One row per sampled frame: its top-1 {noun}, and its video's views in millions.")
+    note = levels.dummies_note(scope.label_counts, scope.counts, model) if scope.level != "label" else None
+    if note:
+        st.info(note, icon=":material/category:")
 try:
-    show(data.regression_fit(data.db_key(), runs_key, views_key, model, level, top_n), f"{model}_{level}s")
+    show(data.regression_fit(data.db_key(), runs_key, views_key, model, level, top_n, levels.mapping_key(scope.level)), f"{model}_{level}s")
 except AnalysisUnavailable as err:
     st.info(str(err), icon=":material/info:")
 st.caption(f"Model: {labels.model_name(model)}. Views are the analyst's figure where entered, else YouTube's.")

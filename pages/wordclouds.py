@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from core.analysis import analytics, labels
-from dashboard import data, state, widgets
+from dashboard import data, levels, state, widgets
 from dashboard.scope import analysis_scope
 from dashboard.shell import ensure_shell
 from dashboard.text import plain
@@ -35,7 +35,7 @@ for vid in dict.fromkeys(v for v, _ in shown):
     st.subheader(plain(titles[vid]))
     for column, model in zip(st.columns(len(scope.models)), scope.models):
         with column:
-            st.markdown(f"**{labels.model_name(model)}** · {labels.count(len(freqs[(vid, model)]))} labels")
+            st.markdown(f"**{labels.model_name(model)}** · {labels.count(len(freqs[(vid, model)]))} {levels.noun(scope.level, plural=True)}")
             if (vid, model) not in pngs:
                 st.caption("No frames for this model.")
                 continue
@@ -49,11 +49,11 @@ for vid in dict.fromkeys(v for v, _ in shown):
                 key=f"wc.{vid}.{model}",
             )
 
-st.subheader("Frames with a label")
+st.subheader(f"Frames with a {levels.noun(scope.level)}")
 names = sorted(scope.counts["label"].unique(), key=lambda n: labels.label(n).casefold())
 state_label = st.query_params.get(state.QP_LABEL)
 label = st.selectbox(
-    "Label",
+    levels.noun(scope.level).capitalize(),
     names,
     index=names.index(state_label) if state_label in names else 0,
     format_func=labels.label,

@@ -141,3 +141,23 @@ def test_a_kept_fit_reads_back_non_finite_statistics_unchanged() -> None:
     back = regression.RegressionResult.from_doc(json.loads(json.dumps(result.to_doc(), allow_nan=False)))
     pd.testing.assert_frame_equal(back.coefs, result.coefs)
     assert repr(back.stats()) == repr(result.stats()) and (back.summary, back.warnings, back.problem) == ("…", ["w"], "p")
+
+
+def test_categories_rolled_up_from_the_aggregates_equal_categories_of_frames(library) -> None:
+    """Issue 18's levels on issue 16's aggregates: counts renamed to categories and summed again
+    equal counting the frames' categories, and so do each video's top categories."""
+    from core.analysis import categories
+
+    store, runs, top1 = library
+    mapping = categories.default_mapping()
+    rolled = analytics.regroup(categories.at_level(aggregates.label_counts(store, runs), mapping))
+    direct = analytics.label_counts(categories.at_level(top1, mapping))
+    pd.testing.assert_frame_equal(rolled.drop(columns="score_sum"), direct.drop(columns="score_sum"))
+    assert rolled["score_sum"].to_numpy() == pytest.approx(direct["score_sum"].to_numpy(), rel=1e-12)
+    assert rolled["label"].nunique() < analytics.label_counts(top1)["label"].nunique()
+    summary = aggregates.with_labels(aggregates.summary_table(aggregates.run_stats(store, list(runs.values()))), rolled)
+    first = summary.iloc[0]
+    rows = categories.at_level(top1, mapping)
+    counts = rows[(rows["run_id"] == first["run_id"]) & (rows["model"] == first["model"])]["label"].value_counts()
+    top = counts.sort_index().sort_values(ascending=False, kind="stable").head(3)
+    assert [(r["label"], r["count"]) for r in first["labels"][:3]] == list(top.items())

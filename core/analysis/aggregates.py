@@ -102,6 +102,17 @@ def summary_table(stats: dict[str, dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+def with_labels(summary: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFrame:
+    """``summary`` (:func:`summary_table`) with each row's ``labels`` taken from ``counts`` (a
+    label-count table, e.g. of categories), most frequent first, ties by name."""
+    ordered = counts.sort_values(["count", "label"], ascending=[False, True], kind="stable")
+    rows = {
+        key: [{"label": str(r.label), "count": int(r.count), "score_sum": float(r.score_sum)} for r in group.itertuples()]
+        for key, group in ordered.groupby(["run_id", "model"], sort=False)
+    }
+    return summary.assign(labels=[rows.get((r, m), []) for r, m in zip(summary["run_id"], summary["model"], strict=True)])
+
+
 def label_counts(store: Store, runs: dict[str, str], built: bool = False) -> pd.DataFrame:
     """Per-run top-1 label counts of the selected runs (video id → run id), counted by the store from
     the aggregates: columns :data:`core.analysis.analytics.COUNT_COLUMNS`. ``built``: the caller has

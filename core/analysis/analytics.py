@@ -211,6 +211,12 @@ def label_counts(top1: pd.DataFrame) -> pd.DataFrame:
     return sort_counts(counts[COUNT_COLUMNS])
 
 
+def regroup(counts: pd.DataFrame) -> pd.DataFrame:
+    """A label-count table whose labels were renamed (e.g. to categories) summed again: one row per run, model and label."""
+    summed = counts.groupby(["video_id", "run_id", "model", "label"])[["count", "score_sum"]].sum().reset_index()
+    return sort_counts(summed[COUNT_COLUMNS])
+
+
 def sort_counts(counts: pd.DataFrame) -> pd.DataFrame:
     """Counts in one canonical order (run, model, label) with integer counts, whatever made them."""
     counts = counts.astype({"count": "int64", "score_sum": "float64"})

@@ -17,6 +17,7 @@ import hashlib
 import json
 import re
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -26,6 +27,7 @@ import statsmodels.api as sm
 import statsmodels.formula.api as smf
 from statsmodels.regression.linear_model import OLSResults, RegressionResultsWrapper
 
+from core.analysis import categories
 from core.analysis.analytics import AnalysisUnavailable, top1_table
 from core.store import Store
 
@@ -286,18 +288,29 @@ FIT_VERSION = 1
 """Part of every kept fit's key: raise it when a fit's numbers or fields change."""
 
 
-def kept_regression(store: Store, runs: dict[str, str], videos: pd.DataFrame, model: str, level: str, top_n: int = 3) -> RegressionResult:
+def kept_regression(
+    store: Store, runs: dict[str, str], videos: pd.DataFrame, model: str, level: str, top_n: int = 3, label_categories: Mapping[str, str] | None = None
+) -> RegressionResult:
     """:func:`frame_regression` (``level="frame"``) or :func:`video_regression` of the selected runs
-    (video id → run id), fitted once per selection and kept in the store until the data changes: the
-    key holds the runs, every video's views, the model, the level and ``top_n``. A fit that cannot be
-    made raises :class:`AnalysisUnavailable` each time (nothing is kept)."""
+    (video id → run id), on their labels or, with ``label_categories`` (label → category), on
+    categories; fitted once per selection and kept in the store until the data changes: the key holds
+    the runs, every video's views, the model, the level, ``top_n`` and the mapping. A fit that cannot
+    be made raises :class:`AnalysisUnavailable` each time (nothing is kept)."""
     views = sorted((v, None if pd.isna(n) else float(n)) for v, n in zip(videos["video_id"], videos["views"], strict=True))
-    what = {"version": FIT_VERSION, "runs": sorted(runs.items()), "views": views, "model": model, "level": level, "top_n": top_n if level == "video" else None}
+    what = {
+        "version": FIT_VERSION,
+        "runs": sorted(runs.items()),
+        "views": views,
+        "model": model,
+        "level": level,
+        "top_n": top_n if level == "video" else None,
+        "categories": sorted(label_categories.items()) if label_categories is not None else None,
+    }
     key = "regression:" + hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
     kept = store.runs.kept_fit(key)
     if kept is not None:
         return RegressionResult.from_doc(kept)
-    top1 = top1_table(store, list(runs.values()))
+    top1 = categories.at_level(top1_table(store, list(runs.values())), label_categories)
     result = frame_regression(top1, videos, model) if level == "frame" else video_regression(top1, videos, model, top_n)
     store.runs.keep_fit(key, list(runs.values()), result.to_doc())
     return result
