@@ -122,7 +122,7 @@ def video_table(db: str, runs: tuple[tuple[str, str], ...]) -> pd.DataFrame:
 @st.cache_data(ttl=3600, show_spinner="Drawing the word clouds…")
 def wordclouds(frequencies: tuple[tuple[tuple[str, float], ...], ...]) -> list[bytes]:
     """One PNG per frequency table, drawn in parallel (a page's clouds come in one call)."""
-    return wordcloud_pngs([dict(f) for f in frequencies])
+    return wordcloud_pngs([dict(f) for f in frequencies], keep_in=settings().data_dir / "cache" / "wordclouds")
 
 
 @st.cache_data(ttl=3600, show_spinner="Fitting the regression (once for this selection; it is kept until the data changes)…", max_entries=32)
