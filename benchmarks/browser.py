@@ -91,7 +91,9 @@ def main() -> None:
     parser.add_argument("--videos", type=int, default=5)
     parser.add_argument("--frames", type=int, default=60)
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--library", type=Path, help="an existing library folder (db/, data/) to open instead of generating one, e.g. benchmarks.pages' 200-video one")
+    parser.add_argument(
+        "--library", type=Path, help="an existing library folder (db/, data/) to open instead of generating one, e.g. benchmarks.pages' 200-video one"
+    )
     parser.add_argument("--json", type=Path, default=Path(__file__).with_name("browser.json"))
     args = parser.parse_args()
     roots = [r.resolve() for r in (args.root or [Path(__file__).resolve().parents[1]])]
