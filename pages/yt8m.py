@@ -115,7 +115,9 @@ def train_form(dataset: dict, category: str | None, datasets: list[dict]) -> Non
 
     with st.form("yt8m.train"):
         c1, c2, c3, c4 = st.columns(4)
-        features = c1.multiselect("Features", ["rgb", "audio"], default=["rgb", "audio"], help="Concatenated when both are chosen (1,024 + 128 values).")
+        features = c1.multiselect(
+            "Features", ["rgb", "audio"], default=["rgb", "audio"], format_func=vocab.feature, help="Concatenated when both are chosen (1,024 + 128 values)."
+        )
         hidden = c2.number_input("Hidden units", 1, 16384, 1024)
         epochs = c3.number_input("Epochs", 1, 1000, 10)
         batch = c4.number_input("Batch size", 1, 8192, 64)
@@ -167,7 +169,10 @@ def evaluation_section(dataset: dict) -> None:
         st.info("No model trained on this dataset yet.", icon=":material/info:")
         return
     labels = {
-        m["_id"]: f"{m['name']} · {', '.join(m['settings']['features'])} · {m['settings']['epochs']} epochs · {m['created_at']:%Y-%m-%d %H:%M}" for m in models
+        m[
+            "_id"
+        ]: f"{m['name']} · {', '.join(map(vocab.feature, m['settings']['features']))} · {m['settings']['epochs']} epochs · {m['created_at']:%Y-%m-%d %H:%M}"
+        for m in models
     }
     model_id = state.url_choice(st.selectbox, "Model", list(labels), state.QP_YT8M_MODEL, format_func=labels.get)
     doc = next(m for m in models if m["_id"] == model_id)

@@ -129,6 +129,7 @@ def test_pages_use_one_vocabulary(library, page: str) -> None:
         at.selectbox(key="yt8m.category").set_value(at.selectbox(key="yt8m.category").options[0])
         at.run()
         assert not at.exception
+        assert next(m for m in at.multiselect if m.label == "Features").options == ["Mean RGB", "Mean audio"]
     tables = list(at.dataframe)
     assert tables, f"{page}: no table shown"
     for frame in tables:

@@ -9,8 +9,8 @@ model or a label reads the same everywhere. The API:
   regression term (``C(label)[T.tobacco_shop]`` → "tobacco shop").
 - :func:`seconds`, :func:`count`, :func:`number`, :func:`confidence`, :func:`percent`, :func:`rate`,
   :func:`p_value`, :func:`yes_no` — one value as text; missing or not finite gives :data:`MISSING`.
-- :func:`weights`, :func:`views_source` — a setting's or a source's value as words (``none`` →
-  "Random (testing only)").
+- :func:`weights`, :func:`views_source`, :func:`feature` — a setting's or a source's value as
+  words (``none`` → "Random (testing only)").
 - :func:`cell` and :func:`display_table` — a whole table as text, for HTML and plain text.
 
 Data and CSV exports keep the raw names (``video_id``, ``inception_v3``, ``tobacco_shop``): this
@@ -280,6 +280,15 @@ WEIGHTS = {"none": "Random (testing only)", "imagenet": "ImageNet"}
 def weights(value: Any) -> str:
     """The weights a worker or model uses: ``none`` → "Random (testing only)", ``imagenet`` → "ImageNet"."""
     return MISSING if _missing(value) else WEIGHTS.get(str(value), str(value))
+
+
+FEATURES = {"rgb": "Mean RGB", "audio": "Mean audio"}
+"""A YouTube-8M video-level feature (``mean_rgb``, ``mean_audio`` in the records) → words."""
+
+
+def feature(name: Any) -> str:
+    """A YouTube-8M feature: ``rgb`` → "Mean RGB", ``audio`` → "Mean audio"; others unchanged."""
+    return MISSING if _missing(name) else FEATURES.get(str(name), str(name))
 
 
 VIEWS_SOURCES = {"analyst": "Your figure", "YouTube": "YouTube", "none": MISSING}
