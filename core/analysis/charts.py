@@ -64,7 +64,7 @@ def label_counts_bar(
     return _layout(fig, title, height=max(220, 22 * len(data) + 90))
 
 
-LABEL_LIMIT = 320
+LABEL_LIMIT = 240
 """Widest a bar chart's label may be drawn, in pixels, before it is cut with "…" (the full label is in the tooltip)."""
 
 
