@@ -56,7 +56,8 @@ def chart(figure: go.Figure, name: str, on_select: bool = False) -> Any:
 
 
 def vega_chart(spec: dict[str, Any], name: str) -> None:
-    """Draw a Vega-Lite chart (a spec from :mod:`core.analysis.charts`); its toolbar saves it as PNG.
+    """Draw a Vega-Lite chart (a spec from :mod:`core.analysis.charts`); its toolbar's "Download as
+    PNG" saves it (Streamlit names the file by date and time; ``name`` only keys the element).
     Much lighter in the browser than a plotly chart (see BENCHMARKS.md)."""
     st.vega_lite_chart(spec, width="stretch", key=f"chart.{name}")
 

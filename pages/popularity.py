@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.analysis import analytics, labels
-from core.analysis.charts import BLUE, ORANGE, label_counts_bar
+from core.analysis.charts import BLUE, ORANGE, label_counts_spec
 from dashboard import levels, state, widgets
 from dashboard.scope import analysis_scope
 from dashboard.shell import ensure_shell
@@ -62,8 +62,8 @@ for model in scope.models:
     for column, group, color in ((left, "popular", BLUE), (right, "unpopular", ORANGE)):
         rows = features[(features["model"] == model) & (features["group"] == group)]
         with column:
-            widgets.chart(
-                label_counts_bar(
+            widgets.vega_chart(  # Vega-Lite: a plotly chart costs a new browser ~1.5 s more (BENCHMARKS.md)
+                label_counts_spec(
                     rows, f"Top-20 {noun} · {group} videos", count_col="count", color=color, x_title=f"Frames with this top-1 {levels.noun(scope.level)}"
                 ),
                 f"top20_{model}_{group}",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.analysis import labels
-from core.analysis.charts import label_counts_bar
+from core.analysis.charts import label_counts_spec
 from core.analysis.results import label_counts
 from core.exports import to_csv
 from core.inference.dedup import ReuseReport
@@ -72,7 +72,7 @@ if reuse is not None and reuse.reused:
 
 left, right = st.columns([2, 3], gap="large")
 with left:
-    widgets.chart(label_counts_bar(counts, f"Top-1 labels · {labels.model_name(model)}"), f"labels_{video_id}_{run_id}_{model}")
+    widgets.vega_chart(label_counts_spec(counts, f"Top-1 labels · {labels.model_name(model)}"), f"labels_{video_id}_{run_id}_{model}")
     widgets.table(counts, config={"share": st.column_config.ProgressColumn(format="percent", min_value=0.0, max_value=1.0)})
 with right:
     st.markdown(f"**Frames** · {labels.count(len(table))} rows")

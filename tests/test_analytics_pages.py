@@ -7,6 +7,7 @@ import ast
 import re
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from core.config import PROJECT_ROOT
@@ -52,14 +53,17 @@ def test_normal_case(store, page: str) -> None:
     # InceptionV3's top-1 labels of these videos never overlap, so its fit is exact and shows a reason instead (tested below)
     at = open_page(page, {"model": "resnet50"} if page == "pages/regression.py" else None)
     assert not any("Random weights" in w.value for w in at.warning)
-    if page in ("pages/popularity.py", "pages/explorer.py"):
+    if page == "pages/explorer.py":
         assert at.get("plotly_chart"), "charts are drawn"
     if page == "pages/confidence.py":  # Vega-Lite, which a browser draws far sooner than plotly (BENCHMARKS.md)
         assert len(at.get("vega_lite_chart")) == 4 and not at.get("plotly_chart")
     if page == "pages/regression.py":
         assert [m.label for m in at.metric][:2] == ["R²", "Adj. R²"]
     if page == "pages/popularity.py":
-        assert len(at.get("plotly_chart")) == 4  # two models × two groups, the study's four charts
+        charts = at.get("vega_lite_chart")  # Vega-Lite, like the Confidence page's
+        assert len(charts) == 4 and not at.get("plotly_chart")  # two models × two groups, the study's four charts
+        drawn = {label for c in charts for label in pa.ipc.open_stream(c.proto.data.data).read_pandas()["label"]}  # Streamlit sends the rows as Arrow
+        assert drawn and all("_" not in label for label in drawn) and any(" " in label for label in drawn)  # words, not ImageNet identifiers
     if page == "pages/wordclouds.py":
         assert len(at.get("image")) == 6  # first page: 3 of the 4 videos × 2 models
     if page == "pages/explorer.py":

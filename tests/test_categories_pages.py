@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import json
 
+import pyarrow as pa
 import pytest
 
-from core.analysis import categories
+from core.analysis import categories, labels
 from core.store import Store
 from dashboard.text import plain
 from tests.security.test_markdown import injections
@@ -36,7 +37,11 @@ def test_every_analytics_page_reads_labels_as_categories(store: Store, page: str
     if page == "pages/explorer.py":
         assert at.multiselect[-1].label == "Top-1 category (InceptionV3)" and set(at.multiselect[-1].options) <= CATEGORY_NAMES
     if page == "pages/popularity.py":
-        assert len(at.get("plotly_chart")) == 4
+        charts = at.get("vega_lite_chart")
+        assert len(charts) == 4 and not at.get("plotly_chart")
+        drawn = {label for c in charts for label in pa.ipc.open_stream(c.proto.data.data).read_pandas()["label"]}  # Streamlit sends the rows as Arrow
+        assert drawn and drawn <= {labels.label(name) for name in CATEGORY_NAMES}
+        assert all(json.loads(c.proto.spec)["encoding"]["x"]["title"] == "Frames with this top-1 category" for c in charts)
     if page == "pages/overview.py":
         shown = " ".join(str(v) for v in at.dataframe[0].value["Top labels · ResNet50"])
         assert any(name in shown for name in CATEGORY_NAMES)

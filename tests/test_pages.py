@@ -178,7 +178,7 @@ def test_results_page_shows_the_latest_run_by_default(analysed) -> None:
     assert at.selectbox(key="run").value == analysed["second"]
     assert [m.value for m in at.metric][:1] == ["6"]  # the second run's frames
     assert any("Random weights" in w.value for w in at.warning)
-    assert at.get("plotly_chart")
+    assert len(at.get("vega_lite_chart")) == 1 and not at.get("plotly_chart")  # the label counts, in Vega-Lite
 
 
 def test_results_page_reports_reuse_and_its_spot_checks(store) -> None:

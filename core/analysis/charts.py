@@ -5,9 +5,9 @@ A builder whose data cannot support its chart (a histogram of one repeated value
 shows that sentence instead of a chart. Labels and model names are shown through
 :mod:`core.analysis.labels`.
 
-The two confidence charts also come as Vega-Lite specifications (:func:`score_histogram_spec`,
-:func:`bootstrap_spec`), drawn from the same bins (:func:`confidence_bins`, :func:`bootstrap_bins`):
-the Confidence page uses those, because a browser that opens a page with a plotly chart first
+The two confidence charts and the label-count bars also come as Vega-Lite specifications (:func:`score_histogram_spec`,
+:func:`bootstrap_spec`, :func:`label_counts_spec`), drawn from the same data (:func:`confidence_bins`,
+:func:`bootstrap_bins`): the pages use those, because a browser that opens a page with a plotly chart first
 loads and compiles Streamlit's 4.7 MB plotly.js, about 1.5 s on the benchmark machine, against
 0.3 s for Vega-Lite (BENCHMARKS.md). The HTML report keeps plotly, whose JavaScript it embeds.
 """
@@ -62,6 +62,42 @@ def label_counts_bar(
     fig.update_xaxes(title_text=x_title, gridcolor="#eee", rangemode="tozero")
     fig.update_yaxes(title_text=None, automargin=True, type="category")
     return _layout(fig, title, height=max(220, 22 * len(data) + 90))
+
+
+LABEL_LIMIT = 240
+"""Widest a bar chart's label may be drawn, in pixels, before it is cut with "…" (the full label is in the tooltip)."""
+
+
+def label_counts_spec(
+    counts: pd.DataFrame, title: str, top: int = 20, count_col: str = "frames", color: str = BLUE, x_title: str = "Frames with this top-1 label"
+) -> dict[str, Any]:
+    """:func:`label_counts_bar` as a Vega-Lite specification: the same ``top`` rows, label words,
+    colour and titles, the most frequent at the top, one 22-pixel row per label.
+
+    ``counts``: columns ``label`` and ``count_col``, already sorted by count descending.
+    """
+    data = counts.head(top)
+    values = [{"label": labels.label(name), "count": _number(n)} for name, n in zip(data["label"], data[count_col])]
+    for value in values:  # the plotly chart's hover text, "word: count"
+        value["tip"] = f"{value['label']}: {value['count']:,}"
+    return {
+        "title": {"text": title, "anchor": "start", "fontSize": 15, "fontWeight": "normal", "font": FONT},
+        "height": {"step": 22},
+        "config": {"font": FONT, "axis": {"gridColor": "#eee", "titleFontWeight": "normal"}},
+        "data": {"values": values},
+        "mark": {"type": "bar", "color": color},
+        "encoding": {
+            "y": {"field": "label", "type": "nominal", "sort": None, "title": None, "axis": {"labelLimit": LABEL_LIMIT, "labelFontSize": 12}},
+            "x": {"field": "count", "type": "quantitative", "title": x_title, "axis": {"tickMinStep": 1, "format": ",d"}},
+            "tooltip": {"field": "tip", "type": "nominal"},
+        },
+    }
+
+
+def _number(value: Any) -> int | float:
+    """A count as a JSON number: an int when whole (numpy's integers are not JSON), else a float."""
+    number = float(value)
+    return int(number) if number.is_integer() else number
 
 
 @dataclass(frozen=True)
