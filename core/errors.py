@@ -92,3 +92,7 @@ class ScreenTimeError(ReelsightError):
 
 class YT8MError(ReelsightError):
     """YouTube-8M records, vocabulary or settings that cannot be used; the message names the file."""
+
+
+class FrameError(ReelsightError):
+    """A frame (an image array) cannot be used: empty, wrong shape or pixel type; the message says which."""
