@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.analysis import analytics
+from core.analysis import analytics, people
 from core.analysis.report import build_report
 from dashboard import data, state, widgets
+from dashboard.people import people_columns
 from dashboard.scope import analysis_scope
 from dashboard.shell import ensure_shell
 
@@ -23,13 +24,14 @@ try:
     threshold, groups = analytics.split_popularity(scope.videos, widgets.float_param(state.QP_THRESHOLD))
 except analytics.AnalysisUnavailable:
     threshold, groups = None, scope.videos.assign(group="no views")
-table = analytics.overview_table(scope.top1, groups)
+table = people.with_people(analytics.overview_table(scope.top1, groups), data.people_summary(data.db_key(), tuple(sorted(scope.runs.items()))))
 widgets.table(
     table,
     config={
         "title": st.column_config.TextColumn(width="medium"),
         **{f"top3_{m}": st.column_config.TextColumn(width="large") for m in scope.models},
         "random_weights": st.column_config.TextColumn(help="Untrained models: their labels are meaningless."),
+        **people_columns(),
     },
 )
 if threshold is not None:

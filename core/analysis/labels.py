@@ -84,6 +84,13 @@ COLUMNS: dict[str, str] = {
     "n_obs": "Observations",
     "df_model": "df model",
     "df_resid": "df residual",
+    # people on screen
+    "faces": "Faces",
+    "persons": "People",
+    "face_share": "Frames with a face",
+    "person_share": "Frames with people",
+    "mean_faces": "Faces per frame",
+    "mean_persons": "People per frame",
 }
 """Raw column name → the name people read."""
 
@@ -95,6 +102,9 @@ _PER_MODEL = {"mean_top1_": "Mean confidence · {}", "top3_": "Top labels · {}"
 
 KINDS: dict[str, str] = {
     **dict.fromkeys(["views", "frames", "frame", "count", "popular", "unpopular", "rank", "n_obs", "df_model", "df_resid", "reused_from"], "count"),
+    **dict.fromkeys(["faces", "persons"], "count"),
+    **dict.fromkeys(["face_share", "person_share"], "percent"),
+    **dict.fromkeys(["mean_faces", "mean_persons"], "number"),
     **dict.fromkeys(["score", "mean_score", "mean_top1", "mean_of_sample_means", "ci_low", "ci_high"], "confidence"),
     **dict.fromkeys(["share", "popular_share", "unpopular_share", "agreement"], "percent"),
     **dict.fromkeys(["coef", "std_err", "t", "lift", "r2", "adj_r2", "f_stat", "llf", "aic", "bic"], "number"),
