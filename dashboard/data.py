@@ -110,6 +110,8 @@ def regression_fit(
     videos = pd.DataFrame(list(views), columns=["video_id", "views"])
     if level == "frame":
         return core_regression.frame_regression(top1_rows, videos, model)
+    if level == "people":
+        return core_regression.people_regression(people_summary(db, runs), videos)
     return core_regression.video_regression(top1_rows, videos, model, top_n)
 
 

@@ -57,13 +57,15 @@ def show(result: regression.RegressionResult, name: str) -> None:
 
 runs_key = tuple(sorted(scope.runs.items()))
 views_key = tuple((v, None if pd.isna(n) else float(n)) for v, n in zip(scope.videos["video_id"], scope.videos["views"]))
-LEVELS = {"frame": "Frame level (the study's model)", "video": "Video level"}
+LEVELS = {"frame": "Frame level (the study's model)", "video": "Video level", "people": "People on screen"}
 level = state.url_choice(st.segmented_control, "Model level", list(LEVELS), state.QP_LEVEL, format_func=LEVELS.get, required=True)
 top_n = 0
 if level == "video":
     top_n = int(
         st.number_input("Label shares as regressors", min_value=1, max_value=20, value=3, help="The most frequent top-1 labels across the selected videos.")
     )
+elif level == "people":
+    st.caption("One row per video: its views in millions and the share of its sampled frames with at least one person on screen.")
 else:
     st.caption("One row per sampled frame: its top-1 label, and its video's views in millions.")
 try:

@@ -107,3 +107,29 @@ def test_run_pages_show_the_people_timeline(store, library: dict[str, str], page
     assert any(m.value == "50.0%" for m in at.metric)
     at = open_page(page, {"video": old})
     assert "were not counted in this run" in texts(at)
+
+
+def test_regression_of_views_on_people_share() -> None:
+    from core.analysis.regression import people_regression
+
+    summary = pd.DataFrame({"video_id": list("abcde"), "person_share": [0.1, 0.3, 0.5, 0.7, None]})
+    videos = pd.DataFrame({"video_id": list("abcde"), "views": [1e6, 2.1e6, 2.9e6, 4.2e6, 9e6]})
+    result = people_regression(summary, videos)
+    assert result.formula == "views ~ person_share" and result.n_obs == 4  # the video not counted is left out
+    slope = result.coefs.set_index("term").loc["person_share", "coef"]
+    assert slope == pytest.approx(np.polyfit([0.1, 0.3, 0.5, 0.7], [1.0, 2.1, 2.9, 4.2], 1)[0])
+    with pytest.raises(AnalysisUnavailable, match="Only 1 of the selected videos"):
+        people_regression(summary.iloc[:1], videos)
+    with pytest.raises(AnalysisUnavailable, match="same share"):
+        people_regression(summary.assign(person_share=0.5), videos)
+    assert people_regression(summary.iloc[:2], videos).problem is not None  # two points: a line fits exactly
+
+
+def test_regression_page_offers_people_on_screen(store) -> None:
+    for i, pattern in enumerate([[0], [0, 1], [1, 1, 0], [1]]):
+        vid = add_video(store, f"synthetic:p{i}", f"Video {i}", view_count=1_000_000 * (i + 1) ** 2, seconds=6)
+        _count_people(store, add_run(store, vid, 6, top_k=3), pattern)
+    at = open_page("pages/regression.py", {"level": "people"})
+    assert "share of its sampled frames with at least one person" in texts(at)
+    assert [m.label for m in at.metric][:2] == ["R²", "Adj. R²"]
+    assert "frames with people" in at.dataframe[0].value.iloc[:, 0].tolist()

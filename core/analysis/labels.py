@@ -143,6 +143,8 @@ def term(name: str) -> str:
         return label(match.group(1))
     if str(name).startswith("share_"):
         return "share of " + label(str(name)[len("share_") :])
+    if str(name) in ("person_share", "face_share", "mean_persons", "mean_faces"):  # people on screen (core.analysis.people)
+        return COLUMNS[str(name)].lower()
     return str(name)
 
 
