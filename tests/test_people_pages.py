@@ -133,3 +133,23 @@ def test_regression_page_offers_people_on_screen(store) -> None:
     assert "share of its sampled frames with at least one person" in texts(at)
     assert [m.label for m in at.metric][:2] == ["R²", "Adj. R²"]
     assert "frames with people" in at.dataframe[0].value.iloc[:, 0].tolist()
+
+
+def test_people_by_popularity_group() -> None:
+    summary = pd.DataFrame(
+        {"video_id": list("abcd"), "person_share": [0.2, 0.4, 0.9, None], "mean_persons": [1.0, 2.0, 3.0, None], "face_share": [0.0, 0.5, 0.5, None]}
+    )
+    groups = pd.DataFrame({"video_id": list("abcd"), "group": ["popular", "popular", "unpopular", "unpopular"]})
+    table = people.by_group(summary, groups).set_index("group")
+    assert table.loc["popular", "videos"] == 2 and table.loc["popular", "person_share"] == pytest.approx(0.3)
+    assert table.loc["unpopular", "videos"] == 1 and table.loc["unpopular", "mean_persons"] == 3.0  # d was not counted
+
+
+def test_popularity_page_compares_people_on_screen(store) -> None:
+    for i, pattern in enumerate([[0], [0, 1], [1, 1, 0], [1]]):
+        vid = add_video(store, f"synthetic:g{i}", f"Video {i}", view_count=1_000_000 * (i + 1), seconds=6)
+        _count_people(store, add_run(store, vid, 6, top_k=3), pattern)
+    at = open_page("pages/popularity.py")
+    assert "People on screen" in texts(at)
+    by_group = next(d.value for d in at.dataframe if "Videos" in d.value.columns)
+    assert by_group["Frames with people"].tolist() == pytest.approx([(2 / 3 + 1) / 2, (0 + 0.5) / 2])

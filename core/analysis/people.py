@@ -75,3 +75,14 @@ def thumbnails_with_boxes(store: Store, run_id: str, frames: list[int]) -> dict[
         jpeg = draw_on_jpeg(doc["jpeg"], found[doc["frame"]], int(width)) if doc["frame"] in found else doc["jpeg"]
         out[doc["frame"]] = "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii")
     return out
+
+
+def by_group(summary: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
+    """Per popularity group (``popular``, ``unpopular``): ``group, videos`` (with people counted) and
+    the mean over those videos of ``person_share, mean_persons, face_share``. ``groups``:
+    :func:`core.analysis.analytics.split_popularity` output (``video_id, group``)."""
+    merged = groups[["video_id", "group"]].merge(summary, on="video_id").dropna(subset=["person_share"])
+    merged = merged[merged["group"].isin(["popular", "unpopular"])]
+    table = merged.groupby("group")[OVERVIEW_COLUMNS].mean().reindex(["popular", "unpopular"])
+    table.insert(0, "videos", merged.groupby("group").size().reindex(["popular", "unpopular"], fill_value=0))
+    return table.reset_index()
