@@ -153,3 +153,24 @@ def test_popularity_page_compares_people_on_screen(store) -> None:
     assert "People on screen" in texts(at)
     by_group = next(d.value for d in at.dataframe if "Videos" in d.value.columns)
     assert by_group["Frames with people"].tolist() == pytest.approx([(2 / 3 + 1) / 2, (0 + 0.5) / 2])
+
+
+def test_export_writes_people_per_frame_for_runs_that_counted_them(store, library: dict[str, str], tmp_path) -> None:
+    from core.analysis.results import export_predictions
+
+    crowd, old = list(library)
+    export_predictions(store, tmp_path / "crowd", [crowd])
+    table = pd.read_csv(tmp_path / "crowd" / "people.csv")
+    assert list(table.columns) == people.EXPORT_COLUMNS and table["persons"].tolist() == [0, 1, 2, 0] * 2
+    assert table["person_boxes"].iloc[2] == "20 10 80 200; 20 10 80 200" and pd.isna(table["face_boxes"].iloc[0])
+    export_predictions(store, tmp_path / "old", [old])
+    assert (tmp_path / "old" / "predictions.csv").is_file() and not (tmp_path / "old" / "people.csv").exists()
+
+
+def test_cli_analyze_can_leave_people_out(store, env) -> None:
+    from tests.test_cli import cli
+
+    vid = add_video(store, "synthetic:cli", "Clip")
+    assert cli("analyze", vid, "--models", "resnet50", "--no-people", env=env).returncode == 0
+    assert cli("analyze", vid, "--models", "resnet50", env=env).returncode == 0
+    assert sorted(r["settings"]["people"] for r in store.runs.list(vid)) == [False, True]

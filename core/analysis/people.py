@@ -86,3 +86,18 @@ def by_group(summary: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
     table = merged.groupby("group")[OVERVIEW_COLUMNS].mean().reindex(["popular", "unpopular"])
     table.insert(0, "videos", merged.groupby("group").size().reindex(["popular", "unpopular"], fill_value=0))
     return table.reset_index()
+
+
+EXPORT_COLUMNS = [*PEOPLE_COLUMNS, "face_boxes", "person_boxes"]
+"""``people.csv`` of an export: the counts per frame and the boxes as ``x y w h`` (full-frame pixels), ``;`` between boxes."""
+
+
+def export_table(store: Store, runs: dict[str, str]) -> pd.DataFrame:
+    """Per sampled frame of the runs that counted people: :data:`EXPORT_COLUMNS`."""
+    rows = []
+    for vid, run_id in runs.items():
+        for d in store.frames.people(run_id):
+            faces, persons = d["people"]["faces"], d["people"]["persons"]
+            boxes = ["; ".join(" ".join(str(v) for v in box) for box in found) for found in (faces, persons)]
+            rows.append((vid, run_id, d["frame"], d["time_s"], len(faces), len(persons), *boxes))
+    return pd.DataFrame(rows, columns=EXPORT_COLUMNS)
