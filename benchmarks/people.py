@@ -14,7 +14,7 @@
   one. Precision = TP / (TP + FP), recall = TP / (TP + FN). The mean absolute error of the counts
   is given too.
 
-Run: ``python -m benchmarks.people [--json benchmarks/people.json]``.
+Run: ``make bench-people`` (``python -m benchmarks.people --json benchmarks/people.json``).
 """
 
 from __future__ import annotations
