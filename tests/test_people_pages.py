@@ -55,10 +55,10 @@ def test_per_frame_and_per_video_tables(store, library: dict[str, str]) -> None:
     assert summary.loc[old, ["person_share", "face_share", "mean_persons"]].isna().all()
 
 
-def test_summary_is_counted_from_frames_when_the_run_has_none(store, library: dict[str, str]) -> None:
+def test_a_run_without_a_people_summary_reads_as_not_counted(store, library: dict[str, str]) -> None:
     crowd = next(iter(library))
-    store.runs.set(library[crowd], people=None)
-    assert people.summary_table(store, {crowd: library[crowd]}).iloc[0]["person_share"] == 0.5
+    store.runs.set(library[crowd], people=None)  # as a run analysed with people counting off
+    assert pd.isna(people.summary_table(store, {crowd: library[crowd]}).iloc[0]["person_share"])
 
 
 def test_overview_columns_go_after_the_group(store) -> None:

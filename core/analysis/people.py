@@ -12,7 +12,7 @@ import base64
 
 import pandas as pd
 
-from core.media.people import PeopleFound, draw_on_jpeg, summarize
+from core.media.people import PeopleFound, draw_on_jpeg
 from core.store import Store
 
 PEOPLE_COLUMNS = ["video_id", "run_id", "frame", "time_s", "faces", "persons"]
@@ -33,15 +33,11 @@ def people_table(store: Store, runs: dict[str, str]) -> pd.DataFrame:
 
 
 def summary_table(store: Store, runs: dict[str, str]) -> pd.DataFrame:
-    """One row per video: :data:`SUMMARY_COLUMNS`; missing values for a run that did not count people.
-    Uses the summary the worker stored when the run finished, else counts the stored frames."""
+    """One row per video: :data:`SUMMARY_COLUMNS`, from the summary the worker stored with the run
+    when it finished (one small read per run); missing values for a run that did not count people."""
     rows = []
     for vid, run_id in runs.items():
-        run = store.runs.find(run_id, {"people": 1, "settings": 1}) or {}
-        summary = run.get("people")
-        if summary is None and run.get("settings", {}).get("people"):  # finished before its summary was written
-            counts = [(len(d["people"]["faces"]), len(d["people"]["persons"])) for d in store.frames.people(run_id)]
-            summary = summarize([f for f, _ in counts], [p for _, p in counts]) if counts else None
+        summary = (store.runs.find(run_id, {"people": 1}) or {}).get("people")
         rows.append({"video_id": vid, "run_id": run_id, **{c: (summary or {}).get(c) for c in SUMMARY_COLUMNS[2:]}})
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS).astype({c: float for c in SUMMARY_COLUMNS[2:]})
 
