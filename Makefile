@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-requirements
 
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test test-fast lint format worker clean bench-pages
+.PHONY: run test test-fast lint format worker clean bench-pages bench-people
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -47,3 +47,6 @@ bench-pages: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+bench-people: $(STAMP)
+	$(PY) -m benchmarks.people --json benchmarks/people.json

@@ -102,3 +102,7 @@ class CategoryMappingError(ReelsightError):
         super().__init__(message)
         self.problems = problems or []
         self.headline = headline or message
+
+
+class FrameError(ReelsightError):
+    """A frame (an image array) cannot be used: empty, wrong shape or pixel type; the message says which."""

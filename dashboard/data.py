@@ -13,6 +13,7 @@ import streamlit as st
 
 from core import jobs as core_jobs
 from core.analysis import aggregates, analytics
+from core.analysis import people as core_people
 from core.analysis import regression as core_regression
 from core.analysis import results as core_results
 from core.analysis import search as label_search
@@ -139,6 +140,8 @@ def regression_fit(
     also kept in the store (:func:`core.analysis.regression.kept_regression`), so it survives a restart.
     ``categories`` (label → category pairs) fits on categories instead of labels."""
     videos = pd.DataFrame(list(views), columns=["video_id", "views"])
+    if level == "people":
+        return core_regression.people_regression(people_summary(db, runs), videos)
     return core_regression.kept_regression(store(), dict(runs), videos, model, level, top_n, dict(categories) or None)
 
 
@@ -247,3 +250,19 @@ def clear_video_caches() -> None:
     videos.clear()
     runs.clear()
     video_table.clear()
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def people_counts(db: str, runs: tuple[tuple[str, str], ...]) -> pd.DataFrame:
+    """Faces and people per sampled frame of the (video id, run id) pairs (finished runs never change)."""
+    return core_people.people_table(store(), dict(runs))
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def people_summary(db: str, runs: tuple[tuple[str, str], ...]) -> pd.DataFrame:
+    return core_people.summary_table(store(), dict(runs))
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def thumbnails_with_boxes(db: str, run_id: str, frames: tuple[int, ...]) -> dict[int, str]:
+    return core_people.thumbnails_with_boxes(store(), run_id, list(frames))

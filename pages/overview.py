@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.analysis import analytics
+from core.analysis import analytics, people
 from core.analysis.report import build_report
 from dashboard import data, levels, state, widgets
+from dashboard.people import people_columns
 from dashboard.scope import analysis_scope
 from dashboard.shell import ensure_shell
 
@@ -24,13 +25,26 @@ try:
     threshold, groups = analytics.split_popularity(scope.videos, widgets.float_param(state.QP_THRESHOLD))
 except analytics.AnalysisUnavailable:
     threshold, groups = None, scope.videos.assign(group="no views")
-table = analytics.overview_table(scope.summary, {run_id: doc["frames"] for run_id, doc in scope.stats.items()}, groups)
+table = people.with_people(
+    analytics.overview_table(scope.summary, {run_id: doc["frames"] for run_id, doc in scope.stats.items()}, groups),
+    data.people_summary(data.db_key(), tuple(sorted(scope.runs.items()))),
+)
+pages = -(-len(table) // VIDEOS_PER_PAGE)
+page = (
+    int(st.number_input(f"Page (of {pages}, {VIDEOS_PER_PAGE} videos each)", min_value=1, max_value=pages, value=1, key=state.OVERVIEW_PAGE))
+    if pages > 1
+    else 1
+)
+shown = table.iloc[(page - 1) * VIDEOS_PER_PAGE : page * VIDEOS_PER_PAGE]
+if pages > 1:
+    st.caption(f"Videos {(page - 1) * VIDEOS_PER_PAGE + 1}–{(page - 1) * VIDEOS_PER_PAGE + len(shown)} of {len(table)}. The CSV holds them all.")
 widgets.table(
-    table,
+    shown,
     config={
         "title": st.column_config.TextColumn(width="medium"),
         **{f"top3_{m}": st.column_config.TextColumn(width="large") for m in scope.models},
         "random_weights": st.column_config.TextColumn(help="Untrained models: their labels are meaningless."),
+        **people_columns(),
     },
 )
 if threshold is not None:

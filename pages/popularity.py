@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.analysis import analytics, labels
+from core.analysis import analytics, labels, people
 from core.analysis.charts import BLUE, ORANGE, label_counts_spec
-from dashboard import levels, state, widgets
+from dashboard import data, levels, state, widgets
+from dashboard.people import people_columns
 from dashboard.scope import analysis_scope
 from dashboard.shell import ensure_shell
 
@@ -47,11 +48,20 @@ st.caption(f"Popular: **{threshold:,}** views or more. Median of the selected vi
 state.set_params(**{state.QP_THRESHOLD: None if threshold == int(round(median)) else str(threshold)})
 _, groups = analytics.split_popularity(scope.videos, threshold)
 
-widgets.table(groups.sort_values("views", ascending=False), ["title", "views", "group"])
+people_summary = data.people_summary(data.db_key(), tuple(sorted(scope.runs.items())))
+widgets.table(
+    people.with_people(groups, people_summary).sort_values("views", ascending=False),
+    ["title", "views", "group", *people.OVERVIEW_COLUMNS],
+    config=people_columns(),
+)
 counts = groups["group"].value_counts()
 if counts.get("popular", 0) == 0 or counts.get("unpopular", 0) == 0:
     st.info("All selected videos fall in one group at this threshold. Change the threshold or select more videos to compare.", icon=":material/balance:")
     st.stop()
+
+st.subheader("People on screen")
+st.caption("Per group, the mean over its videos of the share of frames with people, people per frame and the share of frames with a face.")
+widgets.table(people.by_group(people_summary, groups), config=people_columns())
 
 grouped = scope.group_counts(groups)
 features = analytics.top_features(grouped, n=20)

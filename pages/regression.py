@@ -57,7 +57,7 @@ def show(result: regression.RegressionResult, name: str) -> None:
 
 runs_key = tuple(sorted(scope.runs.items()))
 views_key = tuple((v, None if pd.isna(n) else float(n)) for v, n in zip(scope.videos["video_id"], scope.videos["views"]))
-LEVELS = {"frame": "Frame level (the study's model)", "video": "Video level"}
+LEVELS = {"frame": "Frame level (the study's model)", "video": "Video level", "people": "People on screen"}
 level = state.url_choice(st.segmented_control, "Model level", list(LEVELS), state.QP_LEVEL, format_func=LEVELS.get, required=True)
 noun = levels.noun(scope.level)
 top_n = 0
@@ -71,6 +71,8 @@ if level == "video":
             help=f"The most frequent top-1 {levels.noun(scope.level, True)} across the selected videos.",
         )
     )
+elif level == "people":
+    st.caption("One row per video: its views in millions and the share of its sampled frames with at least one person on screen.")
 else:
     st.caption(f"One row per sampled frame: its top-1 {noun}, and its video's views in millions.")
     note = levels.dummies_note(scope.label_counts, scope.counts, model) if scope.level != "label" else None

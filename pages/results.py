@@ -10,6 +10,7 @@ from core.analysis.results import label_counts
 from core.exports import to_csv
 from core.inference.dedup import ReuseReport
 from dashboard import data, state, widgets
+from dashboard.people import people_section
 from dashboard.shell import ensure_shell
 
 PAGE_SIZE = 25
@@ -79,11 +80,13 @@ with right:
     pages = max(1, -(-len(table) // PAGE_SIZE))
     page = st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1, key=f"{state.RESULTS_PAGE}.{run_id}.{model}")
     view = table.iloc[(page - 1) * PAGE_SIZE : page * PAGE_SIZE].copy()
-    thumbs = data.thumbnails(db, run_id, tuple(int(f) for f in view["frame"]))
+    counted = data.people_counts(db, ((video_id, run_id),)).set_index("frame")  # empty when the run did not count people
+    thumbs = (data.thumbnails_with_boxes if len(counted) else data.thumbnails)(db, run_id, tuple(int(f) for f in view["frame"]))
     view.insert(0, "thumbnail", view["frame"].map(thumbs))
+    view = view.assign(persons=view["frame"].map(counted["persons"]), faces=view["frame"].map(counted["faces"]))
     k = int(s.get("top_k", 5))
     reuse_columns = ["reused_from", "spot_check"] if s.get("reuse_threshold") is not None else []
-    shown = ["thumbnail", "time_s", "frame", *reuse_columns] + [c for r in range(1, min(k, 3) + 1) for c in (f"label_{r}", f"score_{r}")]
+    shown = ["thumbnail", "time_s", "frame", *reuse_columns] + [c for r in range(1, min(k, 3) + 1) for c in (f"label_{r}", f"score_{r}")] + ["persons", "faces"]
     widgets.table(
         view,
         shown,
@@ -102,3 +105,5 @@ with right:
         mime="text/csv",
         icon=":material/download:",
     )
+
+people_section(video_id, run_id, titles[video_id])

@@ -167,3 +167,17 @@ def test_categories_rolled_up_from_the_aggregates_equal_categories_of_frames(lib
     counts = rows[(rows["run_id"] == first["run_id"]) & (rows["model"] == first["model"])]["label"].value_counts()
     top = counts.sort_index().sort_values(ascending=False, kind="stable").head(3)
     assert [(r["label"], r["count"]) for r in first["labels"][:3]] == list(top.items())
+
+
+@pytest.mark.pages
+def test_the_overview_shows_25_videos_a_page_and_downloads_them_all(store) -> None:
+    from tests.test_pages import open_page
+
+    populate(store, n_videos=30, n_frames=5, seed=3)
+    at = open_page("pages/overview.py")
+    assert not at.exception
+    [table] = at.dataframe
+    assert len(table.value) == 25 and any("Videos 1–25 of 30" in c.value for c in at.caption)
+    [pager] = [n for n in at.number_input if n.label.startswith("Page (of 2")]
+    pager.set_value(2).run()
+    assert len(at.dataframe[0].value) == 5 and any("Videos 26–30 of 30" in c.value for c in at.caption)

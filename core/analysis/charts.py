@@ -295,6 +295,26 @@ def label_timeline(top1: pd.DataFrame, title: str, top: int = 12) -> go.Figure:
     return fig
 
 
+def people_timeline(counts: pd.DataFrame, title: str) -> go.Figure:
+    """People and faces on screen along one video: ``counts`` has ``time_s, persons, faces``
+    (:func:`core.analysis.people.people_table` rows of one run), one step line each."""
+    if counts.empty:
+        raise AnalysisUnavailable("Faces and people were not counted in this run. Queue a new analysis with “Count faces and people” on.")
+    fig = go.Figure()
+    for column, name, colour in (("persons", "People", BLUE), ("faces", "Faces", ORANGE)):
+        fig.add_trace(
+            go.Scatter(
+                x=counts["time_s"], y=counts[column], mode="lines+markers", line={"shape": "hv", "color": colour, "width": 2},
+                marker={"size": 4}, name=name, hovertemplate=f"%{{x:.2f}} s · %{{y}} {name.lower()}<extra></extra>",
+            )
+        )  # fmt: skip
+    fig.update_xaxes(title_text="Time (s)", gridcolor="#eee")
+    fig.update_yaxes(title_text="On screen", gridcolor="#eee", rangemode="tozero", dtick=1 if counts[["persons", "faces"]].max().max() <= 6 else None)
+    fig = _layout(fig, title, height=260)
+    fig.update_layout(showlegend=True, legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"})
+    return fig
+
+
 PALETTE = ["#9D9D9D", "#4C78A8", "#F58518", "#E45756", "#72B7B2", "#54A24B", "#EECA3B", "#B279A2", "#FF9DA6", "#9D755D"]
 """Class colours in class order; the first (usually the "neither" class) is grey."""
 

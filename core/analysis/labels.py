@@ -138,6 +138,13 @@ COLUMNS: dict[str, str] = {
     "vertical": "Vertical",
     "videos": "Videos",
     "labels": "Labels",
+    # people on screen
+    "faces": "Faces",
+    "persons": "People",
+    "face_share": "Frames with a face",
+    "person_share": "Frames with people",
+    "mean_faces": "Faces per frame",
+    "mean_persons": "People per frame",
 }
 """Raw column name → the name people read."""
 
@@ -164,6 +171,9 @@ KINDS: dict[str, str] = {
     "weights": "weights",
     "views_source": "views_source",
     "backbone": "model",
+    **dict.fromkeys(["faces", "persons"], "count"),
+    **dict.fromkeys(["face_share", "person_share"], "percent"),
+    **dict.fromkeys(["mean_faces", "mean_persons"], "number"),
     **dict.fromkeys(["score", "mean_score", "mean_top1", "mean_of_sample_means", "ci_low", "ci_high"], "confidence"),
     **dict.fromkeys(["share", "popular_share", "unpopular_share", "agreement"], "percent"),
     **dict.fromkeys(["coef", "std_err", "t", "lift", "r2", "adj_r2", "f_stat", "llf", "aic", "bic"], "number"),
@@ -206,6 +216,8 @@ def term(name: str) -> str:
         return label(match.group(1))
     if str(name).startswith("share_"):
         return "share of " + label(str(name)[len("share_") :])
+    if str(name) in ("person_share", "face_share", "mean_persons", "mean_faces"):  # people on screen (core.analysis.people)
+        return COLUMNS[str(name)].lower()
     return str(name)
 
 

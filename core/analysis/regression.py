@@ -284,6 +284,34 @@ def video_regression(top1: pd.DataFrame, videos: pd.DataFrame, model: str, top_n
     return result
 
 
+def people_regression(summary: pd.DataFrame, videos: pd.DataFrame) -> RegressionResult:
+    """Video-level OLS of views (millions) on the share of frames with people on screen,
+    ``views ~ person_share``, over the videos whose runs counted people.
+
+    ``summary``: :func:`core.analysis.people.summary_table` rows (``video_id, person_share``)."""
+    views = _views_by_video(videos)
+    data = summary.dropna(subset=["person_share"]).set_index("video_id")[["person_share"]]
+    data = data[data.index.isin(views.index)].copy()
+    if len(data) < 2:
+        raise AnalysisUnavailable(
+            f"Only {len(data)} of the selected videos with view counts had faces and people counted. Queue new analyses with "
+            "“Count faces and people” on, for at least two videos with different view counts."
+        )
+    if data["person_share"].nunique() < 2:
+        raise AnalysisUnavailable(
+            f"Every one of these {len(data)} videos shows people on the same share of frames ({data['person_share'].iloc[0]:.0%}), "
+            "so there is no difference for it to explain views by. Select more varied videos."
+        )
+    data["views"] = views.reindex(data.index)
+    result = _fit(data.reset_index(drop=True), "views ~ person_share", "video", "people", len(data))
+    if len(data) <= 2:
+        result.problem = (
+            "Only two videos for two coefficients (intercept and the share of frames with people): a line always passes through "
+            "two points exactly, so R², F and p-values mean nothing and are not shown. Add videos."
+        )
+    return result
+
+
 FIT_VERSION = 1
 """Part of every kept fit's key: raise it when a fit's numbers or fields change."""
 

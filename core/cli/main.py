@@ -82,7 +82,13 @@ def cmd_analyze(args: argparse.Namespace) -> None:
 
     fps = None if args.every_frame else args.fps
     rs = RunSettings(
-        fps=fps, trim_start_s=args.trim_start, trim_end_s=args.trim_end, models=args.models, top_k=args.top_k, reuse_threshold=_reuse_threshold(args)
+        fps=fps,
+        trim_start_s=args.trim_start,
+        trim_end_s=args.trim_end,
+        models=args.models,
+        top_k=args.top_k,
+        reuse_threshold=_reuse_threshold(args),
+        people=not args.no_people,
     )
     run_id, job_id = request_analysis(_store(args), args.video_id, rs)
     print(f"run {run_id} queued", file=sys.stderr)
@@ -485,6 +491,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="a frame whose 32×32 grey image differs from the last classified one by less than T grey levels (mean) reuses its labels (default 2)",
     )
     p.add_argument("--no-reuse", action="store_true", help="classify every sampled frame")
+    p.add_argument("--no-people", action="store_true", help="do not count faces and people on the frames")
     p.set_defaults(func=cmd_analyze)
 
     p = sub.add_parser("worker", help="process queued jobs")

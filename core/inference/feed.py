@@ -22,6 +22,7 @@ import numpy as np
 
 from core.errors import ConfigError
 from core.inference import dedup
+from core.media.people import PeopleFound
 
 THUMB_WIDTH = 160
 """Thumbnail width in pixels; height keeps the frame's aspect ratio."""
@@ -38,6 +39,8 @@ class FramePayload:
     thumb_jpeg: bytes
     signature: np.ndarray
     """32×32 grey float32, for near-duplicate detection (see :mod:`core.inference.dedup`)."""
+    people: PeopleFound | None = None
+    """Faces and people on the full frame, when the run counts them."""
 
 
 def _area(frame: np.ndarray, side: int) -> np.ndarray:
@@ -75,10 +78,12 @@ def resizer(name: str) -> Callable[[np.ndarray, int], np.ndarray]:
 @dataclass(frozen=True)
 class Preprocessor:
     """Turns a decoded BGR uint8 H×W×3 frame into a :class:`FramePayload` for model inputs of
-    ``sizes`` (square sides in pixels). A video source hands it BGR (``bgr_input``)."""
+    ``sizes`` (square sides in pixels). A video source hands it BGR (``bgr_input``). With a
+    ``people`` detector it also counts faces and people on the full frame."""
 
     sizes: tuple[int, ...]
     resize: str = DEFAULT_RESIZE
+    people: Callable[[np.ndarray], PeopleFound] | None = None
     bgr_input = True
 
     def __post_init__(self) -> None:
@@ -92,7 +97,8 @@ class Preprocessor:
         h, w = bgr.shape[:2]
         thumb = cv2.resize(big_bgr, (THUMB_WIDTH, max(1, round(h * THUMB_WIDTH / w))), interpolation=cv2.INTER_AREA)
         ok, jpeg = cv2.imencode(".jpg", thumb, [cv2.IMWRITE_JPEG_QUALITY, THUMB_QUALITY])
-        return FramePayload(inputs=inputs, thumb_jpeg=jpeg.tobytes() if ok else b"", signature=dedup.signature(inputs[sizes[-1]]))
+        found = self.people(bgr) if self.people is not None else None
+        return FramePayload(inputs=inputs, thumb_jpeg=jpeg.tobytes() if ok else b"", signature=dedup.signature(inputs[sizes[-1]]), people=found)
 
 
 def make_payload(rgb: np.ndarray, sizes: tuple[int, ...], resize: str = DEFAULT_RESIZE) -> FramePayload:

@@ -7,7 +7,8 @@ Data flow inside the worker::
         → windows holding ``batch_size`` frames to classify → stacked uint8 batch
         → model thread (core.inference.runtime): every model, top-k; meanwhile the main thread stores the
           window before and decides the next one
-        → reused frames copy the last classified frame's top-k
+        → reused frames copy the last classified frame's top-k (faces and people, counted on every
+          sampled frame by the decode workers, core.media.people, are never copied)
         → bulk insert of thumbs then frames (frames are the commit marker)
 
 A retried run first reads which frames are stored and skips them, and frame ``_id`` is
@@ -35,7 +36,7 @@ from core.inference.feed import FramePayload, Preprocessor
 from core.inference.models import MODEL_NAMES, parse_model_names
 from core.inference.runtime import InferenceRuntime
 from core.jobs import RunningJob
-from core.media import VideoSource, frames, open_source, video_file
+from core.media import VideoSource, frames, open_source, people, video_file
 from core.store import Store, new_id, new_job, utcnow
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,8 @@ class RunSettings:
     reuse_threshold: float | None = dedup.DEFAULT_THRESHOLD
     """A frame whose 32×32 grey image differs from the last classified frame's by less than this
     (mean absolute difference, 0–255) reuses its labels; None classifies every frame."""
+    people: bool = True
+    """Count faces and people on every sampled frame (:mod:`core.media.people`)."""
 
     def __post_init__(self) -> None:
         try:
@@ -91,6 +94,7 @@ class RunSettings:
         return cls(
             fps=doc.get("fps"), trim_start_s=doc.get("trim_start_s", 0.0), trim_end_s=doc.get("trim_end_s", 0.0), models=tuple(doc["models"]),
             top_k=int(doc.get("top_k", 5)), reuse_threshold=doc.get("reuse_threshold"),  # runs from before reuse existed classified every frame
+            people=bool(doc.get("people", False)),  # runs from before people detection did not count people
         )  # fmt: skip
 
 
@@ -201,6 +205,8 @@ def _docs(
             doc["reused_from"] = reused_from[i]
         if i in checks:
             doc["audit"] = checks[i]
+        if sample.payload.people is not None:
+            doc["people"] = sample.payload.people.to_doc()
         frame_docs.append(doc)
         thumb_docs.append({"_id": key, "run_id": run_id, "frame": sample.index, "jpeg": sample.payload.thumb_jpeg})
     return frame_docs, thumb_docs
@@ -221,6 +227,12 @@ def summarize_run(store: Store, run_id: str, models: tuple[str, ...]) -> dict[st
             "labels": [{"label": label, "count": c} for label, c in counts.most_common(SUMMARY_LABELS)],
         }
     return summary
+
+
+def summarize_people(store: Store, run_id: str) -> dict[str, Any]:
+    """The run's people on screen per video (:func:`core.media.people.summarize`), from its stored frames."""
+    counts = [(len(d["people"]["faces"]), len(d["people"]["persons"])) for d in store.frames.people(run_id)]
+    return people.summarize([f for f, _ in counts], [p for _, p in counts])
 
 
 @dataclass
@@ -392,7 +404,8 @@ def run_analyze_job(ctx: RunningJob) -> None:
     settings = ctx.settings
     source = open_source(settings.video_source, settings.decode_workers)
     batch_size = runtime.plan.batch_size
-    stream = _Stream(source, path, info, rs.plan, Preprocessor(runtime.sizes, settings.resize), done, batch_size)
+    detector = people.PeopleDetector() if rs.people else None
+    stream = _Stream(source, path, info, rs.plan, Preprocessor(runtime.sizes, settings.resize, detector), done, batch_size)
     timings = {"wait_s": 0.0, "models_s": 0.0, "store_s": 0.0}
     policy = dedup.ReusePolicy.resumed(rs.reuse_threshold, reuse_report(store, run_id))  # a resumed run carries on where its spot checks left it
     last: tuple[dict, int] | None = None  # predictions and index of the last classified frame
@@ -421,12 +434,13 @@ def run_analyze_job(ctx: RunningJob) -> None:
     ctx.progress("summarize", stored, stored)
     reuse = reuse_report(store, run_id)
     summary = summarize_run(store, run_id, rs.models)
+    people_summary = summarize_people(store, run_id) if rs.people else None
     warning = short_read_warning(reuse.frames, expected)
     if warning:
         ctx.warn(warning)
     store.runs.set(
         run_id, summary=summary, n_frames=reuse.frames, n_expected=expected, warning=warning, n_reused=reuse.reused,
         reuse_checks={"checks": reuse.checks, "agreed": reuse.agreed, "threshold_end": reuse.threshold_end},
-        timings={k: round(v, 3) for k, v in timings.items()}, finished_at=utcnow(),
+        timings={k: round(v, 3) for k, v in timings.items()}, people=people_summary, finished_at=utcnow(),
     )  # fmt: skip
     log.info("run %s: done, %d frames, %d reused, spot checks %d/%d agreed", run_id, reuse.frames, reuse.reused, reuse.agreed, reuse.checks)

@@ -2,7 +2,8 @@
 
 - ``runs``: one per analysis of a video; ``settings``, ``job_id``, ``summary`` per model, ``finished_at``.
 - ``frames``: one per (run, sampled frame), ``_id = "<run_id>:<frame>"``; ``preds[model]`` holds the
-  top-k ``labels`` and ``scores``; ``reused_from`` and ``audit`` record near-duplicate reuse.
+  top-k ``labels`` and ``scores``; ``reused_from`` and ``audit`` record near-duplicate reuse;
+  ``people`` holds ``faces`` and ``persons`` boxes ``[x, y, w, h]`` when the run counted them.
 - ``thumbs``: JPEG thumbnails, same ``_id`` as the frame.
 - ``run_top1``: one per finished run, ``_id = run_id``: the top-1 label and score of every frame and
   model as parallel arrays, so analytics read one document per run, not every frame.
@@ -164,6 +165,10 @@ class FrameRepository(Repository):
     def audits(self, run_id: str) -> list[dict[str, Any]]:
         """Frames spot-checked by the reuse policy (``frame``, ``audit``)."""
         return list(self._c.find({"run_id": run_id, "audit": {"$exists": True}}, {"frame": 1, "audit": 1}))
+
+    def people(self, run_id: str) -> list[dict[str, Any]]:
+        """``frame``, ``time_s`` and ``people`` (faces and persons boxes) of the run's frames that were counted, in frame order."""
+        return list(self._c.find({"run_id": run_id, "people": {"$exists": True}}, {"frame": 1, "time_s": 1, "people": 1}, sort=[("frame", 1)]))
 
     def reused_from(self, run_id: str) -> dict[int, int]:
         """Reused frame → the frame whose labels it copied."""

@@ -1,0 +1,99 @@
+"""People on screen: per-frame counts of faces and people, per-video shares and means, and the
+boxes to draw, from what the analysis pass stored (:mod:`core.media.people`).
+
+A run analysed without people counting (its setting off, or made before the feature) has no
+counts: its frames are absent from :func:`people_table` and its summary columns are missing
+values, never zeros.
+"""
+
+from __future__ import annotations
+
+import base64
+
+import pandas as pd
+
+from core.media.people import PeopleFound, draw_on_jpeg
+from core.store import Store
+
+PEOPLE_COLUMNS = ["video_id", "run_id", "frame", "time_s", "faces", "persons"]
+SUMMARY_COLUMNS = ["video_id", "run_id", "frames", "person_share", "face_share", "mean_persons", "mean_faces"]
+"""``person_share``/``face_share``: share of frames with at least one (0–1); ``mean_*``: count per frame."""
+OVERVIEW_COLUMNS = ["person_share", "mean_persons", "face_share"]
+
+
+def people_table(store: Store, runs: dict[str, str]) -> pd.DataFrame:
+    """Per sampled frame of the runs (video id → run id) that counted people: :data:`PEOPLE_COLUMNS`,
+    ordered by run and frame."""
+    rows = [
+        (vid, run_id, d["frame"], d["time_s"], len(d["people"]["faces"]), len(d["people"]["persons"]))
+        for vid, run_id in runs.items()
+        for d in store.frames.people(run_id)
+    ]
+    return pd.DataFrame(rows, columns=PEOPLE_COLUMNS)
+
+
+def summary_table(store: Store, runs: dict[str, str]) -> pd.DataFrame:
+    """One row per video: :data:`SUMMARY_COLUMNS`, from the summary the worker stored with the run
+    when it finished (one small read per run); missing values for a run that did not count people."""
+    rows = []
+    for vid, run_id in runs.items():
+        summary = (store.runs.find(run_id, {"people": 1}) or {}).get("people")
+        rows.append({"video_id": vid, "run_id": run_id, **{c: (summary or {}).get(c) for c in SUMMARY_COLUMNS[2:]}})
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS).astype({c: float for c in SUMMARY_COLUMNS[2:]})
+
+
+def with_people(overview: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
+    """``overview`` (one row per video, with ``video_id``) with :data:`OVERVIEW_COLUMNS` added after its ``group`` column."""
+    merged = overview.merge(summary[["video_id", *OVERVIEW_COLUMNS]], on="video_id", how="left")
+    columns = list(overview.columns)
+    at = columns.index("group") + 1 if "group" in columns else len(columns)
+    return merged[columns[:at] + OVERVIEW_COLUMNS + columns[at:]]
+
+
+def boxes(store: Store, run_id: str, frames: list[int]) -> dict[int, PeopleFound]:
+    """Frame index → the faces and people found on it, for the frames asked that were counted."""
+    found = {}
+    for doc in store.frames.some(run_id, frames, {"frame": 1, "people": 1}):
+        people = PeopleFound.from_doc(doc.get("people"))
+        if people is not None:
+            found[doc["frame"]] = people
+    return found
+
+
+def thumbnails_with_boxes(store: Store, run_id: str, frames: list[int]) -> dict[int, str]:
+    """Frame index → ``data:image/jpeg;base64,…`` thumbnail with its people (blue) and faces (amber)
+    drawn, for the frames asked; frames not counted keep their plain thumbnail."""
+    run = store.runs.find(run_id, {"video_id": 1}) or {}
+    width = (store.videos.find(run.get("video_id", "")) or {}).get("width")
+    found = boxes(store, run_id, frames) if width else {}
+    out = {}
+    for doc in store.frames.thumbs(run_id, frames):
+        jpeg = draw_on_jpeg(doc["jpeg"], found[doc["frame"]], int(width)) if doc["frame"] in found else doc["jpeg"]
+        out[doc["frame"]] = "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii")
+    return out
+
+
+def by_group(summary: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
+    """Per popularity group (``popular``, ``unpopular``): ``group, videos`` (with people counted) and
+    the mean over those videos of ``person_share, mean_persons, face_share``. ``groups``:
+    :func:`core.analysis.analytics.split_popularity` output (``video_id, group``)."""
+    merged = groups[["video_id", "group"]].merge(summary, on="video_id").dropna(subset=["person_share"])
+    merged = merged[merged["group"].isin(["popular", "unpopular"])]
+    table = merged.groupby("group")[OVERVIEW_COLUMNS].mean().reindex(["popular", "unpopular"])
+    table.insert(0, "videos", merged.groupby("group").size().reindex(["popular", "unpopular"], fill_value=0))
+    return table.reset_index()
+
+
+EXPORT_COLUMNS = [*PEOPLE_COLUMNS, "face_boxes", "person_boxes"]
+"""``people.csv`` of an export: the counts per frame and the boxes as ``x y w h`` (full-frame pixels), ``;`` between boxes."""
+
+
+def export_table(store: Store, runs: dict[str, str]) -> pd.DataFrame:
+    """Per sampled frame of the runs that counted people: :data:`EXPORT_COLUMNS`."""
+    rows = []
+    for vid, run_id in runs.items():
+        for d in store.frames.people(run_id):
+            faces, persons = d["people"]["faces"], d["people"]["persons"]
+            boxes = ["; ".join(" ".join(str(v) for v in box) for box in found) for found in (faces, persons)]
+            rows.append((vid, run_id, d["frame"], d["time_s"], len(faces), len(persons), *boxes))
+    return pd.DataFrame(rows, columns=EXPORT_COLUMNS)
