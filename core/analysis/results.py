@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from core.analysis.scenes import export_scenes
 from core.errors import NotFoundError
 from core.exports import output_dir, to_csv
 from core.store import Store
@@ -134,7 +135,8 @@ def predictions_long(store: Store, run_id: str) -> pd.DataFrame:
 
 
 def export_predictions(store: Store, out_dir: str | Path, video_ids: list[str] | None = None, run_id: str | None = None) -> Path:
-    """Write ``out_dir/predictions.csv`` (and ``runs.csv`` with each run's settings and weights).
+    """Write ``out_dir/predictions.csv`` (and ``runs.csv`` with each run's settings and weights, and
+    for runs with shots ``shots_<video_id>.csv`` in PySceneDetect's scene list columns and ``segments.csv``).
 
     ``run_id`` picks one run; otherwise each video's latest run. ``video_ids=None`` means all videos.
     """
@@ -159,4 +161,5 @@ def export_predictions(store: Store, out_dir: str | Path, video_ids: list[str] |
     to_csv(table, tmp)
     tmp.replace(out / "predictions.csv")
     to_csv(run_rows, out / "runs.csv")
+    export_scenes(store, out, list(wanted))
     return out / "predictions.csv"

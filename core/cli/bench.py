@@ -55,6 +55,8 @@ class BenchSettings:
     """Frames per model call; None: the runtime's choice for this device."""
     reuse_threshold: float | None = dedup.DEFAULT_THRESHOLD
     models: tuple[str, ...] = MODEL_NAMES
+    scenes: bool = True
+    """The pipeline detects shots and segments in its decode pass (the worker's default)."""
 
 
 def _sampled(path: Path, info: frames.VideoInfo, settings: BenchSettings) -> tuple[list[int], frames.SamplePlan]:
@@ -233,6 +235,7 @@ def pipeline(
     store = open_store(cfg)
     video_id, _ = add_file(store, cfg, path)
     rs = RunSettings(fps=plan.fps, trim_end_s=plan.trim_end_s, models=settings.models, top_k=1, reuse_threshold=settings.reuse_threshold)
+    rs = rs if settings.scenes else dataclasses.replace(rs, scenes=None)
     run_id, job_id = request_analysis(store, video_id, rs)
     worker = Worker(store, cfg, worker_id="bench")
     if runtime is not None:
@@ -286,7 +289,7 @@ def run_bench(
     n = len(indices)
     result: dict[str, Any] = {
         "video": path.name, "resolution": f"{info.width}x{info.height}", "frames": n, "fps_setting": settings.fps, "batch": batch, "models": list(settings.models),
-        "reuse_threshold": settings.reuse_threshold, "device": describe_device()[0], "backend": rt.backend,
+        "reuse_threshold": settings.reuse_threshold, "scenes": settings.scenes, "device": describe_device()[0], "backend": rt.backend,
         "runtime": rt.describe(), "weights": cfg.weights, "video_source": source.name, "decode_workers": getattr(source, "workers", 1), "resize": cfg.resize,
         "cores": default_workers(),
     }  # fmt: skip

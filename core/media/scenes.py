@@ -41,7 +41,7 @@ DEFAULT_MIN_SHOT_FRAMES = int(inspect.signature(ContentDetector).parameters["min
 SIGNATURE_SIDE = 16
 """Side of the grey signature in pixels (uint8, SIGNATURE_SIDE² bytes per frame)."""
 SIGNATURE_RATE = 4.0
-"""Signatures kept per second of video for intro/outro matching."""
+"""Signatures kept per second of video for intro/outro matching (at the frames nearest to k / SIGNATURE_RATE s)."""
 SIGNATURE_WINDOW_S = 60.0
 """Seconds at the start and at the end of a video whose signatures are kept."""
 SEGMENT_KINDS = ("black", "static")
@@ -176,7 +176,7 @@ class SceneScanner:
         self._diff: list[float] = []
         self._last_grey: np.ndarray | None = None
         self._last = -1
-        self._every = max(1, round(fps / SIGNATURE_RATE))
+        self._next_signature = 0  # signatures are kept at the frames nearest to k / SIGNATURE_RATE seconds, so videos of any frame rate align
         window = math.ceil(SIGNATURE_WINDOW_S * SIGNATURE_RATE)
         self._head: list[tuple[int, np.ndarray]] = []
         self._head_until = round(SIGNATURE_WINDOW_S * fps)
@@ -204,7 +204,9 @@ class SceneScanner:
         self._diff.append(math.inf if self._last_grey is None or self._last_grey.shape != grey.shape else float(np.abs(grey - self._last_grey).mean()))
         self._last_grey = grey
         self._luma.append(m.luma)
-        if index % self._every == 0:
+        if index >= round(self._next_signature * self.fps / SIGNATURE_RATE):
+            while round(self._next_signature * self.fps / SIGNATURE_RATE) <= index:
+                self._next_signature += 1
             flat = m.signature.reshape(-1).copy()
             if index < self._head_until:
                 self._head.append((index, flat))
