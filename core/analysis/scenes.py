@@ -52,7 +52,7 @@ def export_scenes(store: Store, out: Path, run_ids: list[str]) -> list[Path]:
     """Write ``out/shots_<video_id>.csv`` (PySceneDetect's scene list columns) for each run that
     has shots, and ``out/segments.csv`` for all of them; returns the files written."""
     written = []
-    for run_id, doc in store.scenes.of_runs(run_ids).items():
+    for doc in store.scenes.of_runs(run_ids).values():
         path = out / f"shots_{doc['video_id']}.csv"
         path.write_text(scenes.scene_list_csv(scenes.SceneResult.from_doc(doc)), encoding="utf-8")
         written.append(path)
