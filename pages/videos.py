@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 import streamlit as st
 
@@ -10,7 +12,7 @@ from core.inference import MODEL_NAMES, MODELS, RunSettings, request_analysis
 from core.inference.dedup import AUDIT_EVERY, TARGET_AGREEMENT
 from core.inference.dedup import DEFAULT_THRESHOLD as REUSE_THRESHOLD
 from core.media import VIDEO_EXTENSIONS, add_upload, add_url, delete_video, set_views
-from dashboard import data, state, widgets
+from dashboard import data, state, trims, widgets
 from dashboard.shell import ensure_shell
 from dashboard.text import plain, safe_link
 from dashboard.widgets import guarded, no_views_notice, succeeded
@@ -172,6 +174,12 @@ with col_analyze, st.container(border=True):
     fps = c1.number_input("Frames per second", min_value=0.1, max_value=60.0, value=1.0, step=0.5, disabled=every, help="The source study used 24.")
     trim_start = c2.number_input("Trim start (s)", min_value=0.0, value=0.0, step=1.0, help="Skip title cards.")
     trim_end = c3.number_input("Trim end (s)", min_value=0.0, value=0.0, step=1.0, help="Skip end screens.")
+    use_saved = st.toggle(
+        "Use each video's saved intro and outro trims",
+        value=True,
+        key=trims.USE_SAVED,
+        help="Saved in the Intro and outro box below; other videos use the trims above.",
+    )
     c4, c5 = st.columns([2, 1])
     models = c4.multiselect("Models", list(MODEL_NAMES), default=list(MODEL_NAMES), format_func=lambda m: MODELS[m].display)
     top_k = c5.number_input("Top-k labels", min_value=1, max_value=20, value=5)
@@ -189,7 +197,11 @@ with col_analyze, st.container(border=True):
             )
         )
         if rs is not None:
-            queued = [r for r in (guarded(lambda v=v: request_analysis(store, v, rs)) for v in chosen) if r]
+            per_video = {
+                v: dataclasses.replace(rs, **dict(zip(("trim_start_s", "trim_end_s"), trims.trims_for(store, v, trim_start, trim_end, use_saved))))
+                for v in chosen
+            }
+            queued = [r for r in (guarded(lambda v=v: request_analysis(store, v, per_video[v])) for v in chosen) if r]
             if queued:
                 state.flash(
                     state.VIDEOS_FLASH,
@@ -199,6 +211,9 @@ with col_analyze, st.container(border=True):
                 st.session_state.pop(state.VIDEOS_JUST_ADDED, None)
                 data.clear_video_caches()
                 st.rerun()
+
+with st.container(border=True):
+    trims.panel(store, titles)
 
 # ------------------------------------------------------------------ edit / delete
 with col_edit, st.container(border=True):
