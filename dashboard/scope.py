@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from core.analysis import analytics, labels
-from dashboard import data, state, widgets
+from dashboard import data, state, units, widgets
 from dashboard.text import plain
 
 
@@ -41,7 +41,7 @@ def _parse_runs(text: str | None) -> dict[str, str]:
     return {vid: run for vid, run in pairs}
 
 
-def analysis_scope(choose_model: bool = True) -> Scope | None:
+def analysis_scope(choose_model: bool = True, unit_choice: bool = True) -> Scope | None:
     """Draw the filters; return the scope, or None (after a friendly message) when nothing is analysed."""
     db = data.db_key()
     videos, runs = data.videos(db), data.runs(db)
@@ -80,7 +80,7 @@ def analysis_scope(choose_model: bool = True) -> Scope | None:
     state.set_params(**{state.QP_RUNS: ",".join(f"{v}:{r}" for v, r in overrides.items()) or None})
 
     selected = analytics.selected_runs(data.store(), chosen, overrides)
-    top1 = data.top1(db, tuple(sorted(selected.values())))
+    top1 = units.choose(db, selected, data.top1(db, tuple(sorted(selected.values()))), unit_choice)  # frames or shots, segments left out
     video_table = data.video_table(db, tuple(sorted(selected.items())))
     model = None
     if choose_model:

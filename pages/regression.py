@@ -5,9 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.analysis import labels, regression
+from core.analysis import labels, regression, units
 from core.analysis.analytics import AnalysisUnavailable
 from dashboard import data, state, widgets
+from dashboard import units as unit_choice
 from dashboard.scope import analysis_scope
 from dashboard.shell import ensure_shell
 
@@ -18,7 +19,7 @@ st.caption(
     "Ordinary least squares of views (in millions) on labels, fitted with statsmodels: the study's `views ~ C(label)` on frames, and a model with one row per video."
 )
 
-scope = analysis_scope()
+scope = analysis_scope(unit_choice=False)  # the shot-level model is a level below
 if scope is None:
     st.stop()
 model = scope.model
@@ -57,17 +58,26 @@ def show(result: regression.RegressionResult, name: str) -> None:
 
 runs_key = tuple(sorted(scope.runs.items()))
 views_key = tuple((v, None if pd.isna(n) else float(n)) for v, n in zip(scope.videos["video_id"], scope.videos["views"]))
-LEVELS = {"frame": "Frame level (the study's model)", "video": "Video level"}
+LEVELS = {"frame": "Frame level (the study's model)", "shot": "Shot level (safer)", "video": "Video level"}
 level = state.url_choice(st.segmented_control, "Model level", list(LEVELS), state.QP_LEVEL, format_func=LEVELS.get, required=True)
 top_n = 0
 if level == "video":
     top_n = int(
         st.number_input("Label shares as regressors", min_value=1, max_value=20, value=3, help="The most frequent top-1 labels across the selected videos.")
     )
+elif level == "shot":
+    st.caption(unit_choice.WHY_SHOT_MODEL)
 else:
     st.caption("One row per sampled frame: its top-1 label, and its video's views in millions.")
+rows = unit_choice.regression_rows(data.db_key(), scope.runs, scope.top1, level)
 try:
-    show(data.regression_fit(data.db_key(), runs_key, views_key, model, level, top_n), f"{model}_{level}s")
+    if rows is None:
+        show(data.regression_fit(data.db_key(), runs_key, views_key, model, level, top_n), f"{model}_{level}s")
+    else:
+        views = pd.DataFrame(list(views_key), columns=["video_id", "views"])
+        fits = {"video": lambda: regression.video_regression(rows, views, model, top_n), "shot": lambda: units.shot_regression(rows, views, model)}
+        fit = fits.get(level, lambda: regression.frame_regression(rows, views, model))()
+        show(fit, f"{model}_{level}s")
 except AnalysisUnavailable as err:
     st.info(str(err), icon=":material/info:")
 st.caption(f"Model: {labels.model_name(model)}. Views are the analyst's figure where entered, else YouTube's.")

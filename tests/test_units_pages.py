@@ -1,0 +1,58 @@
+"""The unit selector on the analytics pages: shots instead of frames, segments left out, the
+shot-level regression; state in the URL."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.store import utcnow
+from dashboard.text import plain
+from tests.synthetic import populate
+from tests.test_analytics_pages import ANALYTICS
+from tests.test_pages import open_page, texts
+
+pytestmark = pytest.mark.pages
+
+
+def _with_shots(store, n_videos: int = 4, n_frames: int = 30, black_s: int = 0) -> list[str]:
+    """``populate``'s videos (1 frame a second), each run with a shot every 5 s and ``black_s`` black seconds at the start."""
+    video_ids = populate(store, n_videos=n_videos, n_frames=n_frames)
+    for video_id in video_ids:
+        run = store.runs.latest(video_id)
+        shots = [[s, min(s + 5, n_frames)] for s in range(0, n_frames, 5)]
+        segments = [{"kind": "black", "start": 0, "end": black_s}] if black_s else []
+        store.scenes.save(run["_id"], video_id, {"fps": 1.0, "frame_count": n_frames, "shots": shots, "segments": segments}, utcnow())
+    return video_ids
+
+
+@pytest.mark.parametrize("page", ANALYTICS)
+def test_every_analytics_page_counts_shots(store, page: str) -> None:
+    _with_shots(store)
+    at = open_page(page, {"unit": "shots"})
+    assert not at.exception
+    if page != "pages/regression.py":  # the Regression page offers its own shot-level model instead
+        assert at.segmented_control(key="unit").value == "shots"
+        assert plain("24 shot rows from 120 frame rows") in texts(at) or plain("48 shot rows from 240 frame rows") in texts(at)
+
+
+def test_the_regression_page_fits_one_row_per_shot_and_says_why(store) -> None:
+    _with_shots(store)
+    at = open_page("pages/regression.py", {"model": "resnet50", "level": "shot"})
+    assert not at.exception
+    assert [m.value for m in at.metric][3] == "24"  # 4 videos × 6 shots
+    assert "Counting each shot once is why this model is the safer one." in texts(at)
+
+
+def test_black_segments_are_left_out_of_the_frames(store) -> None:
+    _with_shots(store, black_s=5)
+    at = open_page("pages/regression.py", {"model": "resnet50", "skip": "black"})
+    assert not at.exception
+    assert at.pills(key="skip").value == ["black"]
+    assert [m.value for m in at.metric][3] == "100"  # 120 frames less 4 × 5 black ones
+
+
+def test_runs_without_shots_are_named(store) -> None:
+    populate(store, n_videos=2, n_frames=10)
+    at = open_page("pages/overview.py", {"unit": "shots"})
+    assert not at.exception
+    assert plain("2 of 2 runs have no shots or segments") in texts(at)
