@@ -6,7 +6,7 @@ import streamlit as st
 
 from core.analysis import analytics, labels
 from core.analysis.charts import label_timeline
-from dashboard import data, moment, state, widgets
+from dashboard import data, moment, shots, state, widgets
 from dashboard.scope import analysis_scope
 from dashboard.shell import ensure_shell
 
@@ -29,7 +29,10 @@ frames = scope.top1[scope.top1["video_id"] == vid]
 model = scope.model
 mine = frames[frames["model"] == model]
 
-event = widgets.chart(label_timeline(frames, f"Top-1 label along the video · {titles[vid]}"), f"timeline_{vid}", on_select=True)
+shot_bands, segment_bands = shots.bands(data.db_key(), run_id, vid)
+event = widgets.chart(
+    label_timeline(frames, f"Top-1 label along the video · {titles[vid]}", shots=shot_bands, segments=segment_bands), f"timeline_{vid}", on_select=True
+)
 clicked = moment.clicked_time(event, f"explorer.click.{vid}")
 if clicked is not None:
     moment.open_moment(clicked)

@@ -9,7 +9,7 @@ from core.analysis.charts import label_counts_bar
 from core.analysis.results import label_counts
 from core.exports import to_csv
 from core.inference.dedup import ReuseReport
-from dashboard import data, state, widgets
+from dashboard import data, shots, state, widgets
 from dashboard.shell import ensure_shell
 
 PAGE_SIZE = 25
@@ -102,3 +102,4 @@ with right:
         mime="text/csv",
         icon=":material/download:",
     )
+shots.section(db, video_id, run_id, model, table)

@@ -56,3 +56,22 @@ def test_runs_without_shots_are_named(store) -> None:
     at = open_page("pages/overview.py", {"unit": "shots"})
     assert not at.exception
     assert plain("2 of 2 runs have no shots or segments") in texts(at)
+
+
+def test_the_results_page_shows_shots_segments_and_the_scene_list(store) -> None:
+    video_id = _with_shots(store, n_videos=1, black_s=5)[0]
+    store.videos.set(video_id, trims={"start_s": 5.0, "end_s": 3.0, "source": "edited"})
+    at = open_page("pages/results.py", {"video": video_id})
+    assert not at.exception
+    assert [m.value for m in at.metric][4:8] == ["6", "5.0 s", "5.0", "0.0"]  # shots, median length, black and still seconds
+    assert any(b.label == "Download shots (PySceneDetect scene list, CSV)" for b in at.get("download_button"))
+    shown = at.dataframe[-1].value
+    assert list(shown.iloc[:, 0]) == ["black", "intro (trimmed)", "outro (trimmed)"]
+
+
+def test_the_explorer_timeline_draws_the_bands(store) -> None:
+    _with_shots(store, n_videos=1, black_s=5)
+    at = open_page("pages/explorer.py")
+    assert not at.exception
+    figure = at.get("plotly_chart")[0].proto.spec
+    assert '"fillcolor":"#222222"' in figure.replace(" ", "") and "still picture" not in figure  # one black band, no still picture
