@@ -27,6 +27,7 @@ navigation = st.navigation(
             st.Page(PAGES / "explorer.py", title="Frames explorer", icon=":material/grid_view:"),
             st.Page(PAGES / "results.py", title="Results by run", icon=":material/table_rows:"),
             st.Page(PAGES / "search.py", title="Label search", icon=":material/search:"),
+            st.Page(PAGES / "categories.py", title="Label categories", icon=":material/category:"),
         ],
         "Screen time": [
             st.Page(PAGES / "screentime.py", title="Screen time", icon=":material/timer:"),

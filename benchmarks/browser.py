@@ -91,12 +91,15 @@ def main() -> None:
     parser.add_argument("--videos", type=int, default=5)
     parser.add_argument("--frames", type=int, default=60)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--library", type=Path, help="an existing library folder (db/, data/) to open instead of generating one, e.g. benchmarks.pages' 200-video one"
+    )
     parser.add_argument("--json", type=Path, default=Path(__file__).with_name("browser.json"))
     args = parser.parse_args()
     roots = [r.resolve() for r in (args.root or [Path(__file__).resolve().parents[1]])]
     pages = args.pages.split(",")
 
-    folder = tempfile.mkdtemp(prefix="reelsight-browser-")
+    folder = str(args.library.resolve()) if args.library else tempfile.mkdtemp(prefix="reelsight-browser-")
     env = {**os.environ, "REELSIGHT_DB": f"{folder}/db", "REELSIGHT_DATA": f"{folder}/data", "REELSIGHT_WEIGHTS": "none"}
     os.environ.update({k: env[k] for k in ("REELSIGHT_DB", "REELSIGHT_DATA", "REELSIGHT_WEIGHTS")})
     from playwright.sync_api import sync_playwright
@@ -105,7 +108,8 @@ def main() -> None:
     from core.store import open_store
     from tests.synthetic import populate
 
-    populate(open_store(load_settings()), n_videos=args.videos, n_frames=args.frames)
+    if not args.library:
+        populate(open_store(load_settings()), n_videos=args.videos, n_frames=args.frames)
     kinds = ("first", "again", "cached")
     times: dict[str, dict[str, dict[str, list[float]]]] = {str(r): {p: {k: [] for k in kinds} for p in pages} for r in roots}
     charts: dict[str, dict[str, int]] = {str(r): {} for r in roots}

@@ -92,3 +92,13 @@ class ScreenTimeError(ReelsightError):
 
 class YT8MError(ReelsightError):
     """YouTube-8M records, vocabulary or settings that cannot be used; the message names the file."""
+
+
+class CategoryMappingError(ReelsightError):
+    """A label-categories CSV that cannot be used. ``problems`` lists each one (by row), and
+    ``headline`` is the message without that list, for a page that shows the list as a table."""
+
+    def __init__(self, message: str, problems: list[str] | None = None, headline: str | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []
+        self.headline = headline or message

@@ -19,7 +19,7 @@ from typing import Any
 
 from pymongo.errors import PyMongoError
 
-from core import inference, jobs, screentime, yt8m
+from core import analysis, inference, jobs, screentime, yt8m
 from core.config import Settings
 from core.errors import JobCancelled, JobError, LeaseLost, ReelsightError, WorkerStopping
 from core.inference import MODEL_NAMES, InferenceRuntime, current_plan, describe_device
@@ -29,8 +29,15 @@ from core.store import Store, new_id
 
 log = logging.getLogger(__name__)
 
+
+def analyze_and_aggregate(ctx: JobContext) -> None:
+    """An ``analyze`` job, then the finished run's aggregates for the pages (:mod:`core.analysis.aggregates`)."""
+    inference.run_analyze_job(ctx)
+    analysis.aggregates.write(ctx.store, ctx.job["params"]["run_id"])
+
+
 HANDLERS: dict[str, Callable[[JobContext], None]] = {
-    inference.ANALYZE_JOB: inference.run_analyze_job,
+    inference.ANALYZE_JOB: analyze_and_aggregate,
     screentime.TRAIN_JOB: screentime.run_train_job,
     screentime.APPLY_JOB: screentime.run_apply_job,
     yt8m.IMPORT_JOB: yt8m.run_import_job,

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from core import jobs as core_jobs
-from core.analysis import analytics
+from core.analysis import aggregates, analytics
 from core.analysis import regression as core_regression
 from core.analysis import results as core_results
 from core.analysis import search as label_search
@@ -70,10 +70,35 @@ def frame_predictions(db: str, run_id: str, frames: tuple[int, ...]) -> dict[int
     return core_results.frame_predictions(store(), run_id, list(frames))
 
 
-@st.cache_data(ttl=3600, show_spinner="Loading labels…")
 def top1(db: str, run_ids: tuple[str, ...]) -> pd.DataFrame:
-    """Finished runs never change, so this is keyed by run ids alone."""
-    return analytics.top1_table(store(), list(run_ids))
+    """The top-1 table of the runs; each run's part is cached on its own (finished runs never
+    change), so another selection re-reads only the runs it adds."""
+    parts = [part for part in (run_top1(db, run_id) for run_id in sorted(run_ids)) if not part.empty]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=analytics.TOP1_COLUMNS)
+
+
+@st.cache_data(ttl=3600, show_spinner=False, max_entries=1000)
+def run_top1(db: str, run_id: str) -> pd.DataFrame:
+    return analytics.top1_table(store(), [run_id])
+
+
+@st.cache_data(ttl=3600, show_spinner="Loading run summaries…")
+def run_stats(db: str, run_ids: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    """Run id → its aggregates (:mod:`core.analysis.aggregates`); finished runs never change."""
+    return aggregates.run_stats(store(), list(run_ids))
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def label_counts(db: str, runs: tuple[tuple[str, str], ...]) -> pd.DataFrame:
+    """The label-count table of the selected runs (video id, run id pairs), counted by the store;
+    :func:`run_stats` has built their aggregates."""
+    return aggregates.label_counts(store(), dict(runs), built=True)
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def group_counts(db: str, runs: tuple[tuple[str, str], ...], groups: tuple[tuple[str, str], ...]) -> pd.DataFrame:
+    """Label counts per popularity group (video id, group pairs), counted by the store."""
+    return aggregates.group_counts(store(), dict(runs), pd.DataFrame(list(groups), columns=["video_id", "group"]), built=True)
 
 
 @st.cache_data(ttl=10, show_spinner=False)
@@ -97,19 +122,24 @@ def video_table(db: str, runs: tuple[tuple[str, str], ...]) -> pd.DataFrame:
 @st.cache_data(ttl=3600, show_spinner="Drawing the word clouds…")
 def wordclouds(frequencies: tuple[tuple[tuple[str, float], ...], ...]) -> list[bytes]:
     """One PNG per frequency table, drawn in parallel (a page's clouds come in one call)."""
-    return wordcloud_pngs([dict(f) for f in frequencies])
+    return wordcloud_pngs([dict(f) for f in frequencies], keep_in=settings().data_dir / "cache" / "wordclouds")
 
 
-@st.cache_data(ttl=3600, show_spinner="Fitting the regression…", max_entries=32)
+@st.cache_data(ttl=3600, show_spinner="Fitting the regression (once for this selection; it is kept until the data changes)…", max_entries=32)
 def regression_fit(
-    db: str, runs: tuple[tuple[str, str], ...], views: tuple[tuple[str, float | None], ...], model: str, level: str, top_n: int
+    db: str,
+    runs: tuple[tuple[str, str], ...],
+    views: tuple[tuple[str, float | None], ...],
+    model: str,
+    level: str,
+    top_n: int,
+    categories: tuple[tuple[str, str], ...] = (),
 ) -> core_regression.RegressionResult:
-    """Keyed by the runs and the views used: a new run or an edited view count refits."""
-    top1_rows = top1(db, tuple(sorted(r for _, r in runs)))
+    """Keyed by the runs and the views used: a new run or an edited view count refits; the fit is
+    also kept in the store (:func:`core.analysis.regression.kept_regression`), so it survives a restart.
+    ``categories`` (label → category pairs) fits on categories instead of labels."""
     videos = pd.DataFrame(list(views), columns=["video_id", "views"])
-    if level == "frame":
-        return core_regression.frame_regression(top1_rows, videos, model)
-    return core_regression.video_regression(top1_rows, videos, model, top_n)
+    return core_regression.kept_regression(store(), dict(runs), videos, model, level, top_n, dict(categories) or None)
 
 
 def run_doc(run_id: str) -> dict[str, Any] | None:

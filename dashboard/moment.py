@@ -5,6 +5,7 @@ model's labels. Opened by clicking a timeline point or a thumbnail; the time liv
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -49,25 +50,18 @@ def chosen_time() -> float | None:
 
 
 def show_moment(video_id: str, run_id: str, frames: pd.DataFrame, models: list[str]) -> None:
-    """Draw the chosen moment (if any) of ``run_id``: player, enlarged frame, each model's top-k."""
+    """Open the chosen moment (if any) of ``run_id`` in a dialog over the page, wherever the click
+    was: player, enlarged frame, each model's top-k. Closing it (button, Esc, outside) clears ``t``."""
     wanted = chosen_time()
     row = None if wanted is None else nearest_frame(frames.drop_duplicates("frame"), wanted)
     if row is None:
         return
     frame, time_s = int(row["frame"]), float(row["time_s"])
-    with st.container(border=True):
-        head, close = st.columns([6, 1], vertical_alignment="center")
-        head.markdown(f"##### :material/play_circle: Frame {frame:,} at {labels.seconds(time_s)}")
-        if close.button("Close", icon=":material/close:", key="moment.close"):
-            open_moment(None)
-            st.rerun()
+
+    def body() -> None:
         player, still = st.columns([3, 2])
         with player:
-            source = video_source(video_id)
-            if source is None:
-                st.info("The video file is not available on this server, so it cannot be played here.", icon=":material/videocam_off:")
-            else:
-                st.video(source, start_time=int(time_s))
+            _player(video_id, time_s)
         with still:
             thumbs = data.thumbnails(data.db_key(), run_id, (frame,))
             if frame in thumbs:
@@ -78,6 +72,19 @@ def show_moment(video_id: str, run_id: str, frames: pd.DataFrame, models: list[s
                 st.markdown(
                     f"**{labels.model_name(model)}**  \n" + "  \n".join(f"{plain(labels.label(name))} · {labels.confidence(score)}" for name, score in top)
                 )
+        if st.button("Close", icon=":material/close:", key="moment.close"):
+            open_moment(None)
+            st.rerun()
+
+    st.dialog(f"Frame {frame:,} at {labels.seconds(time_s)}", width="large", icon=":material/play_circle:", on_dismiss=lambda: open_moment(None))(body)()
+
+
+def _player(video_id: str, time_s: float) -> None:
+    source = video_source(video_id)
+    if source is None:
+        st.info("The video file is not available on this server, so it cannot be played here.", icon=":material/videocam_off:")
+    else:
+        st.video(source, start_time=int(time_s))
 
 
 def clicked_time(event: Any, key: str) -> float | None:
@@ -96,12 +103,14 @@ def clicked_time(event: Any, key: str) -> float | None:
     return time_s
 
 
-def play_at(video_id: str, time_s: float, caption: str) -> None:
-    """A player for ``video_id`` started at ``time_s`` (seconds), under ``caption`` (Markdown, escaped by the caller)."""
-    with st.container(border=True):
-        st.markdown(f"##### :material/play_circle: {caption}")
-        source = video_source(video_id)
-        if source is None:
-            st.info("The video file is not available on this server, so it cannot be played here.", icon=":material/videocam_off:")
-        else:
-            st.video(source, start_time=int(time_s))
+def play_at(video_id: str, time_s: float, title: str, on_close: Callable[[], None]) -> None:
+    """A player for ``video_id`` started at ``time_s`` (seconds), in a dialog titled ``title``
+    (plain text); ``on_close`` runs when the user closes it."""
+
+    def body() -> None:
+        _player(video_id, time_s)
+        if st.button("Close", icon=":material/close:", key="moment.play_close"):
+            on_close()
+            st.rerun()
+
+    st.dialog(title, width="large", icon=":material/play_circle:", on_dismiss=on_close)(body)()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.analysis import analytics, labels
+from core.analysis import aggregates, analytics, labels
 from core.analysis.charts import bootstrap_spec, score_histogram_spec
 from dashboard import state, widgets
 from dashboard.scope import analysis_scope
@@ -34,7 +34,11 @@ with st.expander("Settings", icon=":material/tune:"):
         help="Runs whose mean top-1 confidence is below this are flagged.",
     )
 
-table = analytics.confidence_table(scope.top1, int(sample_size), int(draws), int(seed), float(ood))
+if (int(sample_size), int(draws), int(seed)) == (aggregates.BOOTSTRAP["sample_size"], aggregates.BOOTSTRAP["draws"], aggregates.BOOTSTRAP["seed"]):
+    table = analytics.confidence_from_summary(scope.summary, float(ood))  # stored with each run: no frames read
+else:
+    with st.spinner("Resampling every video's frames…"):
+        table = analytics.confidence_table(scope.top1, int(sample_size), int(draws), int(seed), float(ood))
 titles = dict(zip(scope.videos["video_id"], scope.videos["title"]))
 flagged = table[table["out_of_domain"]]
 if not flagged.empty:
@@ -53,9 +57,10 @@ widgets.table(
 widgets.download_csv(table, "confidence.csv")
 
 vid = state.url_choice(st.selectbox, "Distributions for", list(scope.runs), state.QP_VIDEO, format_func=titles.get)
+chosen = scope.run_top1(vid)
 columns = st.columns(len(scope.models))
 for column, model in zip(columns, scope.models):
-    scores = scope.top1[(scope.top1["video_id"] == vid) & (scope.top1["model"] == model)]["score"]
+    scores = chosen[chosen["model"] == model]["score"]
     if scores.empty:
         column.caption(f"{labels.model_name(model)}: not in this run.")
         continue

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.analysis import analytics, labels
+from core.analysis import labels
 from core.analysis.charts import label_timeline
-from dashboard import data, moment, shots, state, widgets
+from dashboard import data, levels, moment, shots, state, widgets
 from dashboard.scope import analysis_scope
 from dashboard.shell import ensure_shell
 
@@ -25,7 +25,7 @@ run_id = scope.runs[vid]
 if st.session_state.get("explorer.moment_video", vid) != vid:  # another video: its moment does not apply
     moment.open_moment(None)
 st.session_state["explorer.moment_video"] = vid
-frames = scope.top1[scope.top1["video_id"] == vid]
+frames = scope.run_top1(vid)
 model = scope.model
 mine = frames[frames["model"] == model]
 
@@ -42,7 +42,10 @@ moment.show_moment(vid, run_id, frames, scope.models)
 f1, f2, f3 = st.columns([2, 2, 2])
 names = sorted(mine["label"].unique(), key=lambda n: labels.label(n).casefold())
 wanted = [name for name in (st.query_params.get(state.QP_LABEL) or "").split(",") if name in names]
-chosen = f1.multiselect(f"Top-1 label ({labels.model_name(model)})", names, default=wanted, format_func=labels.label, placeholder="All labels")
+noun = levels.noun(scope.level)
+chosen = f1.multiselect(
+    f"Top-1 {noun} ({labels.model_name(model)})", names, default=wanted, format_func=labels.label, placeholder=f"All {levels.noun(scope.level, True)}"
+)
 state.set_params(**{state.QP_LABEL: ",".join(chosen) or None})
 low, high = f2.slider("Top-1 confidence", 0.0, 1.0, (0.0, 1.0), 0.01)
 end = float(frames["time_s"].max()) if not frames.empty else 0.0
@@ -77,7 +80,7 @@ if not keep.empty:
 if len(scope.models) >= 2:
     st.subheader("Model agreement")
     a, b = scope.models[0], scope.models[1]
-    agree = analytics.agreement(scope.top1, a, b)
+    agree = scope.agreement(a, b)
     agree.insert(0, "title", agree["video_id"].map(titles))
     st.caption(f"Share of frames on which {labels.model_name(a)} and {labels.model_name(b)} give the same top-1 label, and their most common disagreements.")
     widgets.table(

@@ -6,11 +6,12 @@ import streamlit as st
 
 from core.analysis import analytics
 from core.analysis.report import build_report
-from dashboard import data, state, widgets
+from dashboard import data, levels, state, widgets
 from dashboard.scope import analysis_scope
 from dashboard.shell import ensure_shell
 
 ensure_shell()
+VIDEOS_PER_PAGE = 25
 
 st.title("Overview")
 st.caption("Every selected video at a glance: its views, popularity group, what was analysed and what the models saw.")
@@ -23,7 +24,7 @@ try:
     threshold, groups = analytics.split_popularity(scope.videos, widgets.float_param(state.QP_THRESHOLD))
 except analytics.AnalysisUnavailable:
     threshold, groups = None, scope.videos.assign(group="no views")
-table = analytics.overview_table(scope.top1, groups)
+table = analytics.overview_table(scope.summary, {run_id: doc["frames"] for run_id, doc in scope.stats.items()}, groups)
 widgets.table(
     table,
     config={
@@ -40,7 +41,9 @@ st.subheader("Report for stakeholders")
 st.caption("One HTML file with every chart (still interactive), the tables, the settings and run ids used, and the random-weights flag. It opens offline.")
 if st.button("Build report", icon=":material/description:"):
     with st.spinner("Computing every analysis…"):
-        built = build_report(data.store(), list(scope.runs), threshold=threshold, run_ids=scope.runs)
+        built = build_report(
+            data.store(), list(scope.runs), threshold=threshold, run_ids=scope.runs, label_categories=levels.mapping(data.db_key(), scope.level)
+        )
     st.session_state[state.OVERVIEW_REPORT] = built.html
 if st.session_state.get(state.OVERVIEW_REPORT):
     st.download_button(

@@ -6,7 +6,7 @@ import streamlit as st
 
 from core.analysis import analytics, labels
 from core.analysis.charts import BLUE, ORANGE, label_counts_bar
-from dashboard import state, widgets
+from dashboard import levels, state, widgets
 from dashboard.scope import analysis_scope
 from dashboard.shell import ensure_shell
 
@@ -53,16 +53,23 @@ if counts.get("popular", 0) == 0 or counts.get("unpopular", 0) == 0:
     st.info("All selected videos fall in one group at this threshold. Change the threshold or select more videos to compare.", icon=":material/balance:")
     st.stop()
 
-features = analytics.top_features(scope.top1, groups, n=20)
+grouped = scope.group_counts(groups)
+features = analytics.top_features(grouped, n=20)
+noun = levels.noun(scope.level, plural=True)
 for model in scope.models:
     st.subheader(labels.model_name(model))
     left, right = st.columns(2)
     for column, group, color in ((left, "popular", BLUE), (right, "unpopular", ORANGE)):
         rows = features[(features["model"] == model) & (features["group"] == group)]
         with column:
-            widgets.chart(label_counts_bar(rows, f"Top-20 labels · {group} videos", count_col="count", color=color), f"top20_{model}_{group}")
-    lift = analytics.lift(scope.top1, groups, model)
-    with st.expander(f"Lift · labels over-represented among popular videos ({labels.model_name(model)})", icon=":material/trending_up:"):
+            widgets.chart(
+                label_counts_bar(
+                    rows, f"Top-20 {noun} · {group} videos", count_col="count", color=color, x_title=f"Frames with this top-1 {levels.noun(scope.level)}"
+                ),
+                f"top20_{model}_{group}",
+            )
+    lift = analytics.lift(grouped, model)
+    with st.expander(f"Lift · {noun} over-represented among popular videos ({labels.model_name(model)})", icon=":material/trending_up:"):
         st.caption(
             f"Lift = share of popular videos' frames ÷ share of unpopular videos' frames (counts smoothed by {analytics.LIFT_SMOOTHING}). Above 1: more typical of popular videos."
         )

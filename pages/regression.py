@@ -7,7 +7,7 @@ import streamlit as st
 
 from core.analysis import labels, regression, units
 from core.analysis.analytics import AnalysisUnavailable
-from dashboard import data, state, widgets
+from dashboard import data, levels, state, widgets
 from dashboard import units as unit_choice
 from dashboard.scope import analysis_scope
 from dashboard.shell import ensure_shell
@@ -60,24 +60,33 @@ runs_key = tuple(sorted(scope.runs.items()))
 views_key = tuple((v, None if pd.isna(n) else float(n)) for v, n in zip(scope.videos["video_id"], scope.videos["views"]))
 LEVELS = {"frame": "Frame level (the study's model)", "shot": "Shot level (safer)", "video": "Video level"}
 level = state.url_choice(st.segmented_control, "Model level", list(LEVELS), state.QP_LEVEL, format_func=LEVELS.get, required=True)
+noun = levels.noun(scope.level)
 top_n = 0
 if level == "video":
     top_n = int(
-        st.number_input("Label shares as regressors", min_value=1, max_value=20, value=3, help="The most frequent top-1 labels across the selected videos.")
+        st.number_input(
+            f"{noun.capitalize()} shares as regressors",
+            min_value=1,
+            max_value=20,
+            value=3,
+            help=f"The most frequent top-1 {levels.noun(scope.level, True)} across the selected videos.",
+        )
     )
 elif level == "shot":
     st.caption(unit_choice.WHY_SHOT_MODEL)
 else:
-    st.caption("One row per sampled frame: its top-1 label, and its video's views in millions.")
-rows = unit_choice.regression_rows(data.db_key(), scope.runs, scope.top1, level)
+    st.caption(f"One row per sampled frame: its top-1 {noun}, and its video's views in millions.")
+    note = levels.dummies_note(scope.label_counts, scope.counts, model) if scope.level != "label" else None
+    if note:
+        st.info(note, icon=":material/category:")
+rows = unit_choice.regression_rows(scope, level)
 try:
     if rows is None:
-        show(data.regression_fit(data.db_key(), runs_key, views_key, model, level, top_n), f"{model}_{level}s")
+        show(data.regression_fit(data.db_key(), runs_key, views_key, model, level, top_n, levels.mapping_key(scope.level)), f"{model}_{level}s")
     else:
         views = pd.DataFrame(list(views_key), columns=["video_id", "views"])
         fits = {"video": lambda: regression.video_regression(rows, views, model, top_n), "shot": lambda: units.shot_regression(rows, views, model)}
-        fit = fits.get(level, lambda: regression.frame_regression(rows, views, model))()
-        show(fit, f"{model}_{level}s")
+        show(fits.get(level, lambda: regression.frame_regression(rows, views, model))(), f"{model}_{level}s")
 except AnalysisUnavailable as err:
     st.info(str(err), icon=":material/info:")
 st.caption(f"Model: {labels.model_name(model)}. Views are the analyst's figure where entered, else YouTube's.")

@@ -216,7 +216,12 @@ def results() -> None:
         at_s = st.session_state[f"screentime.moment.{run_id}"]
         here = result.frames.iloc[int((result.frames["time_s"] - at_s).abs().to_numpy().argmin())] if len(result.frames) else None
         who = f" · {plain(here['class'])} on screen" if here is not None else ""
-        moment.play_at(run["source"]["video_id"], at_s, f"{plain(run['source'].get('name') or '')} at {seconds_text(at_s)}{who}")
+        moment.play_at(
+            run["source"]["video_id"],
+            at_s,
+            f"{plain(run['source'].get('name') or '')} at {seconds_text(at_s)}{who}",
+            on_close=lambda: st.session_state.pop(f"screentime.moment.{run_id}", None),
+        )
     if run.get("video_blob"):
         with st.expander("Annotated video", expanded=False):
             video_bytes = data.blob_bytes(run["video_blob"])

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from core.analysis import analytics, labels
-from dashboard import data, state, widgets
+from dashboard import data, levels, state, widgets
 from dashboard.scope import analysis_scope
 from dashboard.shell import ensure_shell
 from dashboard.text import plain
 
 ensure_shell()
 VIDEOS_PER_PAGE = 3
+HITS_SHOWN = 500
 
 st.title("Word clouds")
 st.caption("Each video's top-1 labels, sized by how many frames carry them, one cloud per model, as in the source study.")
@@ -26,14 +28,14 @@ video_ids = list(scope.runs)
 pages = -(-len(video_ids) // VIDEOS_PER_PAGE)
 page = st.number_input(f"Page (of {pages}, {VIDEOS_PER_PAGE} videos each)", min_value=1, max_value=pages, value=1) if pages > 1 else 1
 shown = [(vid, model) for vid in video_ids[(page - 1) * VIDEOS_PER_PAGE : page * VIDEOS_PER_PAGE] for model in scope.models]
-freqs = {key: analytics.label_frequencies(scope.top1, key[0], key[1], weighted=weighted) for key in shown}
+freqs = {key: analytics.label_frequencies(scope.counts, key[0], key[1], weighted=weighted) for key in shown}
 drawn = [key for key in shown if freqs[key]]
 pngs = dict(zip(drawn, data.wordclouds(tuple(tuple(sorted(freqs[key].items())) for key in drawn))))
 for vid in dict.fromkeys(v for v, _ in shown):
     st.subheader(plain(titles[vid]))
     for column, model in zip(st.columns(len(scope.models)), scope.models):
         with column:
-            st.markdown(f"**{labels.model_name(model)}** · {labels.count(len(freqs[(vid, model)]))} labels")
+            st.markdown(f"**{labels.model_name(model)}** · {labels.count(len(freqs[(vid, model)]))} {levels.noun(scope.level, plural=True)}")
             if (vid, model) not in pngs:
                 st.caption("No frames for this model.")
                 continue
@@ -47,20 +49,29 @@ for vid in dict.fromkeys(v for v, _ in shown):
                 key=f"wc.{vid}.{model}",
             )
 
-st.subheader("Frames with a label")
-names = sorted(scope.top1["label"].unique(), key=lambda n: labels.label(n).casefold())
+st.subheader(f"Frames with a {levels.noun(scope.level)}")
+names = sorted(scope.counts["label"].unique(), key=lambda n: labels.label(n).casefold())
 state_label = st.query_params.get(state.QP_LABEL)
 label = st.selectbox(
-    "Label",
+    levels.noun(scope.level).capitalize(),
     names,
     index=names.index(state_label) if state_label in names else 0,
     format_func=labels.label,
     help="Every frame whose top-1 label (by either model) is this one.",
 )
 state.set_params(**{state.QP_LABEL: label})
-hits = scope.top1[scope.top1["label"] == label].sort_values(["video_id", "time_s"])
-st.caption(f"{labels.count(len(hits))} frame predictions · open them with thumbnails in the Frames explorer.")
+with_label = scope.counts[scope.counts["label"] == label]
+st.caption(f"{labels.count(int(with_label['count'].sum()))} frame predictions · open them with thumbnails in the Frames explorer.")
 st.page_link(
     "pages/explorer.py", label="Open in the Frames explorer", icon=":material/grid_view:", query_params={state.QP_LABEL: label, **dict(st.query_params)}
 )
-widgets.table(hits.assign(title=hits["video_id"].map(titles)).head(500), ["title", "model", "time_s", "frame", "score"])
+hits = []  # the first HITS_SHOWN, video by video: only the runs needed are read
+for vid in sorted(with_label["video_id"].unique()):
+    frames = scope.run_top1(vid)
+    hits.append(frames[frames["label"] == label].sort_values("time_s", kind="stable"))
+    if sum(len(h) for h in hits) >= HITS_SHOWN:
+        break
+shown_hits = pd.concat(hits, ignore_index=True).head(HITS_SHOWN) if hits else pd.DataFrame(columns=analytics.TOP1_COLUMNS)
+if len(shown_hits) < with_label["count"].sum():
+    st.caption(f"The first {labels.count(len(shown_hits))} are listed.")
+widgets.table(shown_hits.assign(title=shown_hits["video_id"].map(titles)), ["title", "model", "time_s", "frame", "score"])

@@ -12,6 +12,7 @@ import datetime as dt
 import cv2
 import numpy as np
 
+from core.analysis import aggregates
 from core.inference import MODEL_NAMES, RunSettings, imagenet_labels, reuse_report
 from core.inference.runs import summarize_run
 from core.store import Store, new_id, new_job, utcnow
@@ -101,6 +102,7 @@ def add_run(
         run_id, summary=summarize_run(store, run_id, models), n_frames=n_frames, n_reused=reuse.reused,
         reuse_checks={"checks": reuse.checks, "agreed": reuse.agreed, "threshold_end": reuse.threshold_end}, finished_at=utcnow(),
     )  # fmt: skip
+    aggregates.write(store, run_id)  # as the worker does when a run finishes
     return run_id
 
 

@@ -330,9 +330,13 @@ POINTS = """() => [...document.querySelectorAll('.js-plotly-plot .scatterlayer p
 """Every marker of the page's scatter plots: its data ``x`` (d3's bound datum) and its box on screen."""
 
 
-def _moment_heading(page) -> str:
-    """The moment's heading without its icon's ligature text."""
-    return page.locator("h5").filter(has_text="Frame ").inner_text().removeprefix("play_circle").strip()
+def _moment_dialog(page, heading: str):
+    """The moment's dialog once it shows ``heading``; it opens over the page, inside the window."""
+    dialog = page.get_by_role("dialog").filter(has_text=heading)
+    dialog.wait_for(state="visible", timeout=30_000)
+    box, view = dialog.bounding_box(), page.viewport_size
+    assert box and box["y"] >= 0 and box["y"] + min(box["height"], view["height"]) <= view["height"] + 1, (box, view)
+    return dialog
 
 
 def _player_at(page, time_s: float) -> None:
@@ -344,9 +348,9 @@ def _player_at(page, time_s: float) -> None:
 
 
 def test_timeline_point_and_play_open_the_moment(dashboard: str, store, settings, tmp_path: Path) -> None:
-    """Issue 15, journey 15: a click on a label-timeline point opens a player at that time with
-    "Frame N at X s" and every model's labels; Play under a thumbnail moves it to that frame; the
-    link keeps ``t``. The clip is VP8 WebM, which Chromium decodes (it cannot play MPEG-4 Part 2)."""
+    """Issue 15, journey 15: a click on a label-timeline point opens a dialog, inside the window,
+    with a player at that time, "Frame N at X s" and every model's labels; Escape closes it and
+    forgets the moment; Play under a thumbnail opens that frame; the link keeps ``t``. The clip is VP8 WebM, which Chromium decodes (it cannot play MPEG-4 Part 2)."""
     import numpy as np
 
     from core.analysis import labels
@@ -365,25 +369,26 @@ def test_timeline_point_and_play_open_the_moment(dashboard: str, store, settings
         assert page.locator("video").count() == 0
         point = next(p for p in page.evaluate(POINTS) if p["x"] == 1 and p["height"])
         page.mouse.click(point["left"] + point["width"] / 2, point["top"] + point["height"] / 2)
-        page.locator("video").wait_for(state="attached", timeout=30_000)
+        dialog = _moment_dialog(page, "Frame 10 at 1.00 s")
         _settle(page)
-        assert _moment_heading(page) == "Frame 10 at 1.00 s"
         assert "t=1.000" in page.url
         _player_at(page, 1.0)
-        moment = page.get_by_test_id("stVerticalBlock").filter(has=page.locator("video")).filter(has=page.locator("h5")).last  # innermost: the moment's box
-        shown = moment.inner_text()
+        shown = dialog.inner_text()
         doc = store.db["frames"].find_one({"_id": f"{run_id}:10"})
         for model, pred in doc["preds"].items():
             assert labels.model_name(model) in shown, model
             for name, score in zip(pred["labels"], pred["scores"], strict=True):
                 assert f"{plain(labels.label(name))} · {labels.confidence(score)}" in shown, (model, name)
-        moment.evaluate("box => box.scrollIntoView({block: 'center'})")  # at 1440 × 900 it opens below the fold
         _no_exception(page, "journey15-timeline-click")
 
+        page.keyboard.press("Escape")  # closing the dialog forgets the moment
+        page.get_by_role("dialog").wait_for(state="detached", timeout=30_000)
+        page.wait_for_function("() => !location.search.includes('t=')", timeout=30_000)
+        _settle(page)
+        assert page.locator("video").count() == 0
         page.get_by_role("button", name="Play", exact=True).nth(2).click()  # the thumbnails in time order: 0 s, 1 s, 2 s
-        page.wait_for_function("() => [...document.querySelectorAll('h5')].some(h => h.textContent.endsWith('Frame 20 at 2.00 s'))", timeout=30_000)
+        _moment_dialog(page, "Frame 20 at 2.00 s")
         _settle(page)
         assert "t=2.000" in page.url and page.locator("video").count() == 1
         _player_at(page, 2.0)
-        page.locator("h5").filter(has_text="Frame ").evaluate("h => h.scrollIntoView({block: 'start'})")  # Play leaves it above the fold
         _no_exception(page, "journey15-play")

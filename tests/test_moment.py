@@ -28,12 +28,18 @@ def _videos(at) -> list:
     return [e for e in at.get("video")]
 
 
+def _dialog_title(at) -> str | None:
+    """The title of the open dialog (the moment opens over the page, wherever the click was)."""
+    dialogs = list(at.get("dialog"))
+    return dialogs[0].proto.dialog.title if dialogs else None
+
+
 def test_a_link_with_a_time_opens_the_player_there(store, uploaded: dict[str, str]) -> None:
     at = open_page("pages/explorer.py", {"videos": uploaded["video_id"], "video": uploaded["video_id"], "t": "1.2"})
     assert not at.exception
     [player] = _videos(at)
     assert player.proto.start_time == 1 and player.proto.url.endswith(".mp4")  # the stored file, served by Streamlit
-    assert any(m.value.startswith("##### :material/play_circle: Frame 10 at 1.00 s") for m in at.markdown)
+    assert _dialog_title(at) == "Frame 10 at 1.00 s"
     doc = store.db["frames"].find_one({"_id": f"{uploaded['run_id']}:10"})
     shown = "\n".join(m.value for m in at.markdown)
     for model, pred in doc["preds"].items():

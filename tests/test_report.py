@@ -59,7 +59,7 @@ def test_cli_report_matches_the_page_functions(store, env, tmp_path: Path) -> No
 
     features = pd.read_csv(out / "top_features.csv")
     assert list(features.columns) == ["model", "group", "rank", "label", "count"]
-    pd.testing.assert_frame_equal(features, analytics.top_features(top1, groups), check_dtype=False)
+    pd.testing.assert_frame_equal(features, analytics.top_features(analytics.group_counts(analytics.label_counts(top1), groups)), check_dtype=False)
 
     confidence = pd.read_csv(out / "confidence.csv")
     assert list(confidence.columns) == ["video_id", "model", "frames", "mean_top1", "mean_of_sample_means", "ci_low", "ci_high"]

@@ -248,6 +248,28 @@ def test_the_compact_top1_of_a_run_matches_its_frames(repo: Store) -> None:
 # ---------------------------------------------------------------- jobs and workers
 
 
+def test_run_aggregates_are_counted_by_the_store(repo: Store) -> None:
+    """Issue 16: label counts per run and summed over runs (MongoDB: an aggregation pipeline)."""
+
+    def stats(run_id: str, video_id: str, rows: dict[str, list[tuple[str, int, float]]]) -> dict:
+        models = [{"model": m, "labels": [{"label": lab, "count": n, "score_sum": s} for lab, n, s in labels]} for m, labels in rows.items()]
+        return {"_id": run_id, "video_id": video_id, "version": 1, "models": models}
+
+    repo.runs.save_stats(stats("r1", "v1", {"resnet50": [("cat", 3, 2.5), ("dog", 1, 0.5)], "inception_v3": [("cat", 4, 3.0)]}))
+    repo.runs.save_stats(stats("r2", "v2", {"resnet50": [("dog", 2, 1.25), ("cat", 1, 0.75)]}))
+    repo.runs.save_stats(stats("r3", "v3", {"resnet50": [("dog", 7, 7.0)]}))
+    by_run = sorted((r["run_id"], r["video_id"], r["model"], r["label"], r["count"], r["score_sum"]) for r in repo.runs.label_counts(["r1", "r2"]))
+    assert by_run == [
+        ("r1", "v1", "inception_v3", "cat", 4, 3.0), ("r1", "v1", "resnet50", "cat", 3, 2.5), ("r1", "v1", "resnet50", "dog", 1, 0.5),
+        ("r2", "v2", "resnet50", "cat", 1, 0.75), ("r2", "v2", "resnet50", "dog", 2, 1.25),
+    ]  # fmt: skip
+    totals = sorted((r["model"], r["label"], r["count"], r["score_sum"]) for r in repo.runs.label_counts(["r1", "r2"], by_run=False))
+    assert totals == [("inception_v3", "cat", 4, 3.0), ("resnet50", "cat", 4, 3.25), ("resnet50", "dog", 3, 1.75)]  # r3 is not asked for
+    assert repo.runs.label_counts([]) == [] and set(repo.runs.stats(["r2", "r9"])) == {"r2"}
+    repo.runs.delete_top1(["r1", "r2"])
+    assert set(repo.runs.stats(["r1", "r2", "r3"])) == {"r3"}
+
+
 def test_claims_take_the_highest_priority_then_the_oldest_job(repo: Store) -> None:
     low = repo.jobs.insert(new_job("analyze", {}, priority=0))
     high = repo.jobs.insert(new_job("analyze", {}, priority=5))

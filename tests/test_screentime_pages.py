@@ -237,4 +237,7 @@ def test_a_moment_of_a_video_run_plays_where_it_was_picked(store, settings, clip
     at.run()
     [player] = at.get("video")
     assert player.proto.start_time == 1 and player.proto.url.endswith(".mp4")
-    assert any(m.value.startswith("##### :material/play_circle: Shapes clip at 1.50 s · red on screen") for m in at.markdown)
+    [dialog] = at.get("dialog")  # over the page, wherever the click was
+    assert dialog.proto.dialog.title == "Shapes clip at 1.50 s · red on screen"
+    [b for b in at.button if b.key == "moment.play_close"][0].click().run()
+    assert not at.get("video") and f"screentime.moment.{run_id}" not in at.session_state

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from core.analysis import analytics
-from core.analysis.units import by_shot, exclude
+from core.analysis.units import by_shot, exclude, run_aggregates
 
 LABELS = ["cat", "cat", "dog", "cat", "car", "car", "bus", "bus", "bus", "car"]
 SCORES = [0.9, 0.8, 0.7, 0.6, 0.5, 0.5, 0.4, 0.4, 0.4, 0.5]
@@ -38,8 +38,13 @@ def test_a_shot_takes_its_frames_majority_label_with_its_share() -> None:
 
 
 def test_pages_computations_run_on_shots() -> None:
-    counts = analytics.label_frequencies(by_shot(_top1(), SHOTS), "v1", "resnet50")
+    shots = by_shot(_top1(), SHOTS)
+    counts = analytics.label_frequencies(analytics.label_counts(shots), "v1", "resnet50")
     assert dict(counts) == {"cat": 1, "car": 1}
+    stats = run_aggregates(shots)
+    assert set(stats) == {"r1"} and stats["r1"]["frames"] == 2
+    resnet = next(m for m in stats["r1"]["models"] if m["model"] == "resnet50")
+    assert [(row["label"], row["count"]) for row in resnet["labels"]] == [("car", 1), ("cat", 1)]
 
 
 def test_no_shots_gives_an_empty_table_of_the_same_shape() -> None:

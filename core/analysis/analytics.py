@@ -19,6 +19,8 @@ from core.media import effective_views
 from core.store import Store
 
 TOP1_COLUMNS = ["video_id", "run_id", "model", "frame", "time_s", "label", "score"]
+COUNT_COLUMNS = ["video_id", "run_id", "model", "label", "count", "score_sum"]
+"""A *label-count table*: per run and model, how many frames had each top-1 label and their summed top-1 score."""
 DEFAULT_OOD_THRESHOLD = 0.2
 """Mean top-1 confidence below which a run is flagged "likely out of domain"."""
 LIFT_SMOOTHING = 0.5
@@ -49,36 +51,54 @@ def selected_runs(store: Store, video_ids: list[str] | None = None, run_ids: dic
     return chosen
 
 
+def compact_top1(store: Store, run_id: str) -> dict[str, Any]:
+    """The run's compact top-1 document (written when it finished), else one read from its frames."""
+    doc = store.runs.top1(run_id)
+    if doc is None:
+        run = store.runs.find(run_id, {"settings": 1}) or {}
+        doc = store.frames.compact_top1(run_id, tuple(run.get("settings", {}).get("models", ())))
+    return doc
+
+
+def compact_to_top1(docs: list[dict[str, Any]]) -> pd.DataFrame:
+    """A top-1 table (:data:`TOP1_COLUMNS`, ordered by run, frame, model) from compact top-1
+    documents; frames a model did not label are left out. Built with array operations, one
+    (frames × models) block per run."""
+    parts = []
+    for doc in sorted(docs, key=lambda d: d["_id"]):
+        models = sorted(doc["models"])
+        if not doc["frames"] or not models:
+            continue
+        order = np.argsort(np.asarray(doc["frames"], dtype=np.int64), kind="stable")
+        n, m = len(order), len(models)
+        labels_ = np.array([doc["models"][name]["labels"] for name in models], dtype=object)[:, order].T.ravel()  # frame-major, then model
+        scores = np.array([[np.nan if v is None else v for v in doc["models"][name]["scores"]] for name in models], dtype=float)[:, order].T.ravel()
+        keep = labels_ != None  # noqa: E711 (element-wise)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "video_id": doc["video_id"],
+                    "run_id": doc["_id"],
+                    "model": np.tile(np.array(models, dtype=object), n)[keep],
+                    "frame": np.repeat(np.asarray(doc["frames"], dtype=np.int64)[order], m)[keep],
+                    "time_s": np.repeat(np.asarray(doc["time_s"], dtype=float)[order], m)[keep],
+                    "label": labels_[keep],
+                    "score": scores[keep],
+                }
+            )
+        )
+    if not parts:
+        return pd.DataFrame(columns=TOP1_COLUMNS)
+    table = pd.concat(parts, ignore_index=True)
+    return table.astype({c: "str" for c in ("video_id", "run_id", "model", "label")})
+
+
 def top1_table(store: Store, run_ids: list[str]) -> pd.DataFrame:
     """Top-1 rows of the given runs, columns :data:`TOP1_COLUMNS`, ordered by run, frame, model.
 
     Reads each run's compact ``run_top1`` document (written when the run finished); a run
     without one is read from its frames."""
-    parts = []
-    for run_id in run_ids:
-        doc = store.runs.top1(run_id)
-        if doc is None:
-            run = store.runs.find(run_id, {"settings": 1}) or {}
-            doc = store.frames.compact_top1(run_id, tuple(run.get("settings", {}).get("models", ())))
-        n = len(doc["frames"])
-        for model, pred in sorted(doc["models"].items()):
-            parts.append(
-                pd.DataFrame(
-                    {
-                        "video_id": [doc["video_id"]] * n,
-                        "run_id": run_id,
-                        "model": model,
-                        "frame": doc["frames"],
-                        "time_s": doc["time_s"],
-                        "label": pred["labels"],
-                        "score": pred["scores"],
-                    }
-                )
-            )
-    if not parts:
-        return pd.DataFrame(columns=TOP1_COLUMNS)
-    table = pd.concat(parts, ignore_index=True).dropna(subset=["label"])
-    return table.sort_values(["run_id", "frame", "model"], kind="stable", ignore_index=True)[TOP1_COLUMNS]
+    return compact_to_top1([compact_top1(store, run_id) for run_id in run_ids])
 
 
 def video_table(store: Store, runs: dict[str, str]) -> pd.DataFrame:
@@ -157,6 +177,15 @@ def confidence_table(top1: pd.DataFrame, sample_size: int = 30, draws: int = 100
     return pd.DataFrame(rows, columns=["video_id", "model", "frames", "mean_top1", "mean_of_sample_means", "ci_low", "ci_high", "out_of_domain"])
 
 
+def confidence_from_summary(summary: pd.DataFrame, threshold: float = DEFAULT_OOD_THRESHOLD) -> pd.DataFrame:
+    """:func:`confidence_table` at its default bootstrap (30 × 1000, seed 0) from the per-run
+    aggregates (:func:`core.analysis.aggregates.summary_table`), reading no frames."""
+    table = summary.sort_values(["video_id", "model"], ignore_index=True)
+    table = table[["video_id", "model", "frames", "mean_top1", "mean_of_sample_means", "ci_low", "ci_high"]].copy()
+    table["out_of_domain"] = table["mean_top1"] < threshold
+    return table
+
+
 # ---------------------------------------------------------------- popular vs unpopular
 
 
@@ -175,35 +204,64 @@ def split_popularity(videos: pd.DataFrame, threshold: float | None = None) -> tu
     return float(threshold), out
 
 
-def top_features(top1: pd.DataFrame, groups: pd.DataFrame, n: int = 20) -> pd.DataFrame:
+def label_counts(top1: pd.DataFrame) -> pd.DataFrame:
+    """The label-count table (:data:`COUNT_COLUMNS`) of a top-1 table: what the stored per-run
+    aggregates hold (:mod:`core.analysis.aggregates`), computed from frames."""
+    counts = top1.groupby(["video_id", "run_id", "model", "label"]).agg(count=("score", "size"), score_sum=("score", "sum")).reset_index()
+    return sort_counts(counts[COUNT_COLUMNS])
+
+
+def regroup(counts: pd.DataFrame) -> pd.DataFrame:
+    """A label-count table whose labels were renamed (e.g. to categories) summed again: one row per run, model and label."""
+    summed = counts.groupby(["video_id", "run_id", "model", "label"])[["count", "score_sum"]].sum().reset_index()
+    return sort_counts(summed[COUNT_COLUMNS])
+
+
+def sort_counts(counts: pd.DataFrame) -> pd.DataFrame:
+    """Counts in one canonical order (run, model, label) with integer counts, whatever made them."""
+    counts = counts.astype({"count": "int64", "score_sum": "float64"})
+    return counts.sort_values(["run_id", "model", "label"], ignore_index=True)
+
+
+def group_counts(counts: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
+    """Top-1 label counts summed over the videos of each popularity group: ``model, group, label,
+    count``. ``counts``: a label-count table; ``groups``: :func:`split_popularity` output."""
+    merged = counts.merge(groups[["video_id", "group"]], on="video_id")
+    merged = merged[merged["group"].isin(["popular", "unpopular"])]
+    table = merged.groupby(["model", "group", "label"])["count"].sum().reset_index()
+    return table.sort_values(["model", "group", "label"], ignore_index=True)
+
+
+def top_features(grouped: pd.DataFrame, n: int = 20) -> pd.DataFrame:
     """Per model and group, the ``n`` most frequent top-1 labels: ``model, group, rank, label, count``.
 
-    Ties in count are broken alphabetically, so the table is deterministic.
+    ``grouped``: :func:`group_counts` output. Ties in count are broken alphabetically, so the table is deterministic.
     """
-    merged = top1.merge(groups[["video_id", "group"]], on="video_id")
-    merged = merged[merged["group"].isin(["popular", "unpopular"])]
-    counts = merged.groupby(["model", "group", "label"]).size().reset_index(name="count")
-    counts = counts.sort_values(["model", "group", "count", "label"], ascending=[True, True, False, True])
-    counts["rank"] = counts.groupby(["model", "group"]).cumcount() + 1
+    counts = grouped.sort_values(["model", "group", "count", "label"], ascending=[True, True, False, True])
+    counts = counts.assign(rank=counts.groupby(["model", "group"]).cumcount() + 1)
     return counts[counts["rank"] <= n][["model", "group", "rank", "label", "count"]].reset_index(drop=True)
 
 
-def lift(top1: pd.DataFrame, groups: pd.DataFrame, model: str, min_count: int = 1) -> pd.DataFrame:
+def lift(grouped: pd.DataFrame, model: str, min_count: int = 1) -> pd.DataFrame:
     """Labels over- or under-represented among popular videos' frames, for one model.
 
-    Columns: ``label, popular, unpopular`` (top-1 frame counts), ``popular_share, unpopular_share``
-    (count / group total) and ``lift`` = smoothed popular share ÷ smoothed unpopular share, each
-    count + :data:`LIFT_SMOOTHING`. Sorted by lift, highest first; labels seen fewer than
-    ``min_count`` times in total are left out.
+    ``grouped``: :func:`group_counts` output. Columns: ``label, popular, unpopular`` (top-1 frame
+    counts), ``popular_share, unpopular_share`` (count / group total) and ``lift`` = smoothed popular
+    share ÷ smoothed unpopular share, each count + :data:`LIFT_SMOOTHING`. Sorted by lift, highest
+    first; labels seen fewer than ``min_count`` times in total are left out.
     """
-    merged = top1[top1["model"] == model].merge(groups[["video_id", "group"]], on="video_id")
-    table = pd.crosstab(merged["label"], merged["group"]).reindex(columns=["popular", "unpopular"], fill_value=0)
+    rows = grouped[grouped["model"] == model]
+    table = rows.pivot_table(index="label", columns="group", values="count", aggfunc="sum", fill_value=0).reindex(
+        columns=["popular", "unpopular"], fill_value=0
+    )
+    totals = table.sum().reindex(["popular", "unpopular"], fill_value=0)
     table = table[(table["popular"] + table["unpopular"]) >= min_count]
-    totals = merged["group"].value_counts().reindex(["popular", "unpopular"], fill_value=0)
     if totals.min() == 0:
         raise AnalysisUnavailable("Lift needs frames from both popular and unpopular videos. Adjust the threshold or select more videos.")
     labels = len(table)
-    out = pd.DataFrame({"label": table.index, "popular": table["popular"].to_numpy(), "unpopular": table["unpopular"].to_numpy()})
+    out = pd.DataFrame(
+        {"label": table.index.astype(str), "popular": table["popular"].to_numpy(dtype="int64"), "unpopular": table["unpopular"].to_numpy(dtype="int64")}
+    )
     out["popular_share"] = out["popular"] / totals["popular"]
     out["unpopular_share"] = out["unpopular"] / totals["unpopular"]
     smooth_pop = (out["popular"] + LIFT_SMOOTHING) / (totals["popular"] + LIFT_SMOOTHING * labels)
@@ -215,11 +273,10 @@ def lift(top1: pd.DataFrame, groups: pd.DataFrame, model: str, min_count: int = 
 # ---------------------------------------------------------------- labels per video, agreement
 
 
-def label_frequencies(top1: pd.DataFrame, video_id: str, model: str, weighted: bool = False) -> dict[str, float]:
-    """Top-1 label → frame count (or, ``weighted``, summed top-1 score) for one video and model."""
-    rows = top1[(top1["video_id"] == video_id) & (top1["model"] == model)]
-    series = rows.groupby("label")["score"].sum() if weighted else rows.groupby("label").size()
-    return {str(k): float(v) for k, v in series.items()}
+def label_frequencies(counts: pd.DataFrame, video_id: str, model: str, weighted: bool = False) -> dict[str, float]:
+    """Top-1 label → frame count (or, ``weighted``, summed top-1 score) for one video and model, from a label-count table."""
+    rows = counts[(counts["video_id"] == video_id) & (counts["model"] == model)]
+    return {str(k): float(v) for k, v in zip(rows["label"], rows["score_sum" if weighted else "count"], strict=True)}
 
 
 def agreement(top1: pd.DataFrame, model_a: str, model_b: str, top: int = 5) -> pd.DataFrame:
@@ -236,34 +293,30 @@ def agreement(top1: pd.DataFrame, model_a: str, model_b: str, top: int = 5) -> p
     return pd.DataFrame(rows, columns=["video_id", "frames", "agreement", "top_disagreements"])
 
 
-def overview_table(top1: pd.DataFrame, videos: pd.DataFrame) -> pd.DataFrame:
+def overview_table(summary: pd.DataFrame, frames: dict[str, int], videos: pd.DataFrame) -> pd.DataFrame:
     """One row per video, the key columns first: title, views, group, per model the mean top-1
     confidence (``mean_top1_<model>``) and top-3 labels as words (``top3_<model>``), then frames,
     sampling, channel, random_weights, run_id and video_id.
 
-    ``videos`` is :func:`video_table` output with a ``group`` column (see :func:`split_popularity`).
+    ``summary``: :func:`core.analysis.aggregates.summary_table` (one row per run and model, its
+    ``labels`` most frequent first); ``frames``: run id → frames with a label; ``videos``:
+    :func:`video_table` output with a ``group`` column (see :func:`split_popularity`).
     """
-    models = sorted(top1["model"].unique())
+    models = sorted(summary["model"].unique())
+    by_run = {(r.run_id, r.model): r for r in summary.itertuples()}
     rows = []
     for video in videos.itertuples():
-        frames = top1[top1["video_id"] == video.video_id]
         settings = video.settings or {}
         row: dict[str, Any] = {"title": video.title, "views": video.views, "group": getattr(video, "group", None)}
-        by_model = dict(tuple(frames.groupby("model")))
         for model in models:
-            group = by_model.get(model)
-            row[f"mean_top1_{model}"] = float(group["score"].mean()) if group is not None else None
+            found = by_run.get((video.run_id, model))
+            row[f"mean_top1_{model}"] = float(found.mean_top1) if found is not None else None
         for model in models:
-            group = by_model.get(model)
-            if group is None:
-                row[f"top3_{model}"] = None
-                continue
-            counts = group["label"].value_counts()
-            top = counts.sort_index().sort_values(ascending=False, kind="stable").head(3)
-            row[f"top3_{model}"] = ", ".join(f"{labels.label(label)} ({n})" for label, n in top.items())
+            found = by_run.get((video.run_id, model))
+            row[f"top3_{model}"] = ", ".join(f"{labels.label(r['label'])} ({r['count']})" for r in found.labels[:3]) if found is not None else None
         row.update(
             {
-                "frames": int(frames["frame"].nunique()),
+                "frames": int(frames.get(video.run_id, 0)),
                 "sampling": ("every frame" if settings.get("fps") is None else f"{settings['fps']:g} fps")
                 + f", trims {settings.get('trim_start_s', 0):g}/{settings.get('trim_end_s', 0):g} s, top-{settings.get('top_k', '?')}",
                 "channel": video.channel,

@@ -234,9 +234,10 @@ def label_timeline(top1: pd.DataFrame, title: str, top: int = 12, shots: pd.Data
     keep = set()
     for _, group in frames.groupby("model"):
         keep |= set(group["label"].value_counts().head(top).index)
-    frames["shown"] = frames["label"].where(frames["label"].isin(keep), "other").map(labels.label)
-    frames["words"] = frames["label"].map(labels.label)
-    frames["model_name"] = frames["model"].map(labels.model_name)
+    words = {name: labels.label(name) for name in frames["label"].unique()}  # each distinct label once, not every frame
+    frames["words"] = frames["label"].map(words)
+    frames["shown"] = frames["words"].where(frames["label"].isin(keep), "other")
+    frames["model_name"] = frames["model"].map({m: labels.model_name(m) for m in frames["model"].unique()})
     fig = go.Figure()
     palette = ["#4C78A8", "#F58518", "#E45756", "#72B7B2", "#54A24B", "#EECA3B", "#B279A2", "#FF9DA6", "#9D755D", "#BAB0AC", "#2E2E8F", "#8CD17D"]
     for i, (label, group) in enumerate(frames.groupby("shown", sort=True)):

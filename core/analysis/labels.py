@@ -68,6 +68,11 @@ COLUMNS: dict[str, str] = {
     # model agreement
     "agreement": "Agreement",
     "top_disagreements": "Most common disagreements",
+    # label categories
+    "category": "Category",
+    "label_count": "Labels",
+    "examples": "Examples",
+    "wordnet_nodes": "WordNet nodes",
     # regression
     "term": "Term",
     "coef": "Coefficient",
@@ -94,7 +99,9 @@ _PER_MODEL = {"mean_top1_": "Mean confidence · {}", "top3_": "Top labels · {}"
 """Prefixes of per-model columns (``mean_top1_resnet50``) → their display pattern."""
 
 KINDS: dict[str, str] = {
-    **dict.fromkeys(["views", "frames", "frame", "count", "popular", "unpopular", "rank", "n_obs", "df_model", "df_resid", "reused_from"], "count"),
+    **dict.fromkeys(
+        ["views", "frames", "frame", "count", "label_count", "popular", "unpopular", "rank", "n_obs", "df_model", "df_resid", "reused_from"], "count"
+    ),
     **dict.fromkeys(["score", "mean_score", "mean_top1", "mean_of_sample_means", "ci_low", "ci_high"], "confidence"),
     **dict.fromkeys(["share", "popular_share", "unpopular_share", "agreement"], "percent"),
     **dict.fromkeys(["coef", "std_err", "t", "lift", "r2", "adj_r2", "f_stat", "llf", "aic", "bic"], "number"),

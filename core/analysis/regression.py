@@ -13,9 +13,12 @@ of R², F and p-values.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import warnings
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -24,7 +27,9 @@ import statsmodels.api as sm
 import statsmodels.formula.api as smf
 from statsmodels.regression.linear_model import OLSResults, RegressionResultsWrapper
 
-from core.analysis.analytics import AnalysisUnavailable
+from core.analysis import categories
+from core.analysis.analytics import AnalysisUnavailable, top1_table
+from core.store import Store
 
 COEF_COLUMNS = ["term", "coef", "std_err", "t", "p_value", "ci_low", "ci_high"]
 PSEUDO_REPLICATION_RATIO = 10
@@ -60,6 +65,32 @@ class RegressionResult:
     def stats(self) -> dict[str, float]:
         return {k: getattr(self, k) for k in ("r2", "adj_r2", "f_stat", "f_pvalue", "llf", "aic", "bic", "n_obs", "df_model", "df_resid")}
 
+    def to_doc(self) -> dict[str, Any]:
+        """A plain JSON document (for the store to keep; NaN and infinities as the strings
+        ``"nan"``, ``"inf"``, ``"-inf"``), read back by :meth:`from_doc` unchanged."""
+        doc = {f.name: _plain(getattr(self, f.name)) for f in fields(self) if f.name != "coefs"}
+        doc["coefs"] = {c: [_plain(v) for v in self.coefs[c].tolist()] for c in COEF_COLUMNS}
+        return doc
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> RegressionResult:
+        values = {k: _number(v) if k in _FLOAT_FIELDS else v for k, v in doc.items() if k != "coefs"}
+        coefs = {c: [_number(v) for v in doc["coefs"][c]] if c != "term" else doc["coefs"][c] for c in COEF_COLUMNS}
+        return cls(**values, coefs=pd.DataFrame(coefs, columns=COEF_COLUMNS))
+
+
+_FLOAT_FIELDS = {"df_model", "df_resid", "r2", "adj_r2", "f_stat", "f_pvalue", "llf", "aic", "bic"}
+_NON_FINITE = {"nan": float("nan"), "inf": float("inf"), "-inf": float("-inf")}
+
+
+def _plain(value: Any) -> Any:
+    """A float that JSON cannot hold (NaN, ±infinity) as its name; anything else as it is."""
+    return str(value) if isinstance(value, float) and not np.isfinite(value) else value
+
+
+def _number(value: Any) -> Any:
+    return _NON_FINITE.get(value, value) if isinstance(value, str) else value
+
 
 def _views_by_video(videos: pd.DataFrame) -> pd.Series:
     known = videos.dropna(subset=["views"]).set_index("video_id")["views"].astype(float) / 1e6
@@ -84,33 +115,60 @@ def _fit(data: pd.DataFrame, formula: str, level: str, model: str, n_videos: int
     return _result(fit, summary, formula, level, model, n_videos)
 
 
+class _CodedOLS(sm.OLS):
+    """statsmodels' OLS for the design intercept + one-hot of ``_codes`` (code 0: the baseline):
+    predictions and the log-likelihood read the codes, so the n × k design matrix (gigabytes for a
+    million frames and hundreds of labels) is never built. Named ``OLS`` in summaries, as it is one."""
+
+    _codes: np.ndarray
+
+    def predict(self, params: np.ndarray, exog: Any = None, *args: Any, **kwargs: Any) -> np.ndarray:
+        params = np.asarray(params)
+        return params[0] + np.r_[0.0, params[1:]][self._codes]
+
+    def loglike(self, params: np.ndarray, scale: float | None = None) -> float:
+        """As :meth:`statsmodels.regression.linear_model.OLS.loglike`, with the residuals from :meth:`predict`."""
+        half = self.nobs / 2.0
+        ssr = float(np.sum((self.endog - self.predict(params)) ** 2))
+        if scale is None:
+            return -half * np.log(2 * np.pi) - half * np.log(ssr / self.nobs) - half
+        return -half * np.log(2 * np.pi * scale) - ssr / (2 * scale)
+
+
+_CodedOLS.__name__ = "OLS"
+
+
 def _fit_categorical(labels: pd.Series, views: pd.Series, model: str, n_videos: int) -> RegressionResult:
     """``views ~ C(label)`` (treatment coding against the first label alphabetically, as patsy
     does), solved on the small k × k system: with one categorical regressor, XᵀX and Xᵀy follow
-    from the label counts and sums, so no SVD or QR of the n × k design matrix is needed. The
-    statsmodels results object, its summary and its statistics are built from that solution;
-    the tests check the numbers against statsmodels' own fit."""
+    from the label counts and sums, so no SVD or QR of the n × k design matrix is needed, and the
+    matrix itself is never built (:class:`_CodedOLS`). The statsmodels results object, its summary
+    and its statistics are built from that solution; the tests check the numbers against
+    statsmodels' own fit."""
     levels = sorted(labels.unique())
     codes = pd.Categorical(labels, categories=levels).codes
     y = views.to_numpy(dtype=float)
-    k = len(levels)
+    n, k = len(y), len(levels)
     counts = np.bincount(codes, minlength=k).astype(float)
     sums = np.bincount(codes, weights=y, minlength=k)
-    xtx = np.diag(np.r_[len(y), counts[1:]])
+    xtx = np.diag(np.r_[n, counts[1:]])
     xtx[0, 1:] = xtx[1:, 0] = counts[1:]
     xty = np.r_[y.sum(), sums[1:]]
     eigenvalues, eigenvectors = np.linalg.eigh(xtx)  # one decomposition gives the rank, the pseudo-inverse and the condition number
     kept = eigenvalues > eigenvalues.max() * k * np.finfo(float).eps
     cov = (eigenvectors[:, kept] / eigenvalues[kept]) @ eigenvectors[:, kept].T
-    exog = np.zeros((len(y), k))
-    exog[:, 0] = 1.0
-    rows = np.flatnonzero(codes > 0)
-    exog[rows, codes[rows]] = 1.0
-    names = ["Intercept"] + [f"C(label)[T.{level}]" for level in levels[1:]]
-    ols = sm.OLS(y, exog)
+    distinct = np.eye(k)  # the k distinct rows of the design: statsmodels finds the constant column on these
+    distinct[:, 0] = 1.0
+    ols = _CodedOLS(np.arange(k, dtype=float), distinct, hasconst=True)
+    ols.endog = ols.wendog = y
+    ols.exog = ols.wexog = np.broadcast_to(np.zeros(1), (n, k))  # shape only (no memory); every product goes through the codes
+    ols.weights = np.ones(n)
+    ols.nobs = float(n)
+    ols._codes = codes
     ols.rank = int(kept.sum())
     ols.wexog_singular_values = np.sqrt(np.clip(eigenvalues, 0.0, None))[::-1]
     ols.normalized_cov_params = cov
+    names = ["Intercept"] + [f"C(label)[T.{level}]" for level in levels[1:]]
     fit = RegressionResultsWrapper(OLSResults(ols, cov @ xty, normalized_cov_params=cov))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -223,4 +281,36 @@ def video_regression(top1: pd.DataFrame, videos: pd.DataFrame, model: str, top_n
             f"Only {len(data)} videos for {n_params} coefficients (intercept and {len(top_labels)} label shares): the model "
             "can fit any data, so its R², F and p-values mean nothing and are not shown. Add videos or lower the number of labels."
         )
+    return result
+
+
+FIT_VERSION = 1
+"""Part of every kept fit's key: raise it when a fit's numbers or fields change."""
+
+
+def kept_regression(
+    store: Store, runs: dict[str, str], videos: pd.DataFrame, model: str, level: str, top_n: int = 3, label_categories: Mapping[str, str] | None = None
+) -> RegressionResult:
+    """:func:`frame_regression` (``level="frame"``) or :func:`video_regression` of the selected runs
+    (video id → run id), on their labels or, with ``label_categories`` (label → category), on
+    categories; fitted once per selection and kept in the store until the data changes: the key holds
+    the runs, every video's views, the model, the level, ``top_n`` and the mapping. A fit that cannot
+    be made raises :class:`AnalysisUnavailable` each time (nothing is kept)."""
+    views = sorted((v, None if pd.isna(n) else float(n)) for v, n in zip(videos["video_id"], videos["views"], strict=True))
+    what = {
+        "version": FIT_VERSION,
+        "runs": sorted(runs.items()),
+        "views": views,
+        "model": model,
+        "level": level,
+        "top_n": top_n if level == "video" else None,
+        "categories": sorted(label_categories.items()) if label_categories is not None else None,
+    }
+    key = "regression:" + hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
+    kept = store.runs.kept_fit(key)
+    if kept is not None:
+        return RegressionResult.from_doc(kept)
+    top1 = categories.at_level(top1_table(store, list(runs.values())), label_categories)
+    result = frame_regression(top1, videos, model) if level == "frame" else video_regression(top1, videos, model, top_n)
+    store.runs.keep_fit(key, list(runs.values()), result.to_doc())
     return result

@@ -11,13 +11,14 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import html
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.analysis import analytics, labels, regression
+from core.analysis import aggregates, analytics, categories, labels, regression
 from core.analysis.charts import BLUE, ORANGE, bootstrap_chart, label_counts_bar, score_histogram
 from core.analysis.wordclouds import wordcloud_png
 from core.errors import ReelsightError
@@ -88,20 +89,28 @@ def build_report(
     draws: int = 1000,
     seed: int = 0,
     run_ids: dict[str, str] | None = None,
+    label_categories: Mapping[str, str] | None = None,
 ) -> Report:
     """Compute every analysis for the selected videos: each video's latest finished run, unless
-    ``run_ids`` (video → run) names another. ``video_ids=None`` means every analysed video."""
+    ``run_ids`` (video → run) names another. ``video_ids=None`` means every analysed video.
+    ``label_categories`` (label → category) reads every frame's label as its category."""
     runs = analytics.selected_runs(store, video_ids, run_ids)
     if not runs:
         raise ReportError("No analysed videos to report on. Analyse a video first (`python -m core analyze VIDEO_ID`, then a worker).")
     videos = analytics.video_table(store, runs)
-    top1 = analytics.top1_table(store, list(runs.values()))
+    top1 = categories.at_level(analytics.top1_table(store, list(runs.values())), label_categories)
+    counts = analytics.label_counts(top1)
+    stats = aggregates.run_stats(store, list(runs.values()))
     models = sorted(top1["model"].unique())
     confidence = analytics.confidence_table(top1, sample_size, draws, seed)
     notes: list[str] = []
+    if label_categories is not None:
+        notes.append(
+            f"Labels are read as {len(set(label_categories.values()) | {categories.OTHER})} categories: each frame counts under the category of its top-1 label."
+        )
     try:
         threshold, groups = analytics.split_popularity(videos, threshold)
-        top_features = analytics.top_features(top1, groups)
+        top_features = analytics.top_features(analytics.group_counts(counts, groups))
     except analytics.AnalysisUnavailable as err:
         notes.append(str(err))
         groups = videos.assign(group="no views")
@@ -115,10 +124,14 @@ def build_report(
     clouds = {}
     for vid in runs:
         for model in models:
-            freqs = analytics.label_frequencies(top1, vid, model)
+            freqs = analytics.label_frequencies(counts, vid, model)
             if freqs:
                 clouds[(vid, model)] = wordcloud_png(freqs)
-    overview = analytics.overview_table(top1, groups).drop(columns=["channel"], errors="ignore")
+    frames = {run_id: doc["frames"] for run_id, doc in stats.items()}
+    summary = aggregates.summary_table(stats)
+    if label_categories is not None:
+        summary = aggregates.with_labels(summary, counts)
+    overview = analytics.overview_table(summary, frames, groups).drop(columns=["channel"], errors="ignore")
     page = _render(videos, overview, top1, models, confidence, top_features, regressions, clouds, threshold, notes, sample_size, draws, seed)
     return Report(html=page, videos=overview, top_features=top_features, confidence=confidence, regressions=regressions, wordclouds=clouds, notes=notes)
 

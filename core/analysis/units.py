@@ -90,3 +90,31 @@ def shot_regression(shot_rows: pd.DataFrame, videos: pd.DataFrame, model: str) -
     result.level = "shot"
     result.warnings = [w.replace("frame rows", "shot rows").replace("Frames of one video", "Shots of one video") for w in result.warnings]
     return result
+
+
+def run_aggregates(top1: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """Run id → the aggregates document (:func:`core.analysis.aggregates.build`) of a top-1-shaped
+    table (e.g. :func:`by_shot`'s), so that pages reading aggregates count shots or kept frames."""
+    from core.analysis import aggregates
+
+    out = {}
+    for run_id, rows in top1.groupby("run_id", sort=True):
+        frames = sorted(rows["frame"].unique())
+        position = {f: i for i, f in enumerate(frames)}
+        times = rows.drop_duplicates("frame").set_index("frame")["time_s"]
+        models: dict[str, dict[str, list]] = {}
+        for model, part in rows.groupby("model", sort=True):
+            labels: list[Any] = [None] * len(frames)
+            scores: list[Any] = [None] * len(frames)
+            for frame, label, score in zip(part["frame"], part["label"], part["score"]):
+                labels[position[frame]], scores[position[frame]] = label, float(score)
+            models[str(model)] = {"labels": labels, "scores": scores}
+        compact = {
+            "_id": run_id,
+            "video_id": rows["video_id"].iloc[0],
+            "frames": [int(f) for f in frames],
+            "time_s": [float(times[f]) for f in frames],
+            "models": models,
+        }
+        out[str(run_id)] = aggregates.build(compact)
+    return out

@@ -1,7 +1,7 @@
 """Command line: ``python -m core COMMAND``. Errors print one line on stderr and exit 2.
 
 Commands: ``add``, ``videos``, ``views``, ``delete``, ``analyze``, ``worker``, ``jobs``, ``cancel``,
-``retry``, ``export``, ``report``, ``screentime train|apply``, ``yt8m import|train``, ``app``. Each prints its main result (an id) as its last line.
+``retry``, ``export``, ``report``, ``categories show|set|clear``, ``screentime train|apply``, ``yt8m import|train``, ``app``. Each prints its main result (an id) as its last line.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from core.config import PROJECT_ROOT, Settings, load_settings
-from core.errors import ReelsightError
+from core.errors import OutputError, ReelsightError
 from core.exports import output_dir
 
 if TYPE_CHECKING:
@@ -176,6 +176,7 @@ def cmd_export(args: argparse.Namespace) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> None:
+    from core.analysis import categories
     from core.analysis.report import build_report, write_report
 
     videos = [v.strip() for v in args.videos.split(",") if v.strip()] if args.videos else None
@@ -186,8 +187,37 @@ def cmd_report(args: argparse.Namespace) -> None:
 
         for vid in videos:
             get_video(store, vid)
-    path = write_report(build_report(store, videos, threshold=args.threshold), args.out)
+    mapping = categories.level_mapping(store, args.level)
+    path = write_report(build_report(store, videos, threshold=args.threshold, label_categories=mapping), args.out)
     print(path)
+
+
+def cmd_categories(args: argparse.Namespace) -> None:
+    from core.analysis import categories, labels
+
+    store = _store(args)
+    if args.categories_command == "set":
+        mapping = categories.save_custom(store, categories.read_csv_file(args.csv), args.csv.name)
+        print(f"Saved {len(mapping)} labels in {len(set(mapping.values()))} categories as your categories; the other labels count as {categories.OTHER}.")
+        print("custom")
+        return
+    if args.categories_command == "clear":
+        print("Deleted your categories." if store.label_categories.delete() else "There were no custom categories to delete.")
+        print("custom")
+        return
+    level = "custom" if args.custom else "category"
+    mapping = categories.level_mapping(store, level)
+    assert mapping is not None
+    if args.out:
+        try:
+            args.out.write_text(categories.mapping_csv(mapping), encoding="utf-8")
+        except OSError as err:
+            raise OutputError(f"Cannot write {args.out}: {err.strerror or err}. Choose a file in a folder you can write to.") from err
+        print(args.out)
+        return
+    for row in categories.category_summary(mapping).itertuples():
+        print(f"{row.category:<28} {labels.count(row.label_count):>5}  {row.examples}")
+    print(level)
 
 
 def _run_or_queue(args: argparse.Namespace, store: Store, job_id: str) -> bool:
@@ -515,7 +545,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, type=Path, metavar="DIR")
     p.add_argument("--videos", help="comma-separated video ids (default: every analysed video)")
     p.add_argument("--threshold", type=float, metavar="VIEWS", help="popular from this many views (default: the median)")
+    p.add_argument(
+        "--level",
+        choices=["label", "category", "custom"],
+        default="label",
+        help="read labels as they are, as the default categories, or as yours (see `categories`)",
+    )
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("categories", help="label categories: show or write the default (or your) mapping, set yours from a CSV, clear it")
+    c_sub = p.add_subparsers(dest="categories_command", required=True)
+    c = c_sub.add_parser("show", help="each category with its label count; --out FILE writes the label,category CSV instead")
+    c.add_argument("--custom", action="store_true", help="your categories instead of the default ones")
+    c.add_argument("--out", type=Path, metavar="FILE", help="write label,category rows to this CSV file")
+    c.set_defaults(func=cmd_categories)
+    c = c_sub.add_parser("set", help="check a label,category CSV row by row and store it as your categories (all or nothing)")
+    c.add_argument("csv", type=Path, metavar="FILE")
+    c.set_defaults(func=cmd_categories)
+    c = c_sub.add_parser("clear", help="delete your categories")
+    c.set_defaults(func=cmd_categories)
 
     p = sub.add_parser("screentime", help="train a character classifier, or measure screen time with one")
     st_sub = p.add_subparsers(dest="screentime_command", required=True)

@@ -104,10 +104,16 @@ def parse_model_names(text: str | list[str] | tuple[str, ...]) -> tuple[str, ...
 
 
 @lru_cache(maxsize=1)
+def imagenet_classes() -> tuple[tuple[str, str], ...]:
+    """The 1000 ImageNet classes as ``(WordNet id, name)``, in output order (``("n01440764", "tench")``, …)."""
+    index = json.loads(CLASS_INDEX_PATH.read_text(encoding="utf-8"))
+    return tuple((index[str(i)][0], index[str(i)][1]) for i in range(len(index)))
+
+
+@lru_cache(maxsize=1)
 def imagenet_labels() -> tuple[str, ...]:
     """The 1000 ImageNet class names, in output order (``"tench"``, ``"goldfish"``, …)."""
-    index = json.loads(CLASS_INDEX_PATH.read_text(encoding="utf-8"))
-    return tuple(index[str(i)][1] for i in range(len(index)))
+    return tuple(name for _, name in imagenet_classes())
 
 
 def build_model(spec: ModelSpec, weights: str, include_top: bool = True, size: int | None = None) -> Any:

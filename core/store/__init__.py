@@ -2,7 +2,7 @@
 store both satisfy, typed repositories over it, and a blob store (a folder, or GridFS).
 
 Offers :class:`Store` (``store.videos``, ``.runs``, ``.frames``, ``.scenes``, ``.jobs``, ``.workers``,
-``.labelsets``, ``.classifiers``, ``.screentime_runs``, ``.yt8m_datasets``, ``.yt8m_models``,
+``.labelsets``, ``.classifiers``, ``.screentime_runs``, ``.yt8m_datasets``, ``.yt8m_models``, ``.label_categories``,
 ``.blobs``), :func:`open_store`, :func:`new_id`, :func:`utcnow`, :func:`new_job`, and
 :class:`VersionConflict`, and :func:`file_lock` (a lock that dies with its process, for partial files). Operations on several documents are one repository method each: a
 document and its job, and a versioned insert, succeed together or leave nothing; a delete with its

@@ -15,6 +15,7 @@ from pymongo.errors import PyMongoError
 from core.config import Settings, redact
 from core.errors import StoreError
 from core.store.blobs import BlobStore, GridFSBlobs, LocalBlobs
+from core.store.categories import CategoryMappingRepository
 from core.store.embedded import EmbeddedDatabase
 from core.store.jobs import JobRepository, WorkerRepository
 from core.store.protocol import Database
@@ -35,6 +36,8 @@ INDEXES: dict[str, list[tuple[list[tuple[str, int]], bool]]] = {
     "workers": [([("last_seen", -1)], False)],
     "run_top1": [],
     "scenes": [([("video_id", 1), ("created_at", -1)], False)],
+    "run_stats": [],
+    "run_fits": [([("created_at", -1)], False)],
     "labelsets": [([("created_at", -1)], False)],
     "classifiers": [([("name", 1), ("version", 1)], True)],
     "screentime_runs": [([("classifier_id", 1), ("created_at", -1)], False)],
@@ -42,6 +45,7 @@ INDEXES: dict[str, list[tuple[list[tuple[str, int]], bool]]] = {
     "yt8m_videos": [([("dataset", 1), ("video_id", 1)], True)],
     "yt8m_labels": [([("dataset", 1), ("label", 1), ("video_id", 1)], True)],
     "yt8m_models": [([("dataset", 1), ("created_at", -1)], False)],
+    "label_categories": [],
 }
 """Collection → ``(keys, unique)`` of each index."""
 
@@ -67,6 +71,7 @@ class Store:
     screentime_runs: ScreenTimeRunRepository = field(init=False)
     yt8m_datasets: YT8MDatasetRepository = field(init=False)
     yt8m_models: YT8MModelRepository = field(init=False)
+    label_categories: CategoryMappingRepository = field(init=False)
 
     def __post_init__(self) -> None:
         db = self.db
@@ -81,6 +86,7 @@ class Store:
         self.screentime_runs = ScreenTimeRunRepository(db, self.jobs)
         self.yt8m_datasets = YT8MDatasetRepository(db, self.jobs)
         self.yt8m_models = YT8MModelRepository(db)
+        self.label_categories = CategoryMappingRepository(db)
 
     def ensure_indexes(self) -> None:
         for coll, specs in INDEXES.items():

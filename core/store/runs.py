@@ -6,6 +6,12 @@
 - ``thumbs``: JPEG thumbnails, same ``_id`` as the frame.
 - ``run_top1``: one per finished run, ``_id = run_id``: the top-1 label and score of every frame and
   model as parallel arrays, so analytics read one document per run, not every frame.
+- ``run_stats``: one per finished run, ``_id = run_id``: its aggregates (label counts per model,
+  confidence summary, model agreement; see :mod:`core.analysis.aggregates`), so pages over a whole
+  library combine small documents instead of frames.
+- ``run_fits``: heavy statistics (regressions) of a selection of runs, ``_id`` = a key of what they
+  were computed from, kept until that data changes (a new key) or a run they used is deleted; at most
+  :data:`KEPT_FITS`, the oldest go first.
 """
 
 from __future__ import annotations
@@ -13,10 +19,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from core.store.documents import insert_ignoring_duplicates
+from core.store.documents import insert_ignoring_duplicates, utcnow
 from core.store.jobs import JobRepository
 from core.store.protocol import Database
 from core.store.repository import JobOwnerRepository, Repository
+
+KEPT_FITS = 200
+"""Kept statistics (:meth:`RunRepository.keep_fit`) beyond which the oldest are deleted."""
 
 
 class RunRepository(JobOwnerRepository):
@@ -27,6 +36,8 @@ class RunRepository(JobOwnerRepository):
     def __init__(self, db: Database, jobs: JobRepository) -> None:
         super().__init__(db, jobs)
         self._top1 = db["run_top1"]
+        self._stats = db["run_stats"]
+        self._fits = db["run_fits"]
 
     def list(self, video_id: str | None = None) -> list[dict[str, Any]]:
         """Runs (of one video, or all), newest first."""
@@ -51,7 +62,62 @@ class RunRepository(JobOwnerRepository):
         self._top1.replace_one({"_id": compact["_id"]}, compact, upsert=True)
 
     def delete_top1(self, run_ids: list[str]) -> int:
-        return int(self._top1.delete_many({"_id": {"$in": run_ids}}).deleted_count) if run_ids else 0
+        """Delete the compact top-1 and the aggregates of runs; returns how many top-1 documents went."""
+        if not run_ids:
+            return 0
+        self._stats.delete_many({"_id": {"$in": run_ids}})
+        gone = set(run_ids)
+        using = [d["_id"] for d in self._fits.find({}, {"run_ids": 1}) if gone & set(d.get("run_ids", []))]
+        if using:
+            self._fits.delete_many({"_id": {"$in": using}})
+        return int(self._top1.delete_many({"_id": {"$in": run_ids}}).deleted_count)
+
+    def stats(self, run_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """Run id → its stored aggregates document (runs without one are left out); one query."""
+        return {d["_id"]: d for d in self._stats.find({"_id": {"$in": list(run_ids)}})} if run_ids else {}
+
+    def save_stats(self, doc: dict[str, Any]) -> None:
+        self._stats.replace_one({"_id": doc["_id"]}, doc, upsert=True)
+
+    def kept_fit(self, key: str) -> dict[str, Any] | None:
+        """The statistics kept under ``key`` (:meth:`keep_fit`), else None."""
+        doc = self._fits.find_one({"_id": key})
+        return doc["result"] if doc else None
+
+    def keep_fit(self, key: str, run_ids: list[str], result: dict[str, Any]) -> None:
+        """Keep ``result`` (computed from ``run_ids``) under ``key``; the oldest beyond :data:`KEPT_FITS` go."""
+        self._fits.replace_one({"_id": key}, {"_id": key, "run_ids": sorted(run_ids), "created_at": utcnow(), "result": result}, upsert=True)
+        old = [d["_id"] for d in self._fits.find({}, {"_id": 1}, sort=[("created_at", -1)], skip=KEPT_FITS)]
+        if old:
+            self._fits.delete_many({"_id": {"$in": old}})
+
+    def label_counts(self, run_ids: list[str], by_run: bool = True) -> list[dict[str, Any]]:
+        """Top-1 label counts from the aggregates of ``run_ids``: ``{run_id, video_id, model, label,
+        count, score_sum}`` per run (``by_run``), or summed over the runs ``{model, label, count,
+        score_sum}``. MongoDB counts with an aggregation pipeline; the embedded store sums in Python."""
+        if not run_ids:
+            return []
+        if hasattr(self._stats, "aggregate"):  # MongoDB (and mongomock): the server unwinds and groups
+            key = {"model": "$models.model", "label": "$models.labels.label"}
+            if by_run:
+                key.update(run_id="$_id", video_id="$video_id")
+            pipeline = [
+                {"$match": {"_id": {"$in": list(run_ids)}}},
+                {"$unwind": "$models"},
+                {"$unwind": "$models.labels"},
+                {"$group": {"_id": key, "count": {"$sum": "$models.labels.count"}, "score_sum": {"$sum": "$models.labels.score_sum"}}},
+            ]
+            return [{**row["_id"], "count": row["count"], "score_sum": row["score_sum"]} for row in self._stats.aggregate(pipeline)]
+        totals: dict[tuple[str, ...], list[float]] = {}
+        for doc in self._stats.find({"_id": {"$in": list(run_ids)}}, {"video_id": 1, "models": 1}):
+            for per_model in doc.get("models", []):
+                for row in per_model["labels"]:
+                    key_ = (doc["_id"], doc["video_id"], per_model["model"], row["label"]) if by_run else (per_model["model"], row["label"])
+                    total = totals.setdefault(key_, [0, 0.0])
+                    total[0] += row["count"]
+                    total[1] += row["score_sum"]
+        names = ("run_id", "video_id", "model", "label") if by_run else ("model", "label")
+        return [{**dict(zip(names, key_, strict=True)), "count": n, "score_sum": s} for key_, (n, s) in totals.items()]
 
 
 class FrameRepository(Repository):
