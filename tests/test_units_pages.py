@@ -51,11 +51,13 @@ def test_black_segments_are_left_out_of_the_frames(store) -> None:
     assert [m.value for m in at.metric][3] == "100"  # 120 frames less 4 × 5 black ones
 
 
-def test_runs_without_shots_are_named(store) -> None:
-    populate(store, n_videos=2, n_frames=10)
-    at = open_page("pages/overview.py", {"unit": "shots"})
+@pytest.mark.parametrize("page", ANALYTICS)
+def test_runs_without_shots_are_named_and_no_page_fails(store, page: str) -> None:
+    populate(store, n_videos=2, n_frames=10, seed=1)
+    _with_shots(store, n_videos=1)  # one more video that has shots
+    at = open_page(page, {"unit": "shots", "level": "shot", "skip": "black,static"})
     assert not at.exception
-    assert plain("2 of 2 runs have no shots or segments") in texts(at)
+    assert plain("2 of 3 runs have no shots or segments") in texts(at)
 
 
 def test_the_results_page_shows_shots_segments_and_the_scene_list(store) -> None:
