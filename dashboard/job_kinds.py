@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.analysis import labels
 from core.inference import ANALYZE_JOB
 from core.screentime import APPLY_JOB as SCREENTIME_JOB
 from core.screentime import TRAIN_JOB as CLASSIFIER_JOB
@@ -71,7 +72,7 @@ class JobKind:
 
 def _counted(unit: str) -> Callable[[dict[str, Any], Library], str]:
     """A summary from the job's last progress count: ``"31 sampled frames"``."""
-    return lambda job, lib: f"{int((job.get('progress') or {}).get('done') or 0):,} {unit}"
+    return lambda job, lib: f"{labels.count((job.get('progress') or {}).get('done') or 0)} {unit}"
 
 
 def _nothing(job: dict[str, Any], lib: Library) -> None:
@@ -116,7 +117,7 @@ def _dataset_name(job: dict[str, Any], lib: Library) -> str:
 def _imported(job: dict[str, Any], lib: Library) -> str | None:
     dataset = lib.datasets.get(job["params"].get("dataset_id")) or {}
     n = (dataset.get("stats") or {}).get("n_videos")
-    return f"{n:,} videos" if n is not None else None
+    return f"{labels.count(n)} videos" if n is not None else None
 
 
 def _yt8m_results(job: dict[str, Any], lib: Library) -> Link | None:
@@ -143,9 +144,9 @@ JOB_KINDS: dict[str, JobKind] = {
     YT8M_IMPORT_JOB: JobKind(title=lambda job, lib: f"Import YouTube-8M {_dataset_name(job, lib)}", results=_yt8m_results, summary=_imported),
     YT8M_TRAIN_JOB: JobKind(title=_yt8m_train_title, results=_yt8m_results, summary=_nothing),
 }
-"""Job kind → how the Jobs page shows it. A kind missing here is shown by its name, without a link."""
+"""Job kind → how the Jobs page shows it. A kind missing here is shown by its name as words, without a link."""
 
-UNKNOWN = JobKind(title=lambda job, lib: str(job["kind"]), results=lambda job, lib: None, summary=_nothing)
+UNKNOWN = JobKind(title=lambda job, lib: labels.column(str(job["kind"])), results=lambda job, lib: None, summary=_nothing)
 
 
 def job_kind(kind: str) -> JobKind:

@@ -166,7 +166,9 @@ def random_weights_notice(random: int, total: int = 1) -> None:
         st.caption("Why, and how to get real labels", help=RANDOM_WEIGHTS_HELP)
 
 
-TABLE_FORMATS = {"count": "localized", "confidence": "%.3f", "percent": "%.1f%%", "number": "%.3f", "p_value": "%.3f", "seconds": "%.2f s"}
+TABLE_FORMATS = {
+    "count": "localized", "confidence": "%.3f", "percent": "%.1f%%", "number": "%.3f", "p_value": "%.3f", "seconds": "%.2f s", "rate": "%.1f", "id": "%d",
+}  # fmt: skip
 """Kind of column (:data:`core.analysis.labels.KINDS`) → ``st.column_config.NumberColumn`` format,
 matching the formatters of :mod:`core.analysis.labels`."""
 
@@ -178,7 +180,8 @@ def table(frame: pd.DataFrame, columns: list[str] | None = None, config: dict[st
     (``hide_empty``) no column that holds nothing.
 
     ``config``: raw column name → ``st.column_config`` entry, replacing the default one (its label
-    is filled in). Other keyword arguments go to ``st.dataframe``."""
+    is filled in), or a plain dict of settings (``{"help": …}``, ``{"width": "large"}``) added to
+    the default one. Other keyword arguments go to ``st.dataframe``."""
     shown = frame[columns] if columns is not None else frame
     if hide_empty:
         shown = labels.drop_empty(shown)
@@ -189,13 +192,14 @@ def table(frame: pd.DataFrame, columns: list[str] | None = None, config: dict[st
             display = f"{display} ({name})"
         values, kind = shown[name], labels.kind(name)
         entry = dict((config or {}).get(name) or {})
-        if kind in ("label", "model", "yes_no", "term"):
+        typed = "type_config" in entry  # a full st.column_config entry, not only a label, help or width
+        if kind not in TABLE_FORMATS and kind != "text":  # words: labels, model names, Yes/No, weights…
             words = values.map(lambda v, n=name: labels.cell(n, v))
             values = words.where(words != labels.MISSING, None)
-        elif kind == "percent" and not entry:
+        elif kind == "percent" and not typed:
             values = values * 100  # shown as "42.3%", as labels.percent writes it
-        if not entry and kind in TABLE_FORMATS:
-            entry = dict(st.column_config.NumberColumn(format=TABLE_FORMATS[kind]))
+        if not typed and kind in TABLE_FORMATS:
+            entry = {**st.column_config.NumberColumn(format=TABLE_FORMATS[kind]), **entry}
         view[display] = values.to_numpy()
         if entry:
             entry.setdefault("label", display)

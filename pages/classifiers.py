@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from core.analysis import charts
+from core.analysis import labels as vocab
 from core.errors import TrainingSetError
 from core.inference import BACKBONES
 from core.screentime import classifier as screen_classifier
@@ -48,10 +49,17 @@ def _class_names(mapping_bytes: bytes, name: str) -> dict[int, str] | None:
         return None
     ids = sorted({int(c) for _, _, c in rows if c.lstrip("-").isdigit()})
     defaults = {0: "neither"} if 0 in ids and len(ids) > 2 else {}
-    table = pd.DataFrame({"class": ids, "name": [defaults.get(i, str(i)) for i in ids]})
+    table = pd.DataFrame({"class_id": ids, "name": [defaults.get(i, str(i)) for i in ids]})
     st.caption("Name the classes (the Tom & Jerry mapping uses 0 = neither, 1 = Jerry, 2 = Tom).")
-    edited = st.data_editor(table, hide_index=True, disabled=["class"], key="classifiers.names", width=360)
-    names = {int(r["class"]): str(r["name"]).strip() or str(r["class"]) for _, r in edited.iterrows()}
+    edited = st.data_editor(
+        table,
+        hide_index=True,
+        disabled=["class_id"],
+        key="classifiers.names",
+        width=360,
+        column_config={"class_id": st.column_config.NumberColumn(vocab.column("class_id"), format="%d"), "name": vocab.column("name")},
+    )
+    names = {int(r["class_id"]): str(r["name"]).strip() or str(r["class_id"]) for _, r in edited.iterrows()}
     if len(set(names.values())) < len(names):
         st.error("Two classes have the same name; give each class its own name.", icon=":material/error:")
         return None
@@ -94,7 +102,7 @@ def train_form() -> None:
         name = st.text_input("Classifier name", placeholder="tom-and-jerry", help="Training again under the same name adds a new version.")
         c1, c2, c3 = st.columns(3)
         backbone = c1.selectbox(
-            "Backbone", list(BACKBONES), format_func=lambda b: BACKBONES[b].display, help="Frozen ImageNet network whose pooled features feed the classifier."
+            "Backbone", list(BACKBONES), format_func=vocab.model_name, help="Frozen ImageNet network whose pooled features feed the classifier."
         )
         epochs = c2.number_input("Epochs", 1, 1000, 40, help="The epoch with the lowest validation loss is kept.")
         val_fraction = c3.slider("Validation share", 0.1, 0.5, 0.3, 0.05, help="Held out from each class (stratified).")
@@ -165,7 +173,7 @@ def label_frames() -> None:
     run = st.selectbox(
         "Frames of",
         finished.to_dict("records"),
-        format_func=lambda r: f"{titles.get(r['video_id'], r['video_id'])} · run {r['run_id']} · {r['frames']} frames",
+        format_func=lambda r: f"{titles.get(r['video_id'], r['video_id'])} · run {r['run_id']} · {vocab.count(r['frames'])} frames",
         key="classifiers.label_run",
     )
     names_text = st.text_input("Classes, comma-separated", value="neither, Jerry, Tom", key="classifiers.label_classes")
@@ -181,9 +189,10 @@ def label_frames() -> None:
         hide_index=True,
         disabled=["thumbnail", "frame", "time_s"],
         column_config={
-            "thumbnail": st.column_config.ImageColumn("Frame", width="small"),
-            "time_s": st.column_config.NumberColumn("Time (s)", format="%.1f"),
-            "class": st.column_config.SelectboxColumn("Class", options=names, help="Leave empty to skip a frame."),
+            "thumbnail": st.column_config.ImageColumn(vocab.column("thumbnail"), width="small"),
+            "frame": st.column_config.NumberColumn(vocab.column("frame"), format=widgets.TABLE_FORMATS[vocab.kind("frame")]),
+            "time_s": st.column_config.NumberColumn(vocab.column("time_s"), format=widgets.TABLE_FORMATS[vocab.kind("time_s")]),
+            "class": st.column_config.SelectboxColumn(vocab.column("class"), options=names, help="Leave empty to skip a frame."),
         },
         row_height=70,
         height=480,
@@ -215,24 +224,22 @@ def classifier_details() -> None:
         [
             {
                 "classifier": f"{d['name']} v{d['version']}",
-                "backbone": BACKBONES[d["settings"]["backbone"]].display,
+                "backbone": d["settings"]["backbone"],
                 "classes": ", ".join(c["name"] for c in d["classes"]),
-                "validation accuracy": d["metrics"]["val_accuracy"],
-                "best epoch": d["metrics"]["best_epoch"],
-                "images (train / validation)": f"{d['metrics']['n_train']} / {d['metrics']['n_val']}",
-                "weights": "random (testing only)" if d.get("random_weights") else d.get("weights"),
-                "trained": d["created_at"],
+                "val_accuracy": d["metrics"]["val_accuracy"],
+                "best_epoch": d["metrics"]["best_epoch"],
+                "images": f"{vocab.count(d['metrics']['n_train'])} / {vocab.count(d['metrics']['n_val'])}",
+                "weights": "none" if d.get("random_weights") else d.get("weights"),
+                "trained_at": d["created_at"],
             }
             for d in docs
         ]
     )
-    st.dataframe(
+    widgets.table(
         table,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "validation accuracy": st.column_config.ProgressColumn(format="%.2f", min_value=0, max_value=1),
-            "trained": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+        config={
+            "val_accuracy": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1),
+            "trained_at": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
         },
     )
     chosen = state.url_choice(
@@ -248,17 +255,19 @@ def classifier_details() -> None:
     metrics = doc["metrics"]
     names = [c["name"] for c in doc["classes"]]
     m1, m2, m3 = st.columns(3)
-    m1.metric("Validation accuracy", f"{metrics['val_accuracy']:.1%}", help=f"On {metrics['n_val']} held-out images, at the best epoch.")
-    m2.metric("Best epoch", metrics["best_epoch"], help="Lowest validation loss; its weights were kept.")
-    m3.metric("Training images", metrics["n_train"], help="Class weights: " + ", ".join(f"{plain(k)} {v:.2f}" for k, v in metrics["class_weights"].items()))
+    m1.metric("Validation accuracy", vocab.percent(metrics["val_accuracy"]), help=f"On {vocab.count(metrics['n_val'])} held-out images, at the best epoch.")
+    m2.metric("Best epoch", vocab.count(metrics["best_epoch"]), help="Lowest validation loss; its weights were kept.")
+    m3.metric(
+        "Training images",
+        vocab.count(metrics["n_train"]),
+        help="Class weights: " + ", ".join(f"{plain(k)} {v:.2f}" for k, v in metrics["class_weights"].items()),
+    )
     left, right = st.columns(2)
     with left:
         widgets.chart(charts.confusion_heatmap(metrics["confusion"], names, "Validation confusion matrix"), f"confusion_{doc['name']}_v{doc['version']}")
     with right:
         per_class = pd.DataFrame(metrics["per_class"])
-        st.dataframe(
-            per_class, hide_index=True, width="stretch", column_config={c: st.column_config.NumberColumn(format="%.2f") for c in ("precision", "recall", "f1")}
-        )
+        widgets.table(per_class)
         widgets.download_csv(per_class, f"classifier_{doc['name']}_v{doc['version']}_per_class.csv")
     history = pd.DataFrame(metrics["history"])
     c1, c2 = st.columns(2)

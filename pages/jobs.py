@@ -10,7 +10,7 @@ from dashboard import data, state
 from dashboard.job_kinds import JobKind, Library, job_kind, timing
 from dashboard.shell import ensure_shell
 from dashboard.text import plain
-from dashboard.widgets import ago, succeeded, worker_status
+from dashboard.widgets import ago, succeeded, table, worker_status
 
 STATE_ICONS = {
     "queued": ":orange[:material/schedule:]",
@@ -60,26 +60,9 @@ def live_jobs() -> None:
     st.subheader("Workers")
     live = worker_status()
     if live:
-        st.dataframe(
-            pd.DataFrame(
-                [
-                    {
-                        "worker": w["_id"],
-                        "device": w.get("device"),
-                        "backend": w.get("backend"),
-                        "batch": w.get("batch_size"),
-                        "models (frames/s)": w.get("measured_fps"),
-                        "weights": w.get("weights"),
-                        "state": w.get("state"),
-                        "job": w.get("job_id"),
-                        "last seen": ago(w.get("last_seen")),
-                    }  # fmt: skip
-                    for w in live
-                ]
-            ),
-            hide_index=True,
-            width="stretch",
-        )
+        columns = ["device", "backend", "batch_size", "measured_fps", "weights", "state", "job_id"]
+        rows = [{"worker": w["_id"], **{c: w.get(c) for c in columns}, "last_seen": ago(w.get("last_seen"))} for w in live]
+        table(pd.DataFrame(rows), config={"measured_fps": {"help": "Frames per second the worker's models classified when it started."}})
 
     st.subheader("Queue")
     if not states:

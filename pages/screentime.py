@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from core.analysis import charts
-from core.analysis.labels import seconds as seconds_text
+from core.analysis import labels as vocab
 from core.errors import ReelsightError
 from core.screentime import apply as screentime
 from core.screentime import trainingset
@@ -27,7 +27,7 @@ state.show_flash(state.SCREENTIME_FLASH)
 
 classifiers = data.classifiers(data.db_key())
 if not classifiers:
-    st.info("No classifier yet. Train one on the **Classifiers** page from labelled frames, then come back here.", icon=":material/school:")
+    st.info("No classifier yet. Train one on the **Screen-time classifiers** page from labelled frames, then come back here.", icon=":material/school:")
     st.page_link("pages/classifiers.py", label="Train a classifier", icon=":material/model_training:")
     st.stop()
 NAMES = {
@@ -145,16 +145,18 @@ def results() -> None:
         )
         st.caption("Why, and how to get real numbers", help=widgets.RANDOM_WEIGHTS_HELP)
     classes = run["classes"]
-    st.caption(f"{len(result.frames):,} samples, one every {result.interval_s:.3g} s · analysed {result.duration_s:.1f} s · K = {k}")
+    st.caption(
+        f"{vocab.count(len(result.frames))} samples, one every {vocab.seconds(result.interval_s)} · analysed {vocab.seconds(result.duration_s)} · K = {k}"
+    )
     cols = st.columns(len(classes))
     for col, row in zip(cols, result.totals.itertuples()):
         delta = row.seconds - row.seconds_raw
         col.metric(
-            f"{plain(row[1])} · {row.share:.0%}",
-            f"{row.seconds:.1f} s",
-            f"{delta:+.1f} s from smoothing" if k > 1 and delta else None,
+            f"{plain(row[1])} · {vocab.percent(row.share, 0)}",
+            vocab.seconds(row.seconds),
+            f"{'-' if delta < 0 else '+'}{vocab.seconds(abs(delta))} from smoothing" if k > 1 and delta else None,
             delta_color="off",
-            help=f"{row.share:.1%} of the analysed time",
+            help=f"{vocab.percent(row.share)} of the analysed time",
         )
     name = f"screentime_{run_id}_k{k}"
     event = widgets.chart(
@@ -169,17 +171,7 @@ def results() -> None:
     with left:
         widgets.chart(charts.screentime_comparison(result.totals, "Screen time before and after smoothing"), f"{name}_comparison")
     with right:
-        st.dataframe(
-            result.totals,
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "seconds": st.column_config.NumberColumn("seconds", format="%.1f"),
-                "share": st.column_config.NumberColumn("share", format="percent"),
-                "seconds_raw": st.column_config.NumberColumn("seconds (per frame)", format="%.1f"),
-                "share_raw": st.column_config.NumberColumn("share (per frame)", format="percent"),
-            },
-        )
+        widgets.table(result.totals, ["class", "seconds", "share", "seconds_raw", "share_raw"], hide_empty=False)
         d1, d2, d3 = st.columns(3)
         with d1:
             widgets.download_csv(result.totals[["class", "seconds", "share"]], "screentime.csv", "screentime.csv")
@@ -191,8 +183,12 @@ def results() -> None:
         acc = result.accuracy
         if acc.get("matched"):
             a1, a2 = st.columns(2)
-            a1.metric("Accuracy per frame", f"{acc['raw']['accuracy']:.1%}", help=f"On {acc['matched']} of {acc['given']} labelled samples")
-            a2.metric("Accuracy after smoothing", f"{acc['smoothed']['accuracy']:.1%}")
+            a1.metric(
+                "Accuracy per frame",
+                vocab.percent(acc["raw"]["accuracy"]),
+                help=f"On {vocab.count(acc['matched'])} of {vocab.count(acc['given'])} labelled samples",
+            )
+            a2.metric("Accuracy after smoothing", vocab.percent(acc["smoothed"]["accuracy"]))
             if acc.get("note"):
                 st.caption(f":material/info: {plain(acc['note'])}")
             widgets.chart(charts.confusion_heatmap(acc["smoothed"]["confusion"], classes, "Confusion after smoothing (labelled samples)"), f"{name}_confusion")
@@ -200,11 +196,9 @@ def results() -> None:
             st.warning(plain(acc["note"]), icon=":material/label_off:")
     with st.expander(f"Appearances ({len(result.segments)} segment{'s' if len(result.segments) != 1 else ''})"):
         video = run["source"]["kind"] == "video"
-        table = st.dataframe(
+        table = widgets.table(
             result.segments,
-            hide_index=True,
-            width="stretch",
-            column_config={c: st.column_config.NumberColumn(c, format="%.2f") for c in ("start_s", "end_s", "duration_s")},
+            hide_empty=False,
             key=f"screentime.segments.{name}",
             **({"on_select": "rerun", "selection_mode": "single-row"} if video else {}),
         )
@@ -219,7 +213,7 @@ def results() -> None:
         moment.play_at(
             run["source"]["video_id"],
             at_s,
-            f"{plain(run['source'].get('name') or '')} at {seconds_text(at_s)}{who}",
+            f"{plain(run['source'].get('name') or '')} at {vocab.seconds(at_s)}{who}",
             on_close=lambda: st.session_state.pop(f"screentime.moment.{run_id}", None),
         )
     if run.get("video_blob"):
@@ -238,12 +232,7 @@ def leaderboard() -> None:
     if board.empty:
         st.info("The leaderboard fills as classifiers are applied to videos.", icon=":material/leaderboard:")
         return
-    st.dataframe(
-        board.drop(columns=["run_id"]),
-        hide_index=True,
-        width="stretch",
-        column_config={c: st.column_config.NumberColumn(c, format="%.1f") for c in board.columns if c.endswith("(s)")},
-    )
+    widgets.table(board.drop(columns=["run_id"]), hide_empty=False)
     widgets.download_csv(board, "screentime_leaderboard.csv")
 
 

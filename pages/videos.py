@@ -7,8 +7,9 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
+from core.analysis import labels
 from core.errors import ReelsightError
-from core.inference import MODEL_NAMES, MODELS, RunSettings, request_analysis
+from core.inference import MODEL_NAMES, RunSettings, request_analysis
 from core.inference.dedup import AUDIT_EVERY, TARGET_AGREEMENT
 from core.inference.dedup import DEFAULT_THRESHOLD as REUSE_THRESHOLD
 from core.media import VIDEO_EXTENSIONS, add_upload, add_url, delete_video, set_views
@@ -128,24 +129,19 @@ if videos.empty:
 runs = data.runs(data.db_key())
 latest = runs.drop_duplicates("video_id").set_index("video_id") if not runs.empty else None
 table = videos.copy()
-table["last run"] = table["video_id"].map(latest["state"]) if latest is not None else None
+table["last_run"] = table["video_id"].map(latest["state"]) if latest is not None else None
 table["frames"] = table["video_id"].map(latest["frames"]) if latest is not None else None
 table["url"] = table["url"].map(lambda u: safe_link(u, settings.allowed_hosts))  # no javascript: or off-list link
 
 st.subheader(f"Library · {len(videos)} video{'s' if len(videos) != 1 else ''}")
-widgets.table(  # empty columns hidden, missing values as "—", as on every page
+widgets.table(  # names and formats from core.analysis.labels; empty columns hidden, missing values as "—", as on every page
     table,
-    ["title", "channel", "views", "views_source", "duration_s", "last run", "frames", "url", "video_id"],
+    ["title", "channel", "views", "views_source", "duration_s", "last_run", "frames", "url", "video_id"],
     config={
-        "title": st.column_config.TextColumn("Title", width="large"),
-        "channel": st.column_config.TextColumn("Channel"),
-        "views": st.column_config.NumberColumn("Views", format="localized", help="The analyst's figure when entered, else YouTube's count."),
-        "views_source": st.column_config.TextColumn("Views from"),
-        "duration_s": st.column_config.NumberColumn("Duration (s)", format="%.1f"),
-        "last run": st.column_config.TextColumn("Last run"),
-        "frames": st.column_config.NumberColumn("Frames analysed"),
-        "url": st.column_config.LinkColumn("Link", display_text="open"),
-        "video_id": st.column_config.TextColumn("ID"),
+        "title": {"width": "large"},
+        "views": {"help": "The analyst's figure when entered, else YouTube's count."},
+        "frames": {"help": "Frames analysed by the latest run."},
+        "url": st.column_config.LinkColumn(display_text="open"),
     },
 )
 
@@ -181,7 +177,7 @@ with col_analyze, st.container(border=True):
         help="Saved in the Intro and outro box below; other videos use the trims above.",
     )
     c4, c5 = st.columns([2, 1])
-    models = c4.multiselect("Models", list(MODEL_NAMES), default=list(MODEL_NAMES), format_func=lambda m: MODELS[m].display)
+    models = c4.multiselect("Models", list(MODEL_NAMES), default=list(MODEL_NAMES), format_func=labels.model_name)
     top_k = c5.number_input("Top-k labels", min_value=1, max_value=20, value=5)
     if analyze_now:
         chosen = just_added
@@ -239,6 +235,10 @@ with col_edit, st.container(border=True):
     if st.button("Delete video", disabled=not sure, icon=":material/delete_forever:"):
         counts = guarded(lambda: delete_video(store, settings, target))
         if counts is not None:
-            state.flash(state.VIDEOS_FLASH, "success", f"Deleted {plain(titles[target])} with {counts['runs']} run(s) and {counts['frames']} frame result(s).")
+            state.flash(
+                state.VIDEOS_FLASH,
+                "success",
+                f"Deleted {plain(titles[target])} with {labels.count(counts['runs'])} run(s) and {labels.count(counts['frames'])} frame result(s).",
+            )
             data.clear_video_caches()
             st.rerun()

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from core.analysis import charts
+from core.analysis import labels as vocab
 from core.errors import ReelsightError
 from core.exports import to_csv
 from core.yt8m import dataset as yt8m
@@ -60,13 +61,13 @@ def overview(dataset: dict) -> None:
     table = yt8m.counts_table(dataset)
     per_video = pd.DataFrame({"labels": [int(k) for k in stats["labels_per_video"]], "videos": list(stats["labels_per_video"].values())})
     c1, c2, c3 = st.columns(3)
-    c1.metric("Videos", f"{stats['n_videos']:,}")
-    c2.metric("Distinct labels", f"{len(table):,}")
+    c1.metric("Videos", vocab.count(stats["n_videos"]))
+    c2.metric("Distinct labels", vocab.count(len(table)))
     c3.metric("Labels per video", f"{(per_video['labels'] * per_video['videos']).sum() / max(stats['n_videos'], 1):.2f}", help="mean")
     unknown = stats["unknown"]
     if unknown["records"]:
         st.warning(
-            f"{unknown['records']} record(s) use label indices that {plain(dataset.get('vocabulary_file', 'the vocabulary'))} does not know: {plain(', '.join(unknown['labels']))}. Training refuses such a dataset; import it with its own vocabulary.",
+            f"{vocab.count(unknown['records'])} record(s) use label indices that {plain(dataset.get('vocabulary_file', 'the vocabulary'))} does not know: {plain(', '.join(unknown['labels']))}. Training refuses such a dataset; import it with its own vocabulary.",
             icon=":material/warning:",
         )
     left, right = st.columns(2)
@@ -80,15 +81,15 @@ def overview(dataset: dict) -> None:
         )
     with st.expander("Labels per video and every label's count"):
         st.bar_chart(per_video, x="labels", y="videos", x_label="Labels on a video", y_label="Videos", height=220)
-        st.dataframe(table, hide_index=True, width="stretch")
+        widgets.table(table)
         widgets.download_csv(table, f"yt8m_{dataset['_id']}_label_counts.csv")
 
 
 def browse(dataset: dict) -> str | None:
-    vocab = dataset["vocabulary"]
+    known = dataset["vocabulary"]
     present = {int(k) for k in dataset["stats"]["label_counts"]}
-    names = dict(zip(vocab["index"], vocab["name"]))
-    options = sorted({v for i, v in zip(vocab["index"], vocab["vertical"]) if i in present and v}) + sorted({names[i] for i in present if i in names})
+    names = dict(zip(known["index"], known["name"]))
+    options = sorted({v for i, v in zip(known["index"], known["vertical"]) if i in present and v}) + sorted({names[i] for i in present if i in names})
     category = st.selectbox("Filter by label or vertical", options, index=None, placeholder="e.g. Cooking, or Food & Drink", key="yt8m.category")
     if not category:
         return None
@@ -96,8 +97,9 @@ def browse(dataset: dict) -> str | None:
     if result is None:
         return None
     total, videos = result
-    st.caption(f"{total:,} video{'s' if total != 1 else ''} with {plain(category)}" + (f"; the first {len(videos)} are listed" if total > len(videos) else ""))
-    st.dataframe(videos, hide_index=True, width="stretch", height=min(400, 38 + 35 * len(videos)))
+    listed = f"; the first {vocab.count(len(videos))} are listed" if total > len(videos) else ""
+    st.caption(f"{vocab.count(total)} video{'s' if total != 1 else ''} with {plain(category)}{listed}")
+    widgets.table(videos, height=min(400, 38 + 35 * len(videos)))
     return category
 
 
@@ -109,11 +111,13 @@ def train_form(dataset: dict, category: str | None, datasets: list[dict]) -> Non
             return "A test split of this dataset (the share left after training and validation)"
         other = others[option]
         files = ", ".join(Path(p).name for p in other["records"][:3]) + ("…" if len(other["records"]) > 3 else "")
-        return f"{other['name']} · {files} · {other['stats']['n_videos']:,} videos"
+        return f"{other['name']} · {files} · {vocab.count(other['stats']['n_videos'])} videos"
 
     with st.form("yt8m.train"):
         c1, c2, c3, c4 = st.columns(4)
-        features = c1.multiselect("Features", ["rgb", "audio"], default=["rgb", "audio"], help="Concatenated when both are chosen (1,024 + 128 values).")
+        features = c1.multiselect(
+            "Features", ["rgb", "audio"], default=["rgb", "audio"], format_func=vocab.feature, help="Concatenated when both are chosen (1,024 + 128 values)."
+        )
         hidden = c2.number_input("Hidden units", 1, 16384, 1024)
         epochs = c3.number_input("Epochs", 1, 1000, 10)
         batch = c4.number_input("Batch size", 1, 8192, 64)
@@ -152,11 +156,11 @@ def train_form(dataset: dict, category: str | None, datasets: list[dict]) -> Non
 
 
 def _score(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.3f}"
+    return vocab.number(value, 3)
 
 
 def _classes(n: int) -> str:
-    return f"{n:,} class{'es' if n != 1 else ''}"
+    return f"{vocab.count(n)} class{'es' if n != 1 else ''}"
 
 
 def evaluation_section(dataset: dict) -> None:
@@ -165,7 +169,10 @@ def evaluation_section(dataset: dict) -> None:
         st.info("No model trained on this dataset yet.", icon=":material/info:")
         return
     labels = {
-        m["_id"]: f"{m['name']} · {', '.join(m['settings']['features'])} · {m['settings']['epochs']} epochs · {m['created_at']:%Y-%m-%d %H:%M}" for m in models
+        m[
+            "_id"
+        ]: f"{m['name']} · {', '.join(map(vocab.feature, m['settings']['features']))} · {m['settings']['epochs']} epochs · {m['created_at']:%Y-%m-%d %H:%M}"
+        for m in models
     }
     model_id = state.url_choice(st.selectbox, "Model", list(labels), state.QP_YT8M_MODEL, format_func=labels.get)
     doc = next(m for m in models if m["_id"] == model_id)
@@ -179,7 +186,11 @@ def evaluation_section(dataset: dict) -> None:
     cols[1].metric("GAP@20", _score(m["gap"]), help=defs["gap"])
     cols[2].metric("Hit@1", _score(m["hit_at_1"]), help=defs["hit_at_1"])
     cols[3].metric("PERR", _score(m["perr"]), help=defs["perr"])
-    cols[4].metric("Test videos", f"{m['n_test']:,}", help=f"{m['n_train']:,} training and {m['n_val']:,} validation videos; {m['n_classes']} classes.")
+    cols[4].metric(
+        "Test videos",
+        vocab.count(m["n_test"]),
+        help=f"{vocab.count(m['n_train'])} training and {vocab.count(m['n_val'])} validation videos; {_classes(m['n_classes'])}.",
+    )
     if m["gap"] is None:
         st.info(
             "This model was trained before the official definitions were used: only its in-vocabulary figures are known. Train it again for the official ones."
@@ -187,8 +198,12 @@ def evaluation_section(dataset: dict) -> None:
     else:
         unscored = m["n_test_labels_unscored"]
         st.caption(
-            f"Official YouTube-8M definitions (google/youtube-8m eval_util.py): all {m['n_test_labels']:,} labels of the test videos count"
-            + (f", {unscored:,} of them of {_classes(m['n_test_classes_unscored'])} the model was not trained on and cannot predict." if unscored else ".")
+            f"Official YouTube-8M definitions (google/youtube-8m eval_util.py): all {vocab.count(m['n_test_labels'])} labels of the test videos count"
+            + (
+                f", {vocab.count(unscored)} of them of {_classes(m['n_test_classes_unscored'])} the model was not trained on and cannot predict."
+                if unscored
+                else "."
+            )
         )
     iv = m["in_vocabulary"]
     with st.expander("Second reading: in-vocabulary only (not the official figures)"):
@@ -203,13 +218,7 @@ def evaluation_section(dataset: dict) -> None:
     test = data.yt8m_test(data.db_key(), model_id)
     threshold = st.slider("Threshold for precision, recall and F1", 0.05, 0.95, float(doc["settings"]["threshold"]), 0.05, key=f"yt8m.threshold.{model_id}")
     per_class = yt8m_train.per_class_at(test, doc, threshold)
-    st.dataframe(
-        per_class,
-        hide_index=True,
-        width="stretch",
-        height=300,
-        column_config={c: st.column_config.NumberColumn(format="%.3f") for c in ("ap", "precision", "recall", "f1")},
-    )
+    widgets.table(per_class, height=300)
     names = per_class["name"].tolist()
     by_support = per_class.sort_values("support", ascending=False)["name"].tolist()
     picked = st.multiselect("Curves for", names, default=by_support[:3], key=f"yt8m.curves.{model_id}")
@@ -250,7 +259,7 @@ with st.expander("Import records", expanded=not datasets, icon=":material/upload
 if not datasets:
     st.info("No dataset yet. Import TFRecord files of video-level features with their vocabulary.csv above.", icon=":material/info:")
     st.stop()
-names = {d["_id"]: f"{d['name']} · " + (f"{d['stats']['n_videos']:,} videos" if d.get("stats") else "importing…") for d in datasets}
+names = {d["_id"]: f"{d['name']} · " + (f"{vocab.count(d['stats']['n_videos'])} videos" if d.get("stats") else "importing…") for d in datasets}
 dataset_id = state.url_choice(st.selectbox, "Dataset", list(names), state.QP_DATASET, format_func=names.get)
 dataset = next(d for d in datasets if d["_id"] == dataset_id)
 if not dataset.get("stats"):

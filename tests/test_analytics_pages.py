@@ -4,6 +4,7 @@ normal case. Each shows a friendly message or its content, never an exception.""
 from __future__ import annotations
 
 import ast
+import re
 
 import pandas as pd
 import pytest
@@ -154,13 +155,19 @@ def test_pages_use_one_vocabulary(store, page: str) -> None:
                 assert not table[column].dropna().astype(str).str.contains("_").any(), f"{page}: raw {column.lower()}s"
 
 
-def test_page_headings_match_the_menu() -> None:
+def _menu() -> dict[str, str]:
+    """Page file → its title in streamlit_app.py's navigation."""
     app = ast.parse((PROJECT_ROOT / "streamlit_app.py").read_text())
     menu = {}
     for node in ast.walk(app):
         if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "Page":
             path = ast.unparse(node.args[0]).split("/")[-1].strip(" '\"")
             menu[path] = next(k.value.value for k in node.keywords if k.arg == "title")
+    return menu
+
+
+def test_page_headings_match_the_menu() -> None:
+    menu = _menu()
     for page, title in menu.items():
         source = ast.parse((PROJECT_ROOT / "pages" / page).read_text())
         headings = [
@@ -169,3 +176,21 @@ def test_page_headings_match_the_menu() -> None:
             if isinstance(n, ast.Call) and getattr(n.func, "attr", None) == "title" and getattr(n.func.value, "id", None) == "st"
         ]
         assert headings == [title], f"pages/{page}: heading {headings} but menu {title!r}"
+
+
+PAGE_NAMED = re.compile(r"(?:the|on|\() \**([A-Z][A-Za-z0-9&-]*(?: [a-zA-Z0-9&-]+)*?)\** page\b")
+"""“the **Screen time** page”, “on the Jobs page”, “(Videos page”: a page named in text people read."""
+
+
+def test_text_names_pages_as_the_menu_does() -> None:
+    titles = set(_menu().values())
+    wrong = []
+    for path in sorted([*(PROJECT_ROOT / "pages").glob("*.py"), *(PROJECT_ROOT / "dashboard").glob("*.py"), *(PROJECT_ROOT / "core").rglob("*.py")]):
+        tree = ast.parse(path.read_text())
+        docstrings = {id(n.body[0].value) for n in ast.walk(tree) if isinstance(n, ast.Module | ast.ClassDef | ast.FunctionDef) and ast.get_docstring(n)}
+        for node in ast.walk(tree):  # strings people read: every literal but docstrings
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+                for named in PAGE_NAMED.findall(node.value):
+                    if not set(named.split(" and ")) <= titles:
+                        wrong.append(f"{path.relative_to(PROJECT_ROOT)}: {named!r}")
+    assert not wrong, f"pages named unlike the menu {sorted(titles)}: {wrong}"

@@ -136,7 +136,7 @@ def _problems(text: str | bytes) -> CategoryMappingError:
 def test_every_bad_row_is_named_by_its_row_number() -> None:
     err = _problems("label,category\nbeagle,pets\ndogg,pets\npizza,\n\ntobaco shop,pets\nbeagle,animals\nbeagle,pets\n,food\n")
     assert err.problems == [
-        "Row 3: “dogg” is not an ImageNet label. Use a label as the Category page's CSV writes it.",
+        "Row 3: “dogg” is not an ImageNet label. Use a label as the Label categories page's CSV writes it.",
         "Row 4: the category of “pizza” is empty.",
         "Row 6: “tobaco shop” is not an ImageNet label. Did you mean “tobacco shop”?",
         "Row 7: “beagle” is already on row 2 with category “pets”; here it is “animals”. Keep one.",

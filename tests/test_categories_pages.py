@@ -84,7 +84,7 @@ def test_a_bad_category_csv_lists_its_rows_and_stores_nothing(store: Store) -> N
     [error] = [e.value for e in at.error]
     assert error == plain("“mine.csv” has 2 problems; nothing was saved.") + " Fix these rows and upload the file again."
     assert list(at.dataframe[-1].value["Problem"]) == [
-        "Row 3: “not_a_dog” is not an ImageNet label. Use a label as the Category page's CSV writes it.",
+        "Row 3: “not_a_dog” is not an ImageNet label. Use a label as the Label categories page's CSV writes it.",
         "Row 4: the category of “pizza” is empty.",
     ]
     assert not [b for b in at.button if b.label == "Save as my categories"]

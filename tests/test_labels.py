@@ -22,6 +22,9 @@ from core.inference import MODELS
         pytest.param("top3_resnet50", "Top labels · ResNet50", id="per-model labels"),
         pytest.param("label_2", "Label 2", id="ranked label"),
         pytest.param("score_2", "Confidence 2", id="ranked score"),
+        pytest.param("seconds_raw", "Screen time before smoothing", id="screen time"),
+        pytest.param("Tom (s)", "Screen time · Tom", id="a class's seconds"),
+        pytest.param("measured_fps", "Model speed (frames/s)", id="worker"),
         pytest.param("n_frames", "N frames", id="unknown"),
     ],
 )
@@ -54,6 +57,11 @@ def test_model_names_come_from_the_registry() -> None:
         pytest.param(labels.p_value, 0.0234, "0.023", id="p"),
         pytest.param(labels.yes_no, np.bool_(True), "Yes", id="yes"),
         pytest.param(labels.yes_no, False, "No", id="no"),
+        pytest.param(labels.rate, 1312.04, "1,312.0", id="rate"),
+        pytest.param(labels.identifier, 3862.0, "3862", id="id"),
+        pytest.param(labels.weights, "none", "Random (testing only)", id="random weights"),
+        pytest.param(labels.weights, "/models/weights", "/models/weights", id="weights folder"),
+        pytest.param(labels.views_source, "analyst", "Your figure", id="views source"),
     ],
 )
 def test_formats(function, value, text: str) -> None:
@@ -62,7 +70,10 @@ def test_formats(function, value, text: str) -> None:
 
 @pytest.mark.parametrize("missing", [None, math.nan, math.inf, -math.inf, pd.NA, np.float64("nan")])
 def test_missing_and_non_finite_values_read_as_a_dash(missing) -> None:
-    for function in (labels.count, labels.number, labels.confidence, labels.percent, labels.p_value, labels.seconds, labels.yes_no, labels.label):
+    for function in (
+        labels.count, labels.number, labels.confidence, labels.percent, labels.p_value, labels.seconds, labels.yes_no, labels.label,
+        labels.rate, labels.identifier, labels.weights, labels.views_source,
+    ):  # fmt: skip
         assert function(missing) == labels.MISSING == "—"
 
 
@@ -90,3 +101,8 @@ def test_display_table_reads_like_the_dashboard() -> None:
     assert list(shown.columns) == ["Title", "Views", "Random weights", "Model", "Label", "95% interval from"]  # the empty Channel is hidden
     assert shown.iloc[0].tolist() == ["A", "870,000", "Yes", "InceptionV3", "tobacco shop", "0.312"]
     assert shown.iloc[1].tolist() == ["B", "—", "No", "ResNet50", "tabby", "—"]
+
+
+def test_a_class_s_seconds_and_screen_times_read_as_seconds() -> None:
+    assert labels.kind("Tom (s)") == labels.kind("start_s") == labels.kind("seconds_raw") == "seconds"
+    assert labels.cell("Tom (s)", 4.00049) == "4.00 s" and labels.cell("weights", "imagenet") == "ImageNet"

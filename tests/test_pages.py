@@ -146,9 +146,9 @@ def test_jobs_page_lists_live_workers_with_their_measured_speed(store, settings)
     worker._register()
     at = open_page("pages/jobs.py")
     assert "No worker is running" not in texts(at)
-    table = at.dataframe[0].value
-    assert list(table["worker"]) == ["gpu-box-1"] and list(table["device"]) == ["CPU"]
-    assert list(table["batch"]) == [4] and list(table["models (frames/s)"]) == [round(fps, 1)] and fps > 0
+    table = at.dataframe[0].value  # headers from core.analysis.labels
+    assert list(table["Worker"]) == ["gpu-box-1"] and list(table["Device"]) == ["CPU"] and list(table["Weights"]) == ["Random (testing only)"]
+    assert list(table["Batch size"]) == [4] and list(table["Model speed (frames/s)"]) == [round(fps, 1)] and fps > 0
     sidebar = " ".join(c.value for c in at.sidebar.caption)
     assert f"Worker on CPU (tensorflow, batch 4) · models {fps:,.1f} frames/s" in sidebar
 

@@ -150,7 +150,7 @@ def test_train_measure_and_read_the_results(store, settings, tmp_path: Path) -> 
     at.file_uploader(key="classifiers.mapping").set_value(("mapping.csv", ("Image_ID,Class\n" + "\n".join(f"{n},{c}" for n, c in pairs)).encode(), "text/csv"))
     at.file_uploader(key="classifiers.images").set_value(("images.zip", _zip(tmp_path / "imgs", names), "application/zip"))
     at.run()
-    assert [d.value["class"].tolist() for d in at.dataframe if d.key == "classifiers.names"] == [[0, 1, 2]], (
+    assert [d.value["class_id"].tolist() for d in at.dataframe if d.key == "classifiers.names"] == [[0, 1, 2]], (
         "the class names table appears once the CSV is uploaded"
     )
     at.text_input[0].input("shapes")
@@ -181,10 +181,10 @@ def test_train_measure_and_read_the_results(store, settings, tmp_path: Path) -> 
     at = open_page("pages/screentime.py")
     shown = {m.label: m.value for m in at.metric}
     assert sum(float(v.split()[0]) for v in shown.values()) == pytest.approx(18.0)  # 9 images × 2 s
-    assert "9 samples, one every 2 s" in texts(at)
+    assert "9 samples, one every 2.00 s" in texts(at)
     assert {b.label for b in at.get("download_button")} >= {"screentime.csv", "frames.csv", "segments.csv", "Download annotated video (MP4)"}
     at.tabs[1].run()
-    assert "shapes v1 (random weights)" in at.tabs[1].dataframe[0].value["classifier"].tolist()
+    assert "shapes v1 (random weights)" in at.tabs[1].dataframe[0].value["Classifier"].tolist()  # headers from core.analysis.labels
 
 
 @pytest.mark.slow

@@ -248,7 +248,9 @@ def parse_mapping_csv(data: bytes | str, name: str = "The file") -> dict[str, st
                 continue
             if label is None:
                 close = difflib.get_close_matches(raw_label.casefold(), known.folded, n=1, cutoff=0.8)
-                hint = f" Did you mean “{labels.label(min(known.folded[close[0]]))}”?" if close else " Use a label as the Category page's CSV writes it."
+                hint = (
+                    f" Did you mean “{labels.label(min(known.folded[close[0]]))}”?" if close else " Use a label as the Label categories page's CSV writes it."
+                )
                 problems.append(f"Row {row}: “{raw_label}” is not an ImageNet label.{hint}")
                 continue
             if not category:

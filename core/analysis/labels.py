@@ -1,14 +1,16 @@
 """One vocabulary for what people read: column names, model names, labels, times and numbers.
 
-The analytics pages and the HTML report name and format things through this module, so a
-column, a model or a label reads the same everywhere (other pages adopt it as they change). The API:
+Every page and the HTML report name and format things through this module, so a column, a
+model or a label reads the same everywhere. The API:
 
 - :func:`column` — a table column's display name (``mean_of_sample_means`` → "Mean of sample means").
 - :func:`model_name` — a model's display name from the registry (``inception_v3`` → "InceptionV3").
 - :func:`label` — an ImageNet label as words (``tobacco_shop`` → "tobacco shop"); :func:`term` a
   regression term (``C(label)[T.tobacco_shop]`` → "tobacco shop").
-- :func:`seconds`, :func:`count`, :func:`number`, :func:`confidence`, :func:`percent`,
+- :func:`seconds`, :func:`count`, :func:`number`, :func:`confidence`, :func:`percent`, :func:`rate`,
   :func:`p_value`, :func:`yes_no` — one value as text; missing or not finite gives :data:`MISSING`.
+- :func:`weights`, :func:`views_source`, :func:`feature` — a setting's or a source's value as
+  words (``none`` → "Random (testing only)").
 - :func:`cell` and :func:`display_table` — a whole table as text, for HTML and plain text.
 
 Data and CSV exports keep the raw names (``video_id``, ``inception_v3``, ``tobacco_shop``): this
@@ -89,6 +91,53 @@ COLUMNS: dict[str, str] = {
     "n_obs": "Observations",
     "df_model": "df model",
     "df_resid": "df residual",
+    # the library
+    "views_source": "Views from",
+    "duration_s": "Duration",
+    "last_run": "Last run",
+    "url": "Link",
+    # workers
+    "worker": "Worker",
+    "device": "Device",
+    "backend": "Backend",
+    "batch_size": "Batch size",
+    "measured_fps": "Model speed (frames/s)",
+    "weights": "Weights",
+    "state": "State",
+    "job_id": "Job",
+    "last_seen": "Last seen",
+    # screen time
+    "class": "Class",
+    "class_id": "Class id",
+    "seconds": "Screen time",
+    "seconds_raw": "Screen time before smoothing",
+    "share_raw": "Share before smoothing",
+    "start_s": "Start",
+    "end_s": "End",
+    "source": "Source",
+    "classifier": "Classifier",
+    "fps": "Frames per second",
+    "K": "Smoothing window K",
+    "analysed_s": "Analysed",
+    # classifiers and their evaluation
+    "backbone": "Backbone",
+    "classes": "Classes",
+    "val_accuracy": "Validation accuracy",
+    "best_epoch": "Best epoch",
+    "images": "Images (training / validation)",
+    "trained_at": "Trained",
+    "precision": "Precision",
+    "recall": "Recall",
+    "f1": "F1",
+    "ap": "Average precision",
+    "support": "Examples of the class",
+    # YouTube-8M
+    "index": "Index",
+    "class_index": "Class index",
+    "name": "Name",
+    "vertical": "Vertical",
+    "videos": "Videos",
+    "labels": "Labels",
 }
 """Raw column name → the name people read."""
 
@@ -97,11 +146,24 @@ _RANKED = re.compile(r"(label|score)_(\d+)")
 """``label_2``, ``score_2``: the second-ranked label of a frame and its confidence."""
 _PER_MODEL = {"mean_top1_": "Mean confidence · {}", "top3_": "Top labels · {}"}
 """Prefixes of per-model columns (``mean_top1_resnet50``) → their display pattern."""
+_CLASS_SECONDS = re.compile(r"(.+) \(s\)")
+"""``Tom (s)``: a screen-time class's seconds (the leaderboard's per-class columns)."""
 
 KINDS: dict[str, str] = {
     **dict.fromkeys(
-        ["views", "frames", "frame", "count", "label_count", "popular", "unpopular", "rank", "n_obs", "df_model", "df_resid", "reused_from"], "count"
+        ["views", "frames", "frame", "count", "label_count", "popular", "unpopular", "rank", "n_obs", "df_model", "df_resid", "reused_from"]
+        + ["batch_size", "best_epoch", "support", "videos", "K"],
+        "count",
     ),
+    **dict.fromkeys(["index", "class_index", "class_id"], "id"),
+    **dict.fromkeys(["duration_s", "seconds", "seconds_raw", "start_s", "end_s", "analysed_s"], "seconds"),
+    **dict.fromkeys(["fps", "measured_fps"], "rate"),
+    **dict.fromkeys(["precision", "recall", "f1", "ap"], "number"),
+    "val_accuracy": "percent",
+    "share_raw": "percent",
+    "weights": "weights",
+    "views_source": "views_source",
+    "backbone": "model",
     **dict.fromkeys(["score", "mean_score", "mean_top1", "mean_of_sample_means", "ci_low", "ci_high"], "confidence"),
     **dict.fromkeys(["share", "popular_share", "unpopular_share", "agreement"], "percent"),
     **dict.fromkeys(["coef", "std_err", "t", "lift", "r2", "adj_r2", "f_stat", "llf", "aic", "bic"], "number"),
@@ -113,7 +175,8 @@ KINDS: dict[str, str] = {
     "term": "term",
 }
 """Column → the kind of value it holds: ``count``, ``confidence``, ``percent``, ``number``,
-``p_value``, ``yes_no``, ``seconds``, ``label``, ``model`` or ``term``. Other columns are text."""
+``p_value``, ``yes_no``, ``seconds``, ``rate``, ``id``, ``label``, ``model``, ``term``, ``weights`` or
+``views_source``. Other columns are text."""
 
 
 def column(name: str) -> str:
@@ -128,6 +191,9 @@ def column(name: str) -> str:
     ranked = _RANKED.fullmatch(name)
     if ranked:
         return f"{COLUMNS[ranked.group(1)]} {ranked.group(2)}"
+    per_class = _CLASS_SECONDS.fullmatch(name)
+    if per_class:
+        return f"Screen time · {per_class.group(1)}"
     words = name.replace("_", " ").strip()
     return words[:1].upper() + words[1:]
 
@@ -152,6 +218,8 @@ def kind(name: str) -> str:
     ranked = _RANKED.fullmatch(name)
     if ranked:
         return KINDS[ranked.group(1)]
+    if _CLASS_SECONDS.fullmatch(name):
+        return "seconds"
     return "text"
 
 
@@ -191,6 +259,45 @@ def seconds(value: Any) -> str:
     """A time in a video, in seconds with two decimals: ``23.4901`` → "23.49 s"."""
     v = _finite(value)
     return MISSING if v is None else f"{v:,.2f} s"
+
+
+def rate(value: Any) -> str:
+    """A rate (frames per second) with one decimal and thousands separators: ``1312.04`` → "1,312.0"."""
+    v = _finite(value)
+    return MISSING if v is None else f"{v:,.1f}"
+
+
+def identifier(value: Any) -> str:
+    """A numeric id as written, without separators: ``3862.0`` → "3862"."""
+    v = _finite(value)
+    return MISSING if v is None else f"{round(v)}"
+
+
+WEIGHTS = {"none": "Random (testing only)", "imagenet": "ImageNet"}
+"""A worker's or model's weights setting → words; any other value is a folder of weight files, shown as is."""
+
+
+def weights(value: Any) -> str:
+    """The weights a worker or model uses: ``none`` → "Random (testing only)", ``imagenet`` → "ImageNet"."""
+    return MISSING if _missing(value) else WEIGHTS.get(str(value), str(value))
+
+
+FEATURES = {"rgb": "Mean RGB", "audio": "Mean audio"}
+"""A YouTube-8M video-level feature (``mean_rgb``, ``mean_audio`` in the records) → words."""
+
+
+def feature(name: Any) -> str:
+    """A YouTube-8M feature: ``rgb`` → "Mean RGB", ``audio`` → "Mean audio"; others unchanged."""
+    return MISSING if _missing(name) else FEATURES.get(str(name), str(name))
+
+
+VIEWS_SOURCES = {"analyst": "Your figure", "YouTube": "YouTube", "none": MISSING}
+"""Where a video's view count comes from (``views_source``) → words."""
+
+
+def views_source(value: Any) -> str:
+    """Where a view count comes from: ``analyst`` → "Your figure", ``YouTube`` → "YouTube"."""
+    return MISSING if _missing(value) else VIEWS_SOURCES.get(str(value), str(value))
 
 
 def count(value: Any) -> str:
@@ -249,6 +356,10 @@ FORMATTERS: dict[str, Callable[[Any], str]] = {
     "p_value": p_value,
     "yes_no": yes_no,
     "seconds": seconds,
+    "rate": rate,
+    "id": identifier,
+    "weights": weights,
+    "views_source": views_source,
     "label": label,
     "model": model_name,
     "term": term,
