@@ -43,8 +43,8 @@ def section(db: str, video_id: str, run_id: str, model: str, table: pd.DataFrame
         mine = segs[segs["kind"] == kind]
         col.metric(f"{SEGMENT_WORDS[kind].capitalize()} (s)", f"{(mine['end_s'] - mine['start_s']).sum():.1f}")
     if len(segs):
-        shown = segs.assign(kind=segs["kind"].map(SEGMENT_WORDS), length_s=segs["end_s"] - segs["start_s"]).sort_values("start_s")
-        widgets.table(shown, ["kind", "start_s", "end_s", "length_s"])
+        shown = segs.assign(kind=segs["kind"].map(SEGMENT_WORDS), duration_s=segs["end_s"] - segs["start_s"]).sort_values("start_s")
+        widgets.table(shown, ["kind", "start_s", "end_s", "duration_s"], config={"kind": st.column_config.TextColumn("Segment")})
     csv = scenes.scene_list_csv(data.store(), run_id)
     if csv:
         st.download_button(
