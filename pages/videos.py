@@ -13,6 +13,7 @@ from core.inference import MODEL_NAMES, RunSettings, request_analysis
 from core.inference.dedup import AUDIT_EVERY, TARGET_AGREEMENT
 from core.inference.dedup import DEFAULT_THRESHOLD as REUSE_THRESHOLD
 from core.media import VIDEO_EXTENSIONS, add_upload, add_url, delete_video, set_views
+from core.media.scenes import SceneSettings
 from dashboard import data, state, trims, widgets
 from dashboard.shell import ensure_shell
 from dashboard.text import plain, safe_link
@@ -166,6 +167,12 @@ with col_analyze, st.container(border=True):
         value=True,
         help=f"A frame that differs from the last classified frame by less than {REUSE_THRESHOLD:g} grey levels on average (at 32×32 pixels) gets its labels without running the models. Frame counts do not change. Every {AUDIT_EVERY}th such frame is classified anyway as a spot check; when they find changed labels too often (estimated agreement under {TARGET_AGREEMENT:.0%}), the threshold is halved.",
     )
+    find_shots = st.toggle(
+        "Find shots, black and still pictures",
+        value=True,
+        key="videos.find_shots",
+        help="In the same pass over the video: shot changes (for counting shots and the timeline bands) and black or still segments (for the suggested intro and outro trims). Costs about 10% more time.",
+    )
     c1, c2, c3 = st.columns(3)
     fps = c1.number_input("Frames per second", min_value=0.1, max_value=60.0, value=1.0, step=0.5, disabled=every, help="The source study used 24.")
     trim_start = c2.number_input("Trim start (s)", min_value=0.0, value=0.0, step=1.0, help="Skip title cards.")
@@ -190,6 +197,7 @@ with col_analyze, st.container(border=True):
                 models=tuple(models),
                 top_k=int(top_k),
                 reuse_threshold=REUSE_THRESHOLD if reuse else None,
+                scenes=SceneSettings() if find_shots else None,
             )
         )
         if rs is not None:

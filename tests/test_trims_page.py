@@ -74,3 +74,14 @@ def test_a_video_not_analysed_yet_says_what_to_do(store) -> None:
     at = open_page("pages/videos.py")
     assert not at.exception
     assert plain("No shots or segments are known for Fresh video yet") in texts(at)
+
+
+def test_shot_detection_can_be_switched_off_for_a_run(store) -> None:
+    video_id = add_video(store, "synthetic:plain", "Plain video")
+    at = open_page("pages/videos.py")
+    at.multiselect(key="videos.analyze_selection").set_value([video_id])
+    at.toggle(key="videos.find_shots").set_value(False)
+    button(at, "Queue analysis").click()
+    at.run()
+    assert not at.exception
+    assert store.runs.list(video_id)[0]["settings"]["scenes"] is None
