@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from core.analysis import aggregates, analytics, categories, labels
-from dashboard import data, levels, state, widgets
+from dashboard import data, levels, state, units, widgets
 from dashboard.text import plain
 
 
@@ -122,7 +122,7 @@ def _pick_runs(finished: pd.DataFrame, titles: dict[str, str], overrides: dict[s
         st.caption("Other runs in use: " + "; ".join(f"{plain(titles[v])}: {described.get(r, r)}" for v, r in overrides.items()))
 
 
-def analysis_scope(choose_model: bool = True) -> Scope | None:
+def analysis_scope(choose_model: bool = True, unit_choice: bool = True) -> Scope | None:
     """Draw the filters; return the scope, or None (after a friendly message) when nothing is analysed."""
     db = data.db_key()
     videos, runs = data.videos(db), data.runs(db)
@@ -156,4 +156,5 @@ def analysis_scope(choose_model: bool = True) -> Scope | None:
         model = state.url_choice(st.segmented_control, "Model", models, state.QP_MODEL, format_func=labels.model_name, required=True)
     level, mapping = levels.choose_level()
     widgets.random_weights_notice(int(video_table["random_weights"].sum()), len(video_table))
-    return Scope(db=db, runs=selected, videos=video_table, stats=stats, model=model, level=level, mapping=mapping)
+    scope = Scope(db=db, runs=selected, videos=video_table, stats=stats, model=model, level=level, mapping=mapping)
+    return units.apply(scope, unit_choice)  # frames or shots, segments left out

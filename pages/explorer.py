@@ -6,7 +6,7 @@ import streamlit as st
 
 from core.analysis import labels
 from core.analysis.charts import label_timeline
-from dashboard import data, levels, moment, state, widgets
+from dashboard import data, levels, moment, shots, state, widgets
 from dashboard.people import people_section
 from dashboard.scope import analysis_scope
 from dashboard.shell import ensure_shell
@@ -30,7 +30,10 @@ frames = scope.run_top1(vid)
 model = scope.model
 mine = frames[frames["model"] == model]
 
-event = widgets.chart(label_timeline(frames, f"Top-1 label along the video · {titles[vid]}"), f"timeline_{vid}", on_select=True)
+shot_bands, segment_bands = shots.bands(data.db_key(), run_id, vid)
+event = widgets.chart(
+    label_timeline(frames, f"Top-1 label along the video · {titles[vid]}", shots=shot_bands, segments=segment_bands), f"timeline_{vid}", on_select=True
+)
 clicked = moment.clicked_time(event, f"explorer.click.{vid}")
 if clicked is not None:
     moment.open_moment(clicked)

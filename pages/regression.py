@@ -5,9 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.analysis import labels, regression
+from core.analysis import labels, regression, units
 from core.analysis.analytics import AnalysisUnavailable
 from dashboard import data, levels, state, widgets
+from dashboard import units as unit_choice
 from dashboard.scope import analysis_scope
 from dashboard.shell import ensure_shell
 
@@ -18,7 +19,7 @@ st.caption(
     "Ordinary least squares of views (in millions) on labels, fitted with statsmodels: the study's `views ~ C(label)` on frames, and a model with one row per video."
 )
 
-scope = analysis_scope()
+scope = analysis_scope(unit_choice=False)  # the shot-level model is a level below
 if scope is None:
     st.stop()
 model = scope.model
@@ -57,7 +58,7 @@ def show(result: regression.RegressionResult, name: str) -> None:
 
 runs_key = tuple(sorted(scope.runs.items()))
 views_key = tuple((v, None if pd.isna(n) else float(n)) for v, n in zip(scope.videos["video_id"], scope.videos["views"]))
-LEVELS = {"frame": "Frame level (the study's model)", "video": "Video level", "people": "People on screen"}
+LEVELS = {"frame": "Frame level (the study's model)", "shot": "Shot level (safer)", "video": "Video level", "people": "People on screen"}
 level = state.url_choice(st.segmented_control, "Model level", list(LEVELS), state.QP_LEVEL, format_func=LEVELS.get, required=True)
 noun = levels.noun(scope.level)
 top_n = 0
@@ -73,13 +74,21 @@ if level == "video":
     )
 elif level == "people":
     st.caption("One row per video: its views in millions and the share of its sampled frames with at least one person on screen.")
+elif level == "shot":
+    st.caption(unit_choice.WHY_SHOT_MODEL)
 else:
     st.caption(f"One row per sampled frame: its top-1 {noun}, and its video's views in millions.")
     note = levels.dummies_note(scope.label_counts, scope.counts, model) if scope.level != "label" else None
     if note:
         st.info(note, icon=":material/category:")
+rows = None if level == "people" else unit_choice.regression_rows(scope, level)  # people: one row per video, no frames
 try:
-    show(data.regression_fit(data.db_key(), runs_key, views_key, model, level, top_n, levels.mapping_key(scope.level)), f"{model}_{level}s")
+    if rows is None:
+        show(data.regression_fit(data.db_key(), runs_key, views_key, model, level, top_n, levels.mapping_key(scope.level)), f"{model}_{level}s")
+    else:
+        views = pd.DataFrame(list(views_key), columns=["video_id", "views"])
+        fits = {"video": lambda: regression.video_regression(rows, views, model, top_n), "shot": lambda: units.shot_regression(rows, views, model)}
+        show(fits.get(level, lambda: regression.frame_regression(rows, views, model))(), f"{model}_{level}s")
 except AnalysisUnavailable as err:
     st.info(str(err), icon=":material/info:")
 st.caption(f"Model: {labels.model_name(model)}. Views are the analyst's figure where entered, else YouTube's.")

@@ -9,7 +9,7 @@ from core.analysis.charts import label_counts_spec
 from core.analysis.results import label_counts
 from core.exports import to_csv
 from core.inference.dedup import ReuseReport
-from dashboard import data, state, widgets
+from dashboard import data, shots, state, widgets
 from dashboard.people import people_section
 from dashboard.shell import ensure_shell
 
@@ -105,5 +105,6 @@ with right:
         mime="text/csv",
         icon=":material/download:",
     )
+shots.section(db, video_id, run_id, model, table)
 
 people_section(video_id, run_id, titles[video_id])

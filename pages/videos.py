@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 import streamlit as st
 
@@ -11,7 +13,8 @@ from core.inference import MODEL_NAMES, RunSettings, request_analysis
 from core.inference.dedup import AUDIT_EVERY, TARGET_AGREEMENT
 from core.inference.dedup import DEFAULT_THRESHOLD as REUSE_THRESHOLD
 from core.media import VIDEO_EXTENSIONS, add_upload, add_url, delete_video, set_views
-from dashboard import data, state, widgets
+from core.media.scenes import SceneSettings
+from dashboard import data, state, trims, widgets
 from dashboard.shell import ensure_shell
 from dashboard.text import plain, safe_link
 from dashboard.widgets import guarded, no_views_notice, succeeded
@@ -169,10 +172,22 @@ with col_analyze, st.container(border=True):
         value=True,
         help="Counts the faces and people on every sampled frame, with their boxes, with detectors that ship with OpenCV. Costs about 50 ms of one processor core per sampled frame.",
     )
+    find_shots = st.toggle(
+        "Find shots, black and still pictures",
+        value=True,
+        key="videos.find_shots",
+        help="In the same pass over the video: shot changes (for counting shots and the timeline bands) and black or still segments (for the suggested intro and outro trims). Costs about 10–25% more analysis time (BENCHMARKS.md).",
+    )
     c1, c2, c3 = st.columns(3)
     fps = c1.number_input("Frames per second", min_value=0.1, max_value=60.0, value=1.0, step=0.5, disabled=every, help="The source study used 24.")
     trim_start = c2.number_input("Trim start (s)", min_value=0.0, value=0.0, step=1.0, help="Skip title cards.")
     trim_end = c3.number_input("Trim end (s)", min_value=0.0, value=0.0, step=1.0, help="Skip end screens.")
+    use_saved = st.toggle(
+        "Use each video's saved intro and outro trims",
+        value=True,
+        key=trims.USE_SAVED,
+        help="Saved in the Intro and outro box below; other videos use the trims above.",
+    )
     c4, c5 = st.columns([2, 1])
     models = c4.multiselect("Models", list(MODEL_NAMES), default=list(MODEL_NAMES), format_func=labels.model_name)
     top_k = c5.number_input("Top-k labels", min_value=1, max_value=20, value=5)
@@ -188,10 +203,15 @@ with col_analyze, st.container(border=True):
                 top_k=int(top_k),
                 reuse_threshold=REUSE_THRESHOLD if reuse else None,
                 people=count_people,
+                scenes=SceneSettings() if find_shots else None,
             )
         )
         if rs is not None:
-            queued = [r for r in (guarded(lambda v=v: request_analysis(store, v, rs)) for v in chosen) if r]
+            per_video = {
+                v: dataclasses.replace(rs, **dict(zip(("trim_start_s", "trim_end_s"), trims.trims_for(store, v, trim_start, trim_end, use_saved))))
+                for v in chosen
+            }
+            queued = [r for r in (guarded(lambda v=v: request_analysis(store, v, per_video[v])) for v in chosen) if r]
             if queued:
                 state.flash(
                     state.VIDEOS_FLASH,
@@ -201,6 +221,9 @@ with col_analyze, st.container(border=True):
                 st.session_state.pop(state.VIDEOS_JUST_ADDED, None)
                 data.clear_video_caches()
                 st.rerun()
+
+with st.container(border=True):
+    trims.panel(store, titles)
 
 # ------------------------------------------------------------------ edit / delete
 with col_edit, st.container(border=True):

@@ -91,3 +91,48 @@ def write_character_clip(path: Path, segments: list[tuple[int, float]], fps: flo
             writer.write(character_frame(class_id, rng))
     writer.release()
     return path
+
+
+def _texture(seed: int, width: int, height: int) -> np.ndarray:
+    """A BGR picture of random coloured blocks, softened (a distinct 'shot' per seed), twice the frame size for panning."""
+    rng = np.random.default_rng(seed)
+    blocks = rng.integers(0, 256, (height // 10, width // 10, 3), dtype=np.uint8)
+    return cv2.GaussianBlur(cv2.resize(blocks, (2 * width, 2 * height), interpolation=cv2.INTER_NEAREST), (5, 5), 0)
+
+
+def structured_frames(parts: list[tuple[str, float, int]], fps: float, width: int = 320, height: int = 240) -> list[np.ndarray]:
+    """Frames of consecutive ``(kind, seconds, seed)`` parts: ``moving`` (a picture panning 3 px a
+    frame), ``static`` (one still picture), ``black``, ``fade`` (a still picture fading to black),
+    ``intro`` (a new picture every 0.5 s, the same sequence for the same seed: a show's opening)."""
+    out = []
+    for kind, seconds, seed in parts:
+        n = round(seconds * fps)
+        picture = _texture(seed, width, height)
+        for i in range(n):
+            if kind == "black":
+                frame = np.zeros((height, width, 3), np.uint8)
+            elif kind == "static":
+                frame = picture[:height, :width]
+            elif kind == "fade":
+                frame = (picture[:height, :width].astype(np.float32) * (1 - i / max(1, n - 1))).astype(np.uint8)
+            elif kind == "intro":
+                frame = _texture(seed * 1000 + int(i / (fps / 2)), width, height)[:height, :width]
+            elif kind == "moving":
+                x = (3 * i) % width
+                frame = picture[(i % height) // 2 : (i % height) // 2 + height, x : x + width]
+            else:
+                raise ValueError(kind)
+            out.append(np.ascontiguousarray(frame))
+    return out
+
+
+def write_frames(path: Path, frames: list[np.ndarray], fps: float) -> Path:
+    """Write BGR frames (all one size) as an MPEG-4 clip."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    height, width = frames[0].shape[:2]
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (width, height))
+    assert writer.isOpened(), f"cannot write {path}"
+    for frame in frames:
+        writer.write(frame)
+    writer.release()
+    return path

@@ -135,18 +135,36 @@ def test_deleting_a_video_removes_its_children_and_file_only(repo: Store, tmp_pa
     for run_id, video_id in zip(runs, (gone, gone, kept)):
         repo.frames.insert_batch(*_frames(run_id, video_id, [0, 1]))
         repo.runs.save_top1(repo.frames.compact_top1(run_id, ("resnet50",)))
+    for run_id, video_id in ((runs[0], gone), (runs[2], kept)):
+        repo.scenes.save(run_id, video_id, {"fps": 25.0, "frame_count": 2, "shots": [[0, 2]], "segments": []}, utcnow())
     running = repo.jobs.claim("w1", 60, job_id=repo.runs.get(runs[0])["job_id"])
     assert running is not None
 
     counts = repo.videos.delete_with_results(gone)
 
-    assert counts == {"frames": 4, "thumbs": 4, "run_top1": 2, "runs": 2, "jobs": 1}
+    assert counts == {"frames": 4, "thumbs": 4, "run_top1": 2, "scenes": 1, "runs": 2, "jobs": 1}
+    assert repo.scenes.of_run(runs[0]) is None and repo.scenes.of_run(runs[2]) is not None
     assert repo.videos.ids() == [kept] and [r["_id"] for r in repo.runs.list()] == [runs[2]]
     assert repo.frames.count_run(runs[0]) == 0 and repo.frames.count_run(runs[2]) == 2
     assert repo.runs.top1(runs[0]) is None and repo.runs.top1(runs[2]) is not None
     assert repo.jobs.get(running["_id"])["cancel_requested"] is True  # a running job is asked to stop, not deleted
     with pytest.raises(NotFoundError):
         repo.blobs.local_path(blob)
+
+
+def test_scene_structures_keep_their_signatures_apart_and_the_newest_wins(repo: Store) -> None:
+    video_id = _video(repo, "url:scenes")
+    old, new = _run(repo, video_id), _run(repo, video_id)
+    doc = {"fps": 25.0, "frame_count": 50, "shots": [[0, 20], [20, 50]], "segments": [{"kind": "black", "start": 0, "end": 5}]}
+    repo.scenes.save(old, video_id, {**doc, "head": b"\x00\x01", "head_frames": [0]}, dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    repo.scenes.save(new, video_id, {**doc, "head": b"\xff\xfe", "head_frames": [0]}, dt.datetime(2026, 1, 2, tzinfo=dt.UTC))
+    repo.scenes.save(new, video_id, {**doc, "head": b"\xff\xfd", "head_frames": [0]}, dt.datetime(2026, 1, 2, tzinfo=dt.UTC))  # replaced, not doubled
+
+    assert repo.scenes.latest(video_id)["_id"] == new and "head" not in repo.scenes.latest(video_id)
+    assert bytes(repo.scenes.latest(video_id, signatures=True)["head"]) == b"\xff\xfd"
+    assert repo.scenes.of_run(old)["shots"] == [[0, 20], [20, 50]] and "head" not in repo.scenes.of_run(old)
+    assert set(repo.scenes.of_runs([old, new, "missing"])) == {old, new}
+    assert repo.scenes.latest("no-such-video") is None and repo.scenes.count(video_id=video_id) == 2
 
 
 # ---------------------------------------------------------------- runs and frames

@@ -245,3 +245,4 @@ def test_a_registered_decoder_serves_the_worker_by_name(store, clip: Path, monke
     run_id, _ = request_analysis(store, video_id, RunSettings(fps=None, models=("resnet50",), top_k=1, reuse_threshold=None))
     assert Worker(store, settings).run(burst=True) == 1
     assert [d["frame"] for d in store.db["frames"].find({"run_id": run_id}, sort=[("frame", 1)])] == list(range(0, 30, 2))
+    assert store.scenes.of_run(run_id) is None  # a decoder without scans: the run has no shots rather than wrong ones

@@ -134,6 +134,6 @@ def test_deleting_a_video_deletes_its_results(store, settings, clip: Path) -> No
     run_id, _ = request_analysis(store, video_id, RunSettings(fps=1, models=("resnet50",)))
     drain(store, settings)
     counts = delete_video(store, settings, video_id)
-    assert counts == {"frames": 3, "thumbs": 3, "run_top1": 1, "runs": 1, "jobs": 1}
-    for coll in ("videos", "runs", "frames", "thumbs", "jobs", "run_top1"):
+    assert counts == {"frames": 3, "thumbs": 3, "run_top1": 1, "scenes": 1, "runs": 1, "jobs": 1}
+    for coll in ("videos", "runs", "frames", "thumbs", "jobs", "run_top1", "scenes"):
         assert store.db[coll].count_documents({}) == 0, coll

@@ -260,10 +260,11 @@ def bootstrap_spec(sample_means: np.ndarray, mean_of_means: float, sd: float, ci
     return _vega(title, BOOTSTRAP_AXIS, "Samples", data, layers + _rule(mean_of_means, f"mean {mean_of_means:.3f}", line=1))
 
 
-def label_timeline(top1: pd.DataFrame, title: str, top: int = 12) -> go.Figure:
+def label_timeline(top1: pd.DataFrame, title: str, top: int = 12, shots: pd.DataFrame | None = None, segments: pd.DataFrame | None = None) -> go.Figure:
     """Top-1 label along the video, one row per model: ``top1`` has ``model, time_s, label, score``.
 
-    Labels outside each model's ``top`` most frequent are drawn grey as "other".
+    Labels outside each model's ``top`` most frequent are drawn grey as "other". ``shots``
+    (``start_s, end_s``) and ``segments`` (``kind, start_s, end_s``) are drawn as bands (:func:`add_bands`).
     """
     frames = top1.copy()
     keep = set()
@@ -292,6 +293,40 @@ def label_timeline(top1: pd.DataFrame, title: str, top: int = 12) -> go.Figure:
     fig.update_yaxes(title_text=None, type="category")
     fig = _layout(fig, title, height=230 + 40 * frames["model"].nunique())
     fig.update_layout(showlegend=True, legend={"orientation": "h", "y": -0.6, "yanchor": "top"}, margin={"b": 10})
+    return add_bands(fig, shots, segments)
+
+
+SEGMENT_COLORS = {"black": "#222222", "static": "#4C78A8", "intro": "#F58518", "outro": "#F58518"}
+"""Shading of each segment kind on a timeline."""
+SEGMENT_WORDS = {"black": "black", "static": "still picture", "intro": "intro (trimmed)", "outro": "outro (trimmed)"}
+MAX_SHOT_BANDS = 400
+"""More shots than this are drawn as one thin line per cut instead of bands (a band per shot would be unreadable and slow)."""
+
+
+def add_bands(fig: go.Figure, shots: pd.DataFrame | None = None, segments: pd.DataFrame | None = None) -> go.Figure:
+    """Shade a time axis (seconds): every other shot light grey (``shots``: ``start_s, end_s``), and
+    each segment (``segments``: ``kind, start_s, end_s``) in :data:`SEGMENT_COLORS`, with a legend entry per kind."""
+    if shots is not None and len(shots):
+        if len(shots) <= MAX_SHOT_BANDS:
+            for start, end in list(zip(shots["start_s"], shots["end_s"]))[1::2]:
+                fig.add_vrect(x0=start, x1=end, fillcolor=GREY, opacity=0.12, line_width=0, layer="below")
+        else:
+            for start in shots["start_s"].iloc[1:]:
+                fig.add_vline(x=start, line_width=0.5, line_color=GREY, opacity=0.5, layer="below")
+    if segments is not None and len(segments):
+        for kind, group in segments.groupby("kind", sort=True):
+            color = SEGMENT_COLORS.get(kind, GREY)
+            for start, end in zip(group["start_s"], group["end_s"]):
+                fig.add_vrect(x0=start, x1=end, fillcolor=color, opacity=0.18, line_width=0, layer="below")
+            fig.add_trace(  # a legend entry that names the shading
+                go.Scatter(
+                    x=[None],
+                    y=[None],
+                    mode="markers",
+                    marker={"symbol": "square", "size": 12, "color": color, "opacity": 0.4},
+                    name=SEGMENT_WORDS.get(kind, kind),
+                )
+            )
     return fig
 
 

@@ -81,16 +81,23 @@ def cmd_analyze(args: argparse.Namespace) -> None:
     from core.inference import RunSettings, request_analysis
 
     fps = None if args.every_frame else args.fps
+    store = _store(args)
+    if args.trim == "auto":
+        from core.media.trims import accept_trims, suggest_for_video
+
+        if args.trim_start or args.trim_end:
+            raise ReelsightError("Give either --trim auto or --trim-start/--trim-end, not both.")
+        suggestion = suggest_for_video(store, args.video_id)
+        for reason in suggestion.reasons:
+            print(f"trim: {reason}", file=sys.stderr)
+        args.trim_start, args.trim_end = suggestion.start_s, suggestion.end_s
+        accept_trims(store, args.video_id, suggestion.start_s, suggestion.end_s, suggested=True)
+        print(f"trimming {args.trim_start:g} s at the start and {args.trim_end:g} s at the end", file=sys.stderr)
     rs = RunSettings(
-        fps=fps,
-        trim_start_s=args.trim_start,
-        trim_end_s=args.trim_end,
-        models=args.models,
-        top_k=args.top_k,
-        reuse_threshold=_reuse_threshold(args),
-        people=not args.no_people,
-    )
-    run_id, job_id = request_analysis(_store(args), args.video_id, rs)
+        fps=fps, trim_start_s=args.trim_start, trim_end_s=args.trim_end, models=args.models, top_k=args.top_k, reuse_threshold=_reuse_threshold(args),
+        scenes=_scene_settings(args), people=not args.no_people,
+    )  # fmt: skip
+    run_id, job_id = request_analysis(store, args.video_id, rs)
     print(f"run {run_id} queued", file=sys.stderr)
     print(job_id)
 
@@ -381,6 +388,15 @@ def cmd_yt8m_train(args: argparse.Namespace) -> None:
     print(args.out)
 
 
+def _scene_settings(args: argparse.Namespace) -> Any:
+    """``--no-scenes`` / ``--shot-threshold`` → the run's scene settings (None: detection off)."""
+    from core.media.scenes import SceneSettings
+
+    if args.no_scenes:
+        return None
+    return SceneSettings() if args.shot_threshold is None else SceneSettings(shot_threshold=args.shot_threshold)
+
+
 def _reuse_threshold(args: argparse.Namespace) -> float | None:
     """``--reuse-threshold`` / ``--no-reuse`` → the run setting (None classifies every frame)."""
     from core.inference.dedup import DEFAULT_THRESHOLD
@@ -404,7 +420,7 @@ def cmd_bench(args: argparse.Namespace) -> None:
 
     fps, threshold = None if args.every_frame else args.fps, _reuse_threshold(args)
     RunSettings(fps=fps, reuse_threshold=threshold)  # validates the values
-    settings = BenchSettings(fps=fps, max_frames=args.max_frames, batch=args.batch, reuse_threshold=threshold)
+    settings = BenchSettings(fps=fps, max_frames=args.max_frames, batch=args.batch, reuse_threshold=threshold, scenes=not args.no_scenes)
     result = run_bench(args.video, settings, tuple(m.strip() for m in args.modes.split(",")))
     print(
         f"device          {result['device']} ({result['runtime']}); {result['video_source']} with {result['decode_workers']} decode worker(s), resize {result['resize']}",
@@ -482,6 +498,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--every-frame", action="store_true", help="sample every frame")
     p.add_argument("--trim-start", type=float, default=0.0, metavar="S", help="seconds skipped at the start")
     p.add_argument("--trim-end", type=float, default=0.0, metavar="S", help="seconds skipped at the end")
+    p.add_argument(
+        "--trim",
+        choices=["auto"],
+        help="auto: trim the leading and trailing black and still pictures and the opening and closing sequences the channel's videos share (from an earlier run)",
+    )
     p.add_argument("--models", default="inception_v3,resnet50", help="comma-separated: inception_v3,resnet50")
     p.add_argument("--top-k", type=int, default=5)
     p.add_argument(
@@ -492,6 +513,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--no-reuse", action="store_true", help="classify every sampled frame")
     p.add_argument("--no-people", action="store_true", help="do not count faces and people on the frames")
+    p.add_argument("--no-scenes", action="store_true", help="skip shot, black and still-picture detection")
+    p.add_argument("--shot-threshold", type=float, metavar="T", help="change score that starts a new shot (default 27, PySceneDetect's)")
     p.set_defaults(func=cmd_analyze)
 
     p = sub.add_parser("worker", help="process queued jobs")
@@ -606,6 +629,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", type=int, metavar="B", help="frames per model call (default: REELSIGHT_BATCH_SIZE, or by device)")
     p.add_argument("--reuse-threshold", type=float, metavar="T", help="the pipeline's near-duplicate threshold (default 2)")
     p.add_argument("--no-reuse", action="store_true", help="the pipeline classifies every frame")
+    p.add_argument("--no-scenes", action="store_true", help="the pipeline skips shot and segment detection")
     p.add_argument(
         "--modes", default="decode,feed,model_only,pipeline,naive", help="any of decode, feed, model_only, pipeline, naive, resize (comma-separated)"
     )

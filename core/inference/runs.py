@@ -17,6 +17,7 @@ A retried run first reads which frames are stored and skips them, and frame ``_i
 
 from __future__ import annotations
 
+import inspect
 import logging
 import math
 import queue
@@ -36,7 +37,7 @@ from core.inference.feed import FramePayload, Preprocessor
 from core.inference.models import MODEL_NAMES, parse_model_names
 from core.inference.runtime import InferenceRuntime
 from core.jobs import RunningJob
-from core.media import VideoSource, frames, open_source, people, video_file
+from core.media import VideoSource, frames, open_source, people, scenes, video_file
 from core.store import Store, new_id, new_job, utcnow
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,8 @@ class RunSettings:
     (mean absolute difference, 0–255) reuses its labels; None classifies every frame."""
     people: bool = True
     """Count faces and people on every sampled frame (:mod:`core.media.people`)."""
+    scenes: scenes.SceneSettings | None = field(default_factory=lambda: scenes.SceneSettings())
+    """Shot, black and static segment detection in the same decode pass (None: off)."""
 
     def __post_init__(self) -> None:
         try:
@@ -95,6 +98,7 @@ class RunSettings:
             fps=doc.get("fps"), trim_start_s=doc.get("trim_start_s", 0.0), trim_end_s=doc.get("trim_end_s", 0.0), models=tuple(doc["models"]),
             top_k=int(doc.get("top_k", 5)), reuse_threshold=doc.get("reuse_threshold"),  # runs from before reuse existed classified every frame
             people=bool(doc.get("people", False)),  # runs from before people detection did not count people
+            scenes=scenes.SceneSettings.from_doc(doc.get("scenes")),  # runs from before scene detection have none
         )  # fmt: skip
 
 
@@ -118,6 +122,7 @@ class _Stream:
     preprocess: Preprocessor
     skip: set[int]
     batch_size: int
+    scan: frames.FrameScan | None = None
     _queue: queue.Queue = field(init=False)
     _stop: threading.Event = field(default_factory=threading.Event, init=False)
     _error: list[BaseException] = field(default_factory=list, init=False)
@@ -128,7 +133,8 @@ class _Stream:
 
     def _decode(self) -> None:
         try:
-            with closing(self.source.samples(self.path, self.info, self.plan, self.preprocess, self.skip)) as samples:
+            scan = {"scan": self.scan} if self.scan is not None else {}
+            with closing(self.source.samples(self.path, self.info, self.plan, self.preprocess, self.skip, **scan)) as samples:
                 for sample in samples:
                     while not self._stop.is_set():
                         try:
@@ -369,6 +375,14 @@ def short_read_warning(read: int, expected: int | None) -> str | None:
     )
 
 
+def _scans(source: VideoSource) -> bool:
+    """Whether ``source`` hands every decoded frame to a scan (a registered decoder written before scans may not)."""
+    if "scan" in inspect.signature(source.samples).parameters:
+        return True
+    log.info("video source %s does not detect shots; the run is analysed without them", source.name)
+    return False
+
+
 def run_analyze_job(ctx: RunningJob) -> None:
     """Execute an ``analyze`` job: download if needed, classify every sampled frame, summarize."""
     store, params = ctx.store, ctx.job["params"]
@@ -405,7 +419,8 @@ def run_analyze_job(ctx: RunningJob) -> None:
     source = open_source(settings.video_source, settings.decode_workers)
     batch_size = runtime.plan.batch_size
     detector = people.PeopleDetector() if rs.people else None
-    stream = _Stream(source, path, info, rs.plan, Preprocessor(runtime.sizes, settings.resize, detector), done, batch_size)
+    scanner = scenes.SceneScanner(info.fps, info.width, info.height, rs.scenes) if rs.scenes is not None and _scans(source) else None
+    stream = _Stream(source, path, info, rs.plan, Preprocessor(runtime.sizes, settings.resize, detector), done, batch_size, scanner)
     timings = {"wait_s": 0.0, "models_s": 0.0, "store_s": 0.0}
     policy = dedup.ReusePolicy.resumed(rs.reuse_threshold, reuse_report(store, run_id))  # a resumed run carries on where its spot checks left it
     last: tuple[dict, int] | None = None  # predictions and index of the last classified frame
@@ -432,6 +447,8 @@ def run_analyze_job(ctx: RunningJob) -> None:
         raise
 
     ctx.progress("summarize", stored, stored)
+    if scanner is not None:
+        store.scenes.save(run_id, video_id, scanner.result().to_doc(), run.get("created_at") or utcnow())
     reuse = reuse_report(store, run_id)
     summary = summarize_run(store, run_id, rs.models)
     people_summary = summarize_people(store, run_id) if rs.people else None

@@ -9,6 +9,9 @@
 - The video catalogue: :func:`list_videos`, :func:`set_views`, :func:`delete_video`, :func:`effective_views`.
 - Annotated output (public module :mod:`core.media.annotate`).
 - People and faces on a frame, counts and boxes, from detectors inside the OpenCV wheel (public module :mod:`core.media.people`).
+- Scene structure from decoded frames (public module :mod:`core.media.scenes`): shots with PySceneDetect's
+  content detector, black and static segments, fed inside the analysis decode pass; intro and outro trims
+  suggested from them and from the channel's other videos (public module :mod:`core.media.trims`).
 
 Names load on first use, so importing the package costs nothing.
 """
@@ -18,7 +21,7 @@ from typing import TYPE_CHECKING
 from core._lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from core.media import annotate, frames, people
+    from core.media import annotate, frames, people, scenes, trims
     from core.media.downloads import download, remove_download, sweep_downloads, video_file
     from core.media.fetch import check_url, host_allowed
     from core.media.ingest import VIDEO_EXTENSIONS, add_file, add_source, add_upload, add_url, is_url
@@ -28,7 +31,7 @@ if TYPE_CHECKING:
 __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     {
-        "annotate": "annotate", "frames": "frames", "people": "people",
+        "annotate": "annotate", "frames": "frames", "people": "people", "scenes": "scenes", "trims": "trims",
         **dict.fromkeys(["VIDEO_EXTENSIONS", "add_file", "add_source", "add_upload", "add_url", "is_url"], "ingest"),
         **dict.fromkeys(["download", "remove_download", "sweep_downloads", "video_file"], "downloads"),
         **dict.fromkeys(["check_url", "host_allowed"], "fetch"),

@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Callable, Collection, Container, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import cv2
 import numpy as np
@@ -22,6 +22,15 @@ import numpy as np
 from core.errors import EmptyVideoError, FrameRateError, VideoOpenError
 
 T = TypeVar("T")
+
+
+class FrameScan(Protocol):
+    """Sees every decoded frame of a pass: ``measure`` (any thread) then ``accept`` (in frame order)."""
+
+    def measure(self, bgr: np.ndarray) -> Any: ...
+
+    def accept(self, index: int, measured: Any) -> None: ...
+
 
 MAX_PLAUSIBLE_FPS = 1000.0
 
@@ -141,6 +150,7 @@ def iter_samples(
     skip: Container[int] = (),
     convert: bool = True,
     stop_after: int | None = None,
+    scan: FrameScan | None = None,
 ) -> Iterator[Sample[T]]:
     """Decode ``path`` once and yield the sampled frames in order.
 
@@ -150,7 +160,8 @@ def iter_samples(
     Skipped frames use ``grab()`` without ``retrieve()``. ``convert=False`` hands ``transform``
     OpenCV's BGR instead (see :mod:`core.media.sources`, the way analysis reads videos). With
     ``stop_after`` (a frame count confirmed by other means, e.g. :func:`core.media.sources.keyframe_indices`)
-    decoding stops after that frame index instead of at the end of the file.
+    decoding stops after that frame index instead of at the end of the file. A ``scan`` (shot and
+    segment detection, :class:`core.media.scenes.SceneScanner`) is handed every decoded frame, BGR, in order.
     """
     cap = cv2.VideoCapture(str(path))
     if not cap.isOpened():
@@ -161,11 +172,16 @@ def iter_samples(
     try:
         while (stop_after is None or index < stop_after) and cap.grab():
             index += 1
-            if picker.take(index) and index not in skip:
+            wanted = picker.take(index) and index not in skip
+            bgr = None
+            if wanted or scan is not None:
                 ok, bgr = cap.retrieve()
-                if ok and bgr is not None:
-                    frame = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB) if convert else bgr
-                    pending.append(Sample(index, index / info.fps, transform(frame)))
+                bgr = bgr if ok else None
+            if scan is not None and bgr is not None:
+                scan.accept(index, scan.measure(bgr))
+            if wanted and bgr is not None:
+                frame = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB) if convert else bgr
+                pending.append(Sample(index, index / info.fps, transform(frame)))
             yield from release(pending, index, info.fps, plan.trim_end_s)
     finally:
         cap.release()

@@ -53,6 +53,8 @@ MIN_SEGMENT_FRAMES = 48
 """Key frames closer than this to the previous segment start do not start a new segment."""
 SEGMENT_QUEUE = 96
 """Decoded frames one segment may hold before its worker waits (bounds memory)."""
+SEGMENT_QUEUE_SCANNING = 512
+"""The same while a scan sees every frame: frames and scan measures (about 110 kB each) together."""
 
 
 class VideoSource(Protocol):
@@ -61,9 +63,16 @@ class VideoSource(Protocol):
     name: str
 
     def samples(
-        self, path: str | Path, info: frames.VideoInfo, plan: frames.SamplePlan, transform: Callable[[np.ndarray], T], skip: Container[int] = ()
+        self,
+        path: str | Path,
+        info: frames.VideoInfo,
+        plan: frames.SamplePlan,
+        transform: Callable[[np.ndarray], T],
+        skip: Container[int] = (),
+        scan: frames.FrameScan | None = None,
     ) -> Iterator[frames.Sample[T]]:
-        """Frames whose index is in ``skip`` are neither converted nor yielded."""
+        """Frames whose index is in ``skip`` are neither converted nor yielded. A ``scan`` sees
+        every decoded frame of the file (BGR), in order, in the same pass."""
         ...
 
 
@@ -81,9 +90,15 @@ class OpenCVSource:
     name: str = "opencv"
 
     def samples(
-        self, path: str | Path, info: frames.VideoInfo, plan: frames.SamplePlan, transform: Callable[[np.ndarray], T], skip: Container[int] = ()
+        self,
+        path: str | Path,
+        info: frames.VideoInfo,
+        plan: frames.SamplePlan,
+        transform: Callable[[np.ndarray], T],
+        skip: Container[int] = (),
+        scan: frames.FrameScan | None = None,
     ) -> Iterator[frames.Sample[T]]:
-        return frames.iter_samples(path, info, plan, _rgb(transform), skip, convert=False)
+        return frames.iter_samples(path, info, plan, _rgb(transform), skip, convert=False, scan=scan)
 
 
 def keyframe_indices(path: str | Path, info: frames.VideoInfo) -> list[int] | None:
@@ -149,6 +164,14 @@ class _End:
     """Digest of the next segment's first frame, as decoded in order by this segment."""
 
 
+@dataclass(frozen=True)
+class _Scanned:
+    """A decoded frame's measure for the scan, handed over in frame order."""
+
+    index: int
+    measured: Any
+
+
 class _Mismatch(Exception):
     """A seek did not land on the frame sequential decoding gives at that index."""
 
@@ -175,30 +198,36 @@ class SegmentedOpenCVSource:
     name: str = "opencv-segments"
 
     def samples(
-        self, path: str | Path, info: frames.VideoInfo, plan: frames.SamplePlan, transform: Callable[[np.ndarray], T], skip: Container[int] = ()
+        self,
+        path: str | Path,
+        info: frames.VideoInfo,
+        plan: frames.SamplePlan,
+        transform: Callable[[np.ndarray], T],
+        skip: Container[int] = (),
+        scan: frames.FrameScan | None = None,
     ) -> Iterator[frames.Sample[T]]:
         keys = keyframe_indices(path, info) if self.workers > 1 else None
         wanted = list(frames.sample_indices(info.frame_count, info.fps, plan)) if keys else []
         if not wanted:  # one worker, a file the scan cannot map, or nothing to sample
-            yield from OpenCVSource().samples(path, info, plan, transform, skip)
+            yield from OpenCVSource().samples(path, info, plan, transform, skip, scan)
             return
         # The key-frame scan confirmed the frame count, so decoding may stop once the end trim is
-        # proven: frames past the last sample plus the trim are never needed.
-        need = min(info.frame_count - 1, wanted[-1] + math.ceil(plan.trim_end_s * info.fps) + 1)
+        # proven: frames past the last sample plus the trim are never needed (a scan needs them all).
+        need = info.frame_count - 1 if scan else min(info.frame_count - 1, wanted[-1] + math.ceil(plan.trim_end_s * info.fps) + 1)
         starts = [start for start in segment_starts(keys, wanted[0]) if start <= need]
         skip_tail = _Union(skip, _Above(wanted[-1]))  # frames past the last sample are decoded (to prove the end trim), not converted
         if len(starts) < 2:  # too short to split: in order, but stopping as segments do
-            yield from frames.iter_samples(path, info, plan, _rgb(transform), skip_tail, convert=False, stop_after=need)
+            yield from frames.iter_samples(path, info, plan, _rgb(transform), skip_tail, convert=False, stop_after=need, scan=scan)
             return
         yielded: set[int] = set()
         try:
-            with closing(self._segmented(path, info, plan, _rgb(transform), skip_tail, starts, need)) as segmented:
+            with closing(self._segmented(path, info, plan, _rgb(transform), skip_tail, starts, need, scan)) as segmented:
                 for sample in segmented:
                     yielded.add(sample.index)
                     yield sample
         except _Mismatch as err:
             log.warning("%s: %s; decoding it in order instead", Path(path).name, err)
-            yield from OpenCVSource().samples(path, info, plan, transform, _Union(skip, yielded))
+            yield from OpenCVSource().samples(path, info, plan, transform, _Union(skip, yielded), scan)  # the scan ignores frames it has seen
 
     def _segmented(
         self,
@@ -209,8 +238,10 @@ class SegmentedOpenCVSource:
         skip: Container[int],
         starts: list[int],
         need: int,
+        scan: frames.FrameScan | None = None,
     ) -> Iterator[frames.Sample[T]]:
-        segments = [_Segment(start, end) for start, end in zip(starts, [*starts[1:], None])]
+        size = SEGMENT_QUEUE if scan is None else SEGMENT_QUEUE_SCANNING
+        segments = [_Segment(start, end, out=queue.Queue(maxsize=size)) for start, end in zip(starts, [*starts[1:], None])]
         segments[-1].stop = need
         pickers = _pickers(info.fps, plan, starts)
         stop = threading.Event()
@@ -228,7 +259,7 @@ class SegmentedOpenCVSource:
                     return
                 segment = segments[n]
                 try:
-                    self._decode(path, segment, pickers[n], transform, skip, stop)
+                    self._decode(path, segment, pickers[n], transform, skip, stop, scan)
                 except BaseException as err:  # handed to the consumer, which re-raises it
                     _put(segment.out, err, stop)
 
@@ -245,6 +276,10 @@ class SegmentedOpenCVSource:
                     if not isinstance(first, _First) or first.digest != previous.next_digest:
                         raise _Mismatch(f"seeking to frame {segment.start} gave another frame than decoding in order")
                 while not isinstance(item := _get(segment.out), _End):
+                    if isinstance(item, _Scanned):
+                        assert scan is not None
+                        scan.accept(item.index, item.measured)
+                        continue
                     pending.append(item)
                     known_end = max(known_end, item.index)
                     yield from frames.release(pending, known_end, info.fps, plan.trim_end_s)
@@ -266,7 +301,14 @@ class SegmentedOpenCVSource:
                 thread.join(timeout=5)
 
     def _decode(
-        self, path: str | Path, segment: _Segment, picker: frames.Picker, transform: Callable[[np.ndarray], T], skip: Container[int], stop: threading.Event
+        self,
+        path: str | Path,
+        segment: _Segment,
+        picker: frames.Picker,
+        transform: Callable[[np.ndarray], T],
+        skip: Container[int],
+        stop: threading.Event,
+        scan: frames.FrameScan | None = None,
     ) -> None:
         cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG, [cv2.CAP_PROP_N_THREADS, self.threads_per_capture])
         if not cap.isOpened():
@@ -285,13 +327,15 @@ class SegmentedOpenCVSource:
                     index -= 1
                     break
                 wanted = picker.take(index) and index not in skip
-                if wanted or first:
+                if wanted or first or scan is not None:
                     ok, bgr = cap.retrieve()
                     ok = ok and bgr is not None
                     if first:  # the consumer checks the seek before it takes any frame of this segment
                         first = False
                         if not _put(segment.out, _First(_digest(cap, bgr) if ok else None), stop):
                             return
+                    if scan is not None and ok and not _put(segment.out, _Scanned(index, scan.measure(bgr)), stop):
+                        return
                     if wanted and ok and not _put(segment.out, frames.Sample(index, index / picker.fps, transform(bgr)), stop):
                         return
             if first:  # the seek found no frame at all

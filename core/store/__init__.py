@@ -1,7 +1,7 @@
 """Storage: one store protocol (:mod:`~core.store.protocol`) that MongoDB and the embedded SQLite
 store both satisfy, typed repositories over it, and a blob store (a folder, or GridFS).
 
-Offers :class:`Store` (``store.videos``, ``.runs``, ``.frames``, ``.jobs``, ``.workers``,
+Offers :class:`Store` (``store.videos``, ``.runs``, ``.frames``, ``.scenes``, ``.jobs``, ``.workers``,
 ``.labelsets``, ``.classifiers``, ``.screentime_runs``, ``.yt8m_datasets``, ``.yt8m_models``, ``.label_categories``,
 ``.blobs``), :func:`open_store`, :func:`new_id`, :func:`utcnow`, :func:`new_job`, and
 :class:`VersionConflict`, and :func:`file_lock` (a lock that dies with its process, for partial files). Operations on several documents are one repository method each: a

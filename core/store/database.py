@@ -20,6 +20,7 @@ from core.store.embedded import EmbeddedDatabase
 from core.store.jobs import JobRepository, WorkerRepository
 from core.store.protocol import Database
 from core.store.runs import FrameRepository, RunRepository
+from core.store.scenes import SceneRepository
 from core.store.screentime import ClassifierRepository, LabelSetRepository, ScreenTimeRunRepository
 from core.store.videos import VideoRepository
 from core.store.yt8m import YT8MDatasetRepository, YT8MModelRepository
@@ -34,6 +35,7 @@ INDEXES: dict[str, list[tuple[list[tuple[str, int]], bool]]] = {
     "jobs": [([("state", 1), ("priority", -1), ("created_at", 1)], False), ([("params.run_id", 1)], False)],
     "workers": [([("last_seen", -1)], False)],
     "run_top1": [],
+    "scenes": [([("video_id", 1), ("created_at", -1)], False)],
     "run_stats": [],
     "run_fits": [([("created_at", -1)], False)],
     "labelsets": [([("created_at", -1)], False)],
@@ -62,6 +64,7 @@ class Store:
     workers: WorkerRepository = field(init=False)
     runs: RunRepository = field(init=False)
     frames: FrameRepository = field(init=False)
+    scenes: SceneRepository = field(init=False)
     videos: VideoRepository = field(init=False)
     labelsets: LabelSetRepository = field(init=False)
     classifiers: ClassifierRepository = field(init=False)
@@ -76,7 +79,8 @@ class Store:
         self.workers = WorkerRepository(db)
         self.runs = RunRepository(db, self.jobs)
         self.frames = FrameRepository(db)
-        self.videos = VideoRepository(db, self.runs, self.frames, self.jobs, self.blobs)
+        self.scenes = SceneRepository(db)
+        self.videos = VideoRepository(db, self.runs, self.frames, self.jobs, self.blobs, self.scenes)
         self.labelsets = LabelSetRepository(db)
         self.classifiers = ClassifierRepository(db)
         self.screentime_runs = ScreenTimeRunRepository(db, self.jobs)

@@ -11,15 +11,18 @@ from core.store.jobs import JobRepository
 from core.store.protocol import Database
 from core.store.repository import Repository
 from core.store.runs import FrameRepository, RunRepository
+from core.store.scenes import SceneRepository
 
 
 class VideoRepository(Repository):
     COLLECTION = "videos"
     MISSING = "No video with id {id}. Run `python -m core videos` (or open the Videos page) to see the ids."
 
-    def __init__(self, db: Database, runs: RunRepository, frames: FrameRepository, jobs: JobRepository, blobs: BlobStore) -> None:
+    def __init__(
+        self, db: Database, runs: RunRepository, frames: FrameRepository, jobs: JobRepository, blobs: BlobStore, scenes: SceneRepository | None = None
+    ) -> None:
         super().__init__(db)
-        self._runs, self._frames, self._jobs, self._blobs = runs, frames, jobs, blobs
+        self._runs, self._frames, self._jobs, self._blobs, self._scenes = runs, frames, jobs, blobs, scenes
 
     def list(self) -> list[dict[str, Any]]:
         """Every video, newest first."""
@@ -61,6 +64,8 @@ class VideoRepository(Repository):
         self._jobs.cancel_for_video(video_id)
         counts = self._frames.delete_runs(run_ids)
         counts["run_top1"] = self._runs.delete_top1(run_ids)
+        if self._scenes is not None:
+            counts["scenes"] = self._scenes.delete_runs(run_ids)
         counts["runs"] = self._runs.delete_for_video(video_id)
         counts["jobs"] = self._jobs.delete_for_video(video_id)
         if video.get("blob"):

@@ -1,0 +1,136 @@
+"""The unit selector of every analytics page: count frames (as the source study did) or shots,
+and leave out black segments, still pictures and what lies outside the saved intro/outro trims.
+
+State lives in the URL (``unit``, ``skip``), so a copied link opens the same view. The transform
+itself is :mod:`core.analysis.units`; the shots and segments come from :mod:`core.analysis.scenes`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from functools import cached_property
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from core.analysis import analytics, categories, scenes, units
+from dashboard import data, state
+
+QP_UNIT = "unit"
+QP_SKIP = "skip"
+"""Comma-separated :data:`core.analysis.units.SEGMENT_CHOICES` left out (absent: none)."""
+UNIT_NAMES = {"frames": "Frames", "shots": "Shots"}
+SKIP_NAMES = {"black": "Black", "static": "Still pictures", "trims": "Intro and outro"}
+WHY_SHOTS = (
+    "The frames of one shot are near copies of each other, so counting each sampled frame as a separate observation "
+    "overstates how much evidence there is. Counting shots gives each shot one vote: its most frequent top-1 label, "
+    "with the share of its frames that agree."
+)
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def structure(db: str, run_ids: tuple[str, ...]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Shots and segments of the runs (:func:`core.analysis.scenes.shots_table`, ``segments_table``)."""
+    store = data.store()
+    return scenes.shots_table(store, list(run_ids)), scenes.segments_table(store, list(run_ids))
+
+
+def saved_trims(video_ids: list[str]) -> pd.DataFrame:
+    """``video_id, start_s, end_s, duration_s`` of the videos with saved intro/outro trims (read each time: they change on the Videos page)."""
+    rows = []
+    for video_id in video_ids:
+        doc = data.store().videos.find(video_id, {"trims": 1, "duration": 1}) or {}
+        if doc.get("trims") and doc.get("duration"):
+            rows.append((video_id, doc["trims"]["start_s"], doc["trims"]["end_s"], float(doc["duration"])))
+    return pd.DataFrame(rows, columns=["video_id", "start_s", "end_s", "duration_s"])
+
+
+class _Units:
+    """Mixed into the page's scope class: what pages read comes from its transformed top-1 table
+    (frames left out, or one row per shot), at the chosen level, instead of the stored aggregates."""
+
+    _transform: Callable[[pd.DataFrame], pd.DataFrame]
+
+    @cached_property
+    def top1(self) -> pd.DataFrame:
+        return self._transform(categories.at_level(data.top1(self.db, tuple(sorted(self.runs.values()))), self.mapping))  # type: ignore[attr-defined]
+
+    def run_top1(self, video_id: str) -> pd.DataFrame:
+        return self._transform(super().run_top1(video_id))  # type: ignore[misc]
+
+    @cached_property
+    def label_counts(self) -> pd.DataFrame:
+        return analytics.label_counts(self._transform(data.top1(self.db, tuple(sorted(self.runs.values())))))  # type: ignore[attr-defined]
+
+    @cached_property
+    def counts(self) -> pd.DataFrame:
+        return analytics.label_counts(self.top1)
+
+    def group_counts(self, groups: pd.DataFrame) -> pd.DataFrame:
+        return analytics.group_counts(self.counts, groups)
+
+    def agreement(self, model_a: str, model_b: str) -> pd.DataFrame:
+        return analytics.agreement(self.top1, model_a, model_b)
+
+
+_CLASSES: dict[type, type] = {}
+
+
+def apply(scope: Any, unit_choice: bool = True) -> Any:
+    """Draw the selector under the scope's filters; return ``scope`` itself for frames with nothing
+    left out, else a scope of the same class whose tables come from the transformed frames.
+
+    ``unit_choice=False`` draws only the segments to leave out (the Regression page offers its own shot-level model)."""
+    shots, segments = structure(scope.db, tuple(sorted(scope.runs.values())))
+    left, right = st.columns(2) if unit_choice else (None, st.container())
+    unit = "frames"
+    if left is not None:
+        with left:
+            unit = state.url_choice(st.segmented_control, "Count", list(UNIT_NAMES), QP_UNIT, format_func=UNIT_NAMES.get, required=True, help=WHY_SHOTS)
+    wanted = [k for k in (st.query_params.get(QP_SKIP) or "").split(",") if k in SKIP_NAMES]
+    with right:
+        skip = st.pills("Leave out", list(SKIP_NAMES), format_func=SKIP_NAMES.get, selection_mode="multi", default=wanted, key=QP_SKIP) or []
+    state.set_params(**{QP_SKIP: ",".join(skip) or None})
+    missing = [r for r in scope.runs.values() if r not in set(shots["run_id"])]
+    if missing and (unit == "shots" or {"black", "static"} & set(skip)):
+        st.caption(
+            f"{len(missing)} of {len(scope.runs)} runs have no shots or segments (analysed before shot detection, or with it off)"
+            + (": they are left out when counting shots." if unit == "shots" else ".")
+        )
+    if unit == "frames" and not skip:
+        return scope
+    trims = saved_trims(list(scope.runs)) if "trims" in skip else None
+
+    def transform(top1: pd.DataFrame) -> pd.DataFrame:
+        kept = units.exclude(top1, segments, skip, trims) if skip else top1
+        return units.by_shot(kept, shots) if unit == "shots" else kept
+
+    base = type(scope)
+    cls = _CLASSES.setdefault(base, type(f"Unit{base.__name__}", (_Units, base), {}))
+    fields = {f.name: getattr(scope, f.name) for f in dataclasses.fields(scope)}
+    top1 = transform(categories.at_level(data.top1(scope.db, tuple(sorted(scope.runs.values()))), scope.mapping))
+    fields["stats"] = units.run_aggregates(top1)
+    out = cls(**fields)
+    object.__setattr__(out, "_transform", transform)
+    out.__dict__["top1"] = top1
+    if unit == "shots":
+        st.caption(f"{len(top1):,} shot rows: each shot counts once, with its most frequent label.")
+    return out
+
+
+WHY_SHOT_MODEL = (
+    "One row per shot, labelled with the most frequent top-1 label of its frames. The frames of one shot are near copies, "
+    "so the frame-level model counts the same picture many times over and its p-values look far more certain than the data allow. "
+    "Counting each shot once is why this model is the safer one. Shots of one video still share its view count, "
+    "so read the video-level model too before drawing conclusions."
+)
+
+
+def regression_rows(scope: Any, level: str) -> pd.DataFrame | None:
+    """The top-1 rows the Regression page fits: per shot for ``level == "shot"``; the scope's
+    (segment-filtered) frames when segments are left out; None: the stored frames, as before."""
+    if level == "shot":
+        return units.by_shot(scope.top1, structure(scope.db, tuple(sorted(scope.runs.values())))[0])
+    return scope.top1 if st.query_params.get(QP_SKIP) else None

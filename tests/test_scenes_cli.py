@@ -1,0 +1,41 @@
+"""Shots and trims from the command line: the scene list export, ``--trim auto``, and bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from core.media.scenes import SCENE_LIST_COLUMNS
+from tests.media import structured_frames, write_frames
+from tests.test_cli import cli
+
+CLIP = [("black", 1.0, 0), ("static", 3.0, 1), ("moving", 4.0, 2), ("moving", 4.0, 3), ("static", 2.5, 5)]
+"""Black 0–1 s, a title card 1–4 s, two moving shots 4–12 s, an end card 12–14.5 s (10 fps)."""
+
+
+@pytest.mark.slow
+def test_shots_export_and_trim_auto(env, tmp_path: Path) -> None:
+    path = write_frames(tmp_path / "episode.mp4", structured_frames(CLIP, 10), 10)
+    video_id = cli("add", str(path), env=env).stdout.strip().splitlines()[-1]
+    early = cli("analyze", video_id, "--trim", "auto", env=env)
+    assert early.returncode == 2 and early.stderr.count("\n") == 1 and "Analyse it once" in early.stderr
+    assert cli("analyze", video_id, "--models", "resnet50", "--top-k", "1", env=env).returncode == 0
+    assert cli("worker", "--burst", env=env).returncode == 0
+
+    exported = cli("export", video_id, "--out", str(tmp_path / "out"), env=env)
+    assert exported.returncode == 0, exported.stderr
+    shots = pd.read_csv(tmp_path / "out" / f"shots_{video_id}.csv")
+    assert list(shots.columns) == list(SCENE_LIST_COLUMNS)
+    assert shots["Start Frame"].tolist()[0] == 1 and shots["End Frame"].tolist()[-1] == 145
+    segments = pd.read_csv(tmp_path / "out" / "segments.csv")
+    assert segments["kind"].tolist() == ["black", "static", "static"]
+
+    auto = cli("analyze", video_id, "--trim", "auto", "--models", "resnet50", env=env)
+    assert auto.returncode == 0, auto.stderr
+    assert "trimming 4 s at the start and 2.5 s at the end" in auto.stderr and "black then still picture" in auto.stderr
+    both = cli("analyze", video_id, "--trim", "auto", "--trim-start", "2", env=env)
+    assert both.returncode == 2 and "not both" in both.stderr
+    bad = cli("analyze", video_id, "--shot-threshold", "0", env=env)
+    assert bad.returncode == 2 and "cut threshold must be above 0" in bad.stderr

@@ -1,0 +1,79 @@
+"""The unit selector on the analytics pages: shots instead of frames, segments left out, the
+shot-level regression; state in the URL."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.store import utcnow
+from dashboard.text import plain
+from tests.synthetic import populate
+from tests.test_analytics_pages import ANALYTICS
+from tests.test_pages import open_page, texts
+
+pytestmark = pytest.mark.pages
+
+
+def _with_shots(store, n_videos: int = 4, n_frames: int = 30, black_s: int = 0) -> list[str]:
+    """``populate``'s videos (1 frame a second), each run with a shot every 5 s and ``black_s`` black seconds at the start."""
+    video_ids = populate(store, n_videos=n_videos, n_frames=n_frames)
+    for video_id in video_ids:
+        run = store.runs.latest(video_id)
+        shots = [[s, min(s + 5, n_frames)] for s in range(0, n_frames, 5)]
+        segments = [{"kind": "black", "start": 0, "end": black_s}] if black_s else []
+        store.scenes.save(run["_id"], video_id, {"fps": 1.0, "frame_count": n_frames, "shots": shots, "segments": segments}, utcnow())
+    return video_ids
+
+
+@pytest.mark.parametrize("page", ANALYTICS)
+def test_every_analytics_page_counts_shots(store, page: str) -> None:
+    _with_shots(store)
+    at = open_page(page, {"unit": "shots"})
+    assert not at.exception
+    if page != "pages/regression.py":  # the Regression page offers its own shot-level model instead
+        assert at.segmented_control(key="unit").value == "shots"
+        assert "48 shot rows: each shot counts once" in texts(at)  # 4 videos × 6 shots × 2 models
+
+
+def test_the_regression_page_fits_one_row_per_shot_and_says_why(store) -> None:
+    _with_shots(store)
+    at = open_page("pages/regression.py", {"model": "resnet50", "level": "shot"})
+    assert not at.exception
+    assert [m.value for m in at.metric][3] == "24"  # 4 videos × 6 shots
+    assert "Counting each shot once is why this model is the safer one." in texts(at)
+
+
+def test_black_segments_are_left_out_of_the_frames(store) -> None:
+    _with_shots(store, black_s=5)
+    at = open_page("pages/regression.py", {"model": "resnet50", "skip": "black"})
+    assert not at.exception
+    assert at.pills(key="skip").value == ["black"]
+    assert [m.value for m in at.metric][3] == "100"  # 120 frames less 4 × 5 black ones
+
+
+@pytest.mark.parametrize("page", ANALYTICS)
+def test_runs_without_shots_are_named_and_no_page_fails(store, page: str) -> None:
+    populate(store, n_videos=2, n_frames=10, seed=1)
+    _with_shots(store, n_videos=1)  # one more video that has shots
+    at = open_page(page, {"unit": "shots", "level": "shot", "skip": "black,static"})
+    assert not at.exception
+    assert plain("2 of 3 runs have no shots or segments") in texts(at)
+
+
+def test_the_results_page_shows_shots_segments_and_the_scene_list(store) -> None:
+    video_id = _with_shots(store, n_videos=1, black_s=5)[0]
+    store.videos.set(video_id, trims={"start_s": 5.0, "end_s": 3.0, "source": "edited"})
+    at = open_page("pages/results.py", {"video": video_id})
+    assert not at.exception
+    assert [m.value for m in at.metric][4:8] == ["6", "5.0 s", "5.0", "0.0"]  # shots, median length, black and still seconds
+    assert any(b.label == "Download shots (PySceneDetect scene list, CSV)" for b in at.get("download_button"))
+    shown = at.dataframe[-1].value
+    assert list(shown.iloc[:, 0]) == ["black", "intro (trimmed)", "outro (trimmed)"]
+
+
+def test_the_explorer_timeline_draws_the_bands(store) -> None:
+    _with_shots(store, n_videos=1, black_s=5)
+    at = open_page("pages/explorer.py")
+    assert not at.exception
+    figure = at.get("plotly_chart")[0].proto.spec
+    assert '"fillcolor":"#222222"' in figure.replace(" ", "") and "still picture" not in figure  # one black band, no still picture
