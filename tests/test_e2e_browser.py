@@ -383,7 +383,7 @@ def test_timeline_point_and_play_open_the_moment(dashboard: str, store, settings
 
         page.keyboard.press("Escape")  # closing the dialog forgets the moment
         page.get_by_role("dialog").wait_for(state="detached", timeout=30_000)
-        page.wait_for_function("() => !location.search.includes('t=')", timeout=30_000)
+        page.wait_for_function("() => !new URLSearchParams(location.search).has('t')", timeout=30_000)
         _settle(page)
         assert page.locator("video").count() == 0
         page.get_by_role("button", name="Play", exact=True).nth(2).click()  # the thumbnails in time order: 0 s, 1 s, 2 s

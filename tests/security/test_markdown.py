@@ -296,6 +296,6 @@ def test_pages_after_interaction_stay_plain(hostile: dict[str, str], clip: Path)
 
 def test_the_library_links_only_to_allowed_hosts(hostile: dict[str, str]) -> None:
     at = _open("pages/videos.py")
-    library = next(d.value for d in at.dataframe if "Url" in d.value.columns).set_index("Title")["Url"]  # shown as "Link" (column_config)
+    library = next(d.value for d in at.dataframe if "Link" in d.value.columns).set_index("Title")["Link"]
     assert library["Plain title"] == "https://www.youtube.com/watch?v=abc"
     assert pd.isna(library[TITLE]), "the stored javascript: URL is not offered as a link"
