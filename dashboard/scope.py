@@ -40,7 +40,7 @@ class Scope:
 
     @cached_property
     def models(self) -> list[str]:
-        return sorted({m["model"] for doc in self.stats.values() for m in doc["models"]})
+        return aggregates.models(self.stats)
 
     @cached_property
     def summary(self) -> pd.DataFrame:
@@ -152,7 +152,7 @@ def analysis_scope(choose_model: bool = True, unit_choice: bool = True) -> Scope
     video_table = data.video_table(db, tuple(sorted(selected.items())))
     model = None
     if choose_model:
-        models = sorted({m["model"] for doc in stats.values() for m in doc["models"]})
+        models = aggregates.models(stats)
         model = state.url_choice(st.segmented_control, "Model", models, state.QP_MODEL, format_func=labels.model_name, required=True)
     level, mapping = levels.choose_level()
     widgets.random_weights_notice(int(video_table["random_weights"].sum()), len(video_table))

@@ -80,6 +80,11 @@ def run_stats(store: Store, run_ids: list[str]) -> dict[str, dict[str, Any]]:
     return {r: found[r] for r in run_ids}
 
 
+def models(stats: dict[str, dict[str, Any]]) -> list[str]:
+    """The models any of the runs' aggregates hold, sorted."""
+    return sorted({m["model"] for doc in stats.values() for m in doc["models"]})
+
+
 def summary_table(stats: dict[str, dict[str, Any]]) -> pd.DataFrame:
     """One row per (run, model): ``video_id, run_id, model, frames, mean_top1`` and the default
     bootstrap's ``mean_of_sample_means, ci_low, ci_high``, plus ``labels`` (the label rows)."""
