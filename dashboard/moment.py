@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from core.analysis import labels
+from core.analysis.charts import TIMELINE_PICK
 from core.errors import ReelsightError
 from dashboard import data, state
 from dashboard.text import plain, safe_link
@@ -88,15 +89,21 @@ def _player(video_id: str, time_s: float) -> None:
 
 
 def clicked_time(event: Any, key: str) -> float | None:
-    """The time (s) of a newly clicked point in a plotly selection ``event``: a bar's start
-    (``customdata[0]``), else its ``x``. A selection stays until cleared, so a click already
-    acted on (remembered under ``key``) gives None."""
-    points = (event or {}).get("selection", {}).get("points", []) if event else []
+    """The time (s) of a newly clicked point: in a label timeline's Vega-Lite ``event``, the
+    picked tick's ``time_s``; in a plotly ``event``, a bar's start (``customdata[0]``), else its
+    ``x``. A selection stays until cleared, so a click already acted on (remembered under ``key``) gives None."""
+    selection = (event or {}).get("selection", {}) if event else {}
+    points = selection.get("points") or selection.get(TIMELINE_PICK) or []
     if not points:
         return None
     point = points[0]
     custom = point.get("customdata")
-    time_s = float(custom[0]) if isinstance(custom, (list, tuple)) and custom and isinstance(custom[0], (int, float)) else float(point.get("x", 0.0))
+    if "time_s" in point:
+        time_s = float(point["time_s"])
+    elif isinstance(custom, (list, tuple)) and custom and isinstance(custom[0], (int, float)):
+        time_s = float(custom[0])
+    else:
+        time_s = float(point.get("x", 0.0))
     if st.session_state.get(key) == time_s:
         return None
     st.session_state[key] = time_s

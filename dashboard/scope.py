@@ -133,7 +133,8 @@ def analysis_scope(choose_model: bool = True, unit_choice: bool = True) -> Scope
         )
         st.page_link("pages/videos.py", label="Go to Videos", icon=":material/movie:")
         return None
-    analysed = [v for v in videos["video_id"] if v in set(finished["video_id"])]
+    done = set(finished["video_id"])
+    analysed = [v for v in videos["video_id"] if v in done]
     titles = dict(zip(videos["video_id"], videos["title"].fillna("(untitled)")))
 
     chosen = state.url_multi_choice(st.multiselect, "Videos", analysed, state.QP_VIDEOS, format_func=lambda v: titles[v], placeholder="Choose videos")

@@ -14,7 +14,7 @@ from dashboard.units import saved_trims, structure
 
 def bands(db: str, run_id: str, video_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The run's shots, and its black and still segments plus the video's saved intro and outro
-    trims as ``kind, start_s, end_s`` (what :func:`core.analysis.charts.add_bands` draws)."""
+    trims as ``kind, start_s, end_s`` (what :func:`core.analysis.charts.label_timeline` shades)."""
     shots, segments = structure(db, (run_id,))
     rows = segments[["kind", "start_s", "end_s"]].copy() if len(segments) else pd.DataFrame(columns=["kind", "start_s", "end_s"])
     for t in saved_trims([video_id]).itertuples():
@@ -32,7 +32,7 @@ def section(db: str, video_id: str, run_id: str, model: str, table: pd.DataFrame
         st.caption("No shots for this run: it was analysed before shot detection existed, or with it off. Analyse the video again to see them.")
         return
     top1 = pd.DataFrame({"model": model, "time_s": table["time_s"], "label": table["label_1"], "score": table["score_1"]})
-    widgets.chart(
+    widgets.vega_chart(
         label_timeline(top1, f"Top-1 label with shots · {labels.model_name(model)}", shots=shots, segments=segs), f"shots_{video_id}_{run_id}_{model}"
     )
     lengths = shots["end_s"] - shots["start_s"]

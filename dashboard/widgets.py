@@ -55,11 +55,15 @@ def chart(figure: go.Figure, name: str, on_select: bool = False) -> Any:
     return None
 
 
-def vega_chart(spec: dict[str, Any], name: str) -> None:
+def vega_chart(spec: dict[str, Any], name: str, select: str | None = None) -> Any:
     """Draw a Vega-Lite chart (a spec from :mod:`core.analysis.charts`); its toolbar's "Download as
     PNG" saves it (Streamlit names the file by date and time; ``name`` only keys the element).
-    Much lighter in the browser than a plotly chart (see BENCHMARKS.md)."""
+    Much lighter in the browser than a plotly chart (see BENCHMARKS.md). With ``select`` (the
+    name of a selection parameter in the spec), a click reruns the page and the event is returned."""
+    if select:
+        return st.vega_lite_chart(spec, width="stretch", key=f"chart.{name}", on_select="rerun", selection_mode=select)
     st.vega_lite_chart(spec, width="stretch", key=f"chart.{name}")
+    return None
 
 
 def float_param(name: str) -> float | None:

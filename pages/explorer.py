@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.analysis import labels
-from core.analysis.charts import label_timeline
+from core.analysis.charts import TIMELINE_PICK, label_timeline
 from dashboard import data, levels, moment, shots, state, widgets
 from dashboard.people import people_section
 from dashboard.scope import analysis_scope
@@ -31,8 +31,8 @@ model = scope.model
 mine = frames[frames["model"] == model]
 
 shot_bands, segment_bands = shots.bands(data.db_key(), run_id, vid)
-event = widgets.chart(
-    label_timeline(frames, f"Top-1 label along the video · {titles[vid]}", shots=shot_bands, segments=segment_bands), f"timeline_{vid}", on_select=True
+event = widgets.vega_chart(
+    label_timeline(frames, f"Top-1 label along the video · {titles[vid]}", shots=shot_bands, segments=segment_bands), f"timeline_{vid}", select=TIMELINE_PICK
 )
 clicked = moment.clicked_time(event, f"explorer.click.{vid}")
 if clicked is not None:

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from core.analysis import analytics, charts, regression
+from core.analysis import analytics, charts, labels, regression
 from core.analysis.analytics import AnalysisUnavailable
 
 
@@ -200,6 +200,32 @@ def test_vega_lite_confidence_charts_draw_the_same_bins_as_plotly() -> None:
         assert bars["encoding"]["x"]["title"] == figure.layout.xaxis.title.text and bars["encoding"]["y"]["title"] == figure.layout.yaxis.title.text
         low, high = bars["encoding"]["x"]["scale"]["domain"]
         assert 0 <= low < high <= 1
+
+
+def test_the_label_timeline_draws_a_tick_per_frame_greys_rare_labels_and_picks_a_time() -> None:
+    top1 = pd.DataFrame(
+        {
+            "model": ["resnet50"] * 5 + ["inception_v3"] * 5,
+            "time_s": [0.0, 0.5, 1.0, 1.5, 2.0] * 2,
+            "label": ["n02123045"] * 3 + ["n02085620", "n04254680"] + ["n02123045"] * 5,
+            "score": np.linspace(0.1, 0.9, 10),
+        }
+    )
+    shots = pd.DataFrame({"start_s": [0.0, 1.0, 1.5], "end_s": [1.0, 1.5, 2.5]})
+    segments = pd.DataFrame({"kind": ["black"], "start_s": [2.0], "end_s": [2.5]})
+    spec = charts.label_timeline(top1, "t", top=1, shots=shots, segments=segments)
+    ticks = spec["datasets"]["ticks"]
+    assert len(ticks) == 10 and list(ticks["time_s"]) == list(top1["time_s"])
+    assert list(ticks["shown"]) == [labels.label("n02123045")] * 3 + ["other", "other"] + [labels.label("n02123045")] * 5  # each model's top 1
+    tick_layer = spec["layer"][-1]
+    colour = tick_layer["encoding"]["color"]["scale"]
+    assert colour["domain"] == [labels.label("n02123045"), "other"] and colour["range"][-1] == charts.GREY
+    assert tick_layer["params"][0]["name"] == charts.TIMELINE_PICK and tick_layer["params"][0]["select"]["fields"] == ["time_s"]
+    assert spec["layer"][0]["data"]["values"] == [{"start_s": 1.0, "end_s": 1.5}]  # every other shot shaded
+    assert spec["layer"][1]["data"]["values"] == [{"start_s": 2.0, "end_s": 2.5, "kind": "black"}]
+    many = pd.DataFrame({"start_s": np.arange(charts.MAX_SHOT_BANDS + 1.0), "end_s": np.arange(1.0, charts.MAX_SHOT_BANDS + 2.0)})
+    cuts = charts.label_timeline(top1, "t", shots=many)["layer"][0]
+    assert cuts["mark"]["type"] == "rule" and len(cuts["data"]["values"]) == charts.MAX_SHOT_BANDS  # a line per cut, none before the first shot
 
 
 def test_a_regression_with_a_coefficient_per_video_has_no_headline_statistics() -> None:

@@ -323,11 +323,12 @@ def test_upload_with_views_then_analyze_now(dashboard: str, store, tmp_path: Pat
         _no_exception(page, "journey13-queued")
 
 
-POINTS = """() => [...document.querySelectorAll('.js-plotly-plot .scatterlayer path.point')].map(p => {
+TICKS = """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"] path[aria-roledescription="tick"]')].map(p => {
   const box = p.getBoundingClientRect();
-  return {x: p.__data__ && p.__data__.x, left: box.left, top: box.top, width: box.width, height: box.height};
+  return {label: p.getAttribute('aria-label') || '', left: box.left, top: box.top, width: box.width, height: box.height};
 })"""
-"""Every marker of the page's scatter plots: its data ``x`` (d3's bound datum) and its box on screen."""
+"""Every tick of the page's Vega-Lite timelines: its accessible description (Vega-Lite writes the
+x and tooltip fields into it, "Time (s): 1; …") and its box on screen."""
 
 
 def _moment_dialog(page, heading: str):
@@ -365,9 +366,9 @@ def test_timeline_point_and_play_open_the_moment(dashboard: str, store, settings
     with _browser_page() as page:
         page.goto(dashboard + "/explorer")
         _settle(page)
-        page.wait_for_selector(".js-plotly-plot .scatterlayer path.point", state="attached", timeout=30_000)  # a vertical line: no width
+        page.wait_for_selector('[data-testid="stVegaLiteChart"] path[aria-roledescription="tick"]', state="attached", timeout=30_000)
         assert page.locator("video").count() == 0
-        point = next(p for p in page.evaluate(POINTS) if p["x"] == 1 and p["height"])
+        point = next(p for p in page.evaluate(TICKS) if p["label"].startswith("Time (s): 1;") and p["height"])
         page.mouse.click(point["left"] + point["width"] / 2, point["top"] + point["height"] / 2)
         dialog = _moment_dialog(page, "Frame 10 at 1.00 s")
         _settle(page)

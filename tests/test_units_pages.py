@@ -3,6 +3,8 @@ shot-level regression; state in the URL."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from core.store import utcnow
@@ -75,5 +77,7 @@ def test_the_explorer_timeline_draws_the_bands(store) -> None:
     _with_shots(store, n_videos=1, black_s=5)
     at = open_page("pages/explorer.py")
     assert not at.exception
-    figure = at.get("plotly_chart")[0].proto.spec
-    assert '"fillcolor":"#222222"' in figure.replace(" ", "") and "still picture" not in figure  # one black band, no still picture
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    segments = next(layer for layer in spec["layer"] if layer["encoding"].get("color", {}).get("title") == "Segments")
+    assert [v["kind"] for v in segments["data"]["values"]] == ["black"]  # one black band, no still picture
+    assert segments["encoding"]["color"]["scale"]["range"] == ["#222222"]

@@ -6,7 +6,7 @@ shows that sentence instead of a chart. Labels and model names are shown through
 :mod:`core.analysis.labels`.
 
 The two confidence charts and the label-count bars also come as Vega-Lite specifications (:func:`score_histogram_spec`,
-:func:`bootstrap_spec`, :func:`label_counts_spec`), drawn from the same data (:func:`confidence_bins`,
+:func:`bootstrap_spec`, :func:`label_counts_spec`), and the label timeline is one (:func:`label_timeline`), drawn from the same data (:func:`confidence_bins`,
 :func:`bootstrap_bins`): the pages use those, because a browser that opens a page with a plotly chart first
 loads and compiles Streamlit's 4.7 MB plotly.js, about 1.5 s on the benchmark machine, against
 0.3 s for Vega-Lite (BENCHMARKS.md). The HTML report keeps plotly, whose JavaScript it embeds.
@@ -260,74 +260,121 @@ def bootstrap_spec(sample_means: np.ndarray, mean_of_means: float, sd: float, ci
     return _vega(title, BOOTSTRAP_AXIS, "Samples", data, layers + _rule(mean_of_means, f"mean {mean_of_means:.3f}", line=1))
 
 
-def label_timeline(top1: pd.DataFrame, title: str, top: int = 12, shots: pd.DataFrame | None = None, segments: pd.DataFrame | None = None) -> go.Figure:
-    """Top-1 label along the video, one row per model: ``top1`` has ``model, time_s, label, score``.
-
-    Labels outside each model's ``top`` most frequent are drawn grey as "other". ``shots``
-    (``start_s, end_s``) and ``segments`` (``kind, start_s, end_s``) are drawn as bands (:func:`add_bands`).
-    """
-    frames = top1.copy()
-    keep = set()
-    for _, group in frames.groupby("model"):
-        keep |= set(group["label"].value_counts().head(top).index)
-    words = {name: labels.label(name) for name in frames["label"].unique()}  # each distinct label once, not every frame
-    frames["words"] = frames["label"].map(words)
-    frames["shown"] = frames["words"].where(frames["label"].isin(keep), "other")
-    frames["model_name"] = frames["model"].map({m: labels.model_name(m) for m in frames["model"].unique()})
-    fig = go.Figure()
-    palette = ["#4C78A8", "#F58518", "#E45756", "#72B7B2", "#54A24B", "#EECA3B", "#B279A2", "#FF9DA6", "#9D755D", "#BAB0AC", "#2E2E8F", "#8CD17D"]
-    for i, (label, group) in enumerate(frames.groupby("shown", sort=True)):
-        fig.add_trace(
-            go.Scatter(
-                x=group["time_s"],
-                y=group["model_name"],
-                mode="markers",
-                marker={"symbol": "line-ns", "size": 18, "line": {"width": 3, "color": GREY if label == "other" else palette[i % len(palette)]}},
-                name=label,
-                customdata=group[["label", "score"]],
-                text=group["words"],
-                hovertemplate="%{x:.2f} s · %{text} (%{customdata[1]:.3f})<extra></extra>",
-            )
-        )
-    fig.update_xaxes(title_text="Time (s)", gridcolor="#eee")
-    fig.update_yaxes(title_text=None, type="category")
-    fig = _layout(fig, title, height=230 + 40 * frames["model"].nunique())
-    fig.update_layout(showlegend=True, legend={"orientation": "h", "y": -0.6, "yanchor": "top"}, margin={"b": 10})
-    return add_bands(fig, shots, segments)
-
-
+TIMELINE_PICK = "pick"
+"""Name of the label timeline's click selection: Streamlit returns ``{"selection": {"pick": [{"time_s": …}]}}``."""
+PALETTE = ["#4C78A8", "#F58518", "#E45756", "#72B7B2", "#54A24B", "#EECA3B", "#B279A2", "#FF9DA6", "#9D755D", "#BAB0AC", "#2E2E8F", "#8CD17D"]
 SEGMENT_COLORS = {"black": "#222222", "static": "#4C78A8", "intro": "#F58518", "outro": "#F58518"}
 """Shading of each segment kind on a timeline."""
 SEGMENT_WORDS = {"black": "black", "static": "still picture", "intro": "intro (trimmed)", "outro": "outro (trimmed)"}
 MAX_SHOT_BANDS = 400
 """More shots than this are drawn as one thin line per cut instead of bands (a band per shot would be unreadable and slow)."""
+ROW_HEIGHT = 44
+"""Pixels per model row of the label timeline."""
 
 
-def add_bands(fig: go.Figure, shots: pd.DataFrame | None = None, segments: pd.DataFrame | None = None) -> go.Figure:
-    """Shade a time axis (seconds): every other shot light grey (``shots``: ``start_s, end_s``), and
-    each segment (``segments``: ``kind, start_s, end_s``) in :data:`SEGMENT_COLORS`, with a legend entry per kind."""
+def label_timeline(top1: pd.DataFrame, title: str, top: int = 12, shots: pd.DataFrame | None = None, segments: pd.DataFrame | None = None) -> dict[str, Any]:
+    """Top-1 label along the video as a Vega-Lite specification: one row per model, one tick per
+    sampled frame. ``top1`` has ``model, time_s, label, score``.
+
+    Labels outside each model's ``top`` most frequent are drawn grey as "other". ``shots``
+    (``start_s, end_s``) shade every other shot light grey (a thin line per cut past
+    :data:`MAX_SHOT_BANDS`); ``segments`` (``kind, start_s, end_s``) are shaded in
+    :data:`SEGMENT_COLORS` with a legend of their own. A click picks the nearest tick: its
+    ``time_s`` comes back in the :data:`TIMELINE_PICK` selection. The ticks are the named dataset
+    ``ticks``, a DataFrame, which Streamlit sends as Arrow rather than JSON. Vega-Lite draws the
+    thousands of ticks of a long video in a fraction of the time plotly takes (BENCHMARKS.md).
+    """
+    keep: set[str] = set()
+    for _, group in top1.groupby("model"):
+        keep |= set(group["label"].value_counts().head(top).index)
+    words = {name: labels.label(name) for name in top1["label"].unique()}  # each distinct label once, not every frame
+    names = {m: labels.model_name(m) for m in top1["model"].unique()}
+    shown = sorted({words[n] for n in keep})
+    domain = shown + (["other"] if top1["label"].isin(keep).sum() < len(top1) else [])
+    ticks = pd.DataFrame(
+        {
+            "time_s": top1["time_s"].astype(float).round(3),
+            "model": top1["model"].map(names),
+            "label": top1["label"].map(words),
+            "score": top1["score"].astype(float).round(3),
+        }
+    )
+    ticks["shown"] = ticks["label"].where(top1["label"].isin(keep).to_numpy(), "other")
+    layers: list[dict[str, Any]] = _band_layers(shots, segments)
+    layers.append(
+        {
+            "data": {"name": "ticks"},
+            "params": [{"name": TIMELINE_PICK, "select": {"type": "point", "fields": ["time_s"], "on": "click", "nearest": True, "clear": "dblclick"}}],
+            "mark": {"type": "tick", "thickness": 3, "cursor": "pointer"},
+            "encoding": {
+                "x": {"field": "time_s", "type": "quantitative", "title": "Time (s)"},
+                "y": {"field": "model", "type": "nominal", "title": None, "sort": sorted(names.values())},
+                "color": {
+                    "field": "shown",
+                    "type": "nominal",
+                    "title": None,
+                    "scale": {"domain": domain, "range": [PALETTE[i % len(PALETTE)] for i in range(len(shown))] + [GREY]},
+                    "legend": {"orient": "bottom", "columns": 4, "labelLimit": LABEL_LIMIT, "symbolType": "square"},
+                },
+                "tooltip": [
+                    {"field": "time_s", "type": "quantitative", "title": "Time (s)", "format": ".2f"},
+                    {"field": "model", "type": "nominal", "title": "Model"},
+                    {"field": "label", "type": "nominal", "title": "Top-1 label"},
+                    {"field": "score", "type": "quantitative", "title": "Confidence", "format": ".3f"},
+                ],
+            },
+        }
+    )
+    return {
+        "title": {"text": title, "anchor": "start", "fontSize": 15, "fontWeight": "normal", "font": FONT},
+        "height": {"step": ROW_HEIGHT},
+        "config": {"font": FONT, "axis": {"gridColor": "#eee", "titleFontWeight": "normal"}},
+        "datasets": {"ticks": ticks},
+        "layer": layers,
+        "resolve": {"scale": {"color": "independent"}, "legend": {"color": "independent"}},
+    }
+
+
+def _band_layers(shots: pd.DataFrame | None, segments: pd.DataFrame | None) -> list[dict[str, Any]]:
+    """Vega-Lite layers that shade a time axis (seconds): every other shot light grey (``shots``:
+    ``start_s, end_s``), and each segment (``segments``: ``kind, start_s, end_s``) in
+    :data:`SEGMENT_COLORS`, with a legend entry per kind."""
+    layers: list[dict[str, Any]] = []
     if shots is not None and len(shots):
         if len(shots) <= MAX_SHOT_BANDS:
-            for start, end in list(zip(shots["start_s"], shots["end_s"]))[1::2]:
-                fig.add_vrect(x0=start, x1=end, fillcolor=GREY, opacity=0.12, line_width=0, layer="below")
+            bands = [{"start_s": float(a), "end_s": float(b)} for a, b in list(zip(shots["start_s"], shots["end_s"]))[1::2]]
+            mark: dict[str, Any] = {"type": "rect", "color": GREY, "opacity": 0.12}
+            encoding: dict[str, Any] = {"x": {"field": "start_s", "type": "quantitative"}, "x2": {"field": "end_s"}}
         else:
-            for start in shots["start_s"].iloc[1:]:
-                fig.add_vline(x=start, line_width=0.5, line_color=GREY, opacity=0.5, layer="below")
+            bands = [{"start_s": float(a)} for a in shots["start_s"].iloc[1:]]
+            mark, encoding = {"type": "rule", "color": GREY, "opacity": 0.5, "strokeWidth": 0.5}, {"x": {"field": "start_s", "type": "quantitative"}}
+        if bands:
+            layers.append({"data": {"values": bands}, "mark": mark, "encoding": encoding})
     if segments is not None and len(segments):
-        for kind, group in segments.groupby("kind", sort=True):
-            color = SEGMENT_COLORS.get(kind, GREY)
-            for start, end in zip(group["start_s"], group["end_s"]):
-                fig.add_vrect(x0=start, x1=end, fillcolor=color, opacity=0.18, line_width=0, layer="below")
-            fig.add_trace(  # a legend entry that names the shading
-                go.Scatter(
-                    x=[None],
-                    y=[None],
-                    mode="markers",
-                    marker={"symbol": "square", "size": 12, "color": color, "opacity": 0.4},
-                    name=SEGMENT_WORDS.get(kind, kind),
-                )
-            )
-    return fig
+        kinds = sorted(segments["kind"].unique())
+        values = [
+            {"start_s": float(a), "end_s": float(b), "kind": SEGMENT_WORDS.get(k, k)}
+            for k, a, b in zip(segments["kind"], segments["start_s"], segments["end_s"])
+        ]
+        layers.append(
+            {
+                "data": {"values": values},
+                "mark": {"type": "rect", "opacity": 0.18},
+                "encoding": {
+                    "x": {"field": "start_s", "type": "quantitative"},
+                    "x2": {"field": "end_s"},
+                    "color": {
+                        "field": "kind",
+                        "type": "nominal",
+                        "title": "Segments",
+                        "scale": {"domain": [SEGMENT_WORDS.get(k, k) for k in kinds], "range": [SEGMENT_COLORS.get(k, GREY) for k in kinds]},
+                        "legend": {"orient": "bottom", "symbolOpacity": 0.4},
+                    },
+                    "tooltip": [{"field": "kind", "type": "nominal", "title": "Segment"}],
+                },
+            }
+        )
+    return layers
 
 
 def people_timeline(counts: pd.DataFrame, title: str) -> go.Figure:
