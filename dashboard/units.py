@@ -38,13 +38,15 @@ def structure(db: str, run_ids: tuple[str, ...]) -> tuple[pd.DataFrame, pd.DataF
 
 
 def saved_trims(video_ids: list[str]) -> pd.DataFrame:
-    """``video_id, start_s, end_s, duration_s`` of the videos with saved intro/outro trims (read each time: they change on the Videos page)."""
-    rows = []
-    for video_id in video_ids:
-        doc = data.store().videos.find(video_id, {"trims": 1, "duration": 1}) or {}
-        if doc.get("trims") and doc.get("duration"):
-            rows.append((video_id, doc["trims"]["start_s"], doc["trims"]["end_s"], float(doc["duration"])))
-    return pd.DataFrame(rows, columns=["video_id", "start_s", "end_s", "duration_s"])
+    """:func:`core.analysis.units.saved_trims`, read each time: trims change on the Videos page."""
+    return units.saved_trims(data.store(), video_ids)
+
+
+def chosen() -> tuple[str, list[str]]:
+    """The unit and the segments left out, as the selector on this page set them (from the URL)."""
+    unit = st.query_params.get(QP_UNIT) or "frames"
+    skip = [k for k in (st.query_params.get(QP_SKIP) or "").split(",") if k in SKIP_NAMES]
+    return (unit if unit in UNIT_NAMES else "frames"), skip
 
 
 class _Units:

@@ -6,7 +6,7 @@ import streamlit as st
 
 from core.analysis import analytics, people
 from core.analysis.report import build_report
-from dashboard import data, levels, state, widgets
+from dashboard import data, levels, state, units, widgets
 from dashboard.people import people_columns
 from dashboard.scope import analysis_scope
 from dashboard.shell import ensure_shell
@@ -52,13 +52,24 @@ if threshold is not None:
 widgets.download_csv(table, "overview.csv")
 
 st.subheader("Report for stakeholders")
-st.caption("One HTML file with every chart (still interactive), the tables, the settings and run ids used, and the random-weights flag. It opens offline.")
+st.caption(
+    "One HTML file with every chart (still interactive), the tables, the settings and run ids used, and the random-weights flag. It counts what this page counts (frames or shots, the same segments left out) and opens offline."
+)
 if st.button("Build report", icon=":material/description:"):
+    unit, leave_out = units.chosen()
     with st.spinner("Computing every analysis…"):
-        built = build_report(
-            data.store(), list(scope.runs), threshold=threshold, run_ids=scope.runs, label_categories=levels.mapping(data.db_key(), scope.level)
+        built = widgets.guarded(
+            lambda: build_report(
+                data.store(),
+                list(scope.runs),
+                threshold=threshold,
+                run_ids=scope.runs,
+                label_categories=levels.mapping(data.db_key(), scope.level),
+                unit=unit,
+                leave_out=leave_out,
+            )
         )
-    st.session_state[state.OVERVIEW_REPORT] = built.html
+    st.session_state[state.OVERVIEW_REPORT] = built.html if built else None
 if st.session_state.get(state.OVERVIEW_REPORT):
     st.download_button(
         "Download report.html",

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from core.analysis import analytics, labels, regression
-from core.analysis.report import build_report
+from core.analysis.report import ReportError, build_report
 from core.cli.main import main
 from core.config import PROJECT_ROOT
 from core.exports import to_csv
@@ -191,3 +191,31 @@ def test_report_says_why_a_regression_has_no_statistics(store) -> None:
     assert problem.startswith("The labels reproduce every view count exactly")
     section = report.html.split("<h3>ResNet50</h3>")[1].split("<h2>")[0]
     assert problem in section and "R²</th>" not in section and "<table>" not in section
+
+
+def test_the_report_counts_shots_and_leaves_segments_out_as_the_pages_do(store) -> None:
+    from tests.test_units_pages import _with_shots
+
+    _with_shots(store, n_videos=4, n_frames=30, black_s=5)  # a shot every 5 s, the first 5 s black
+    shots = build_report(store, unit="shots")
+    assert set(shots.confidence["frames"]) == {6}  # 6 shots a video, each counted once
+    assert "Counted per shot" in shots.html and "(48 shot rows)" in shots.html  # 4 videos × 6 shots × 2 models, as the pages say
+    assert "samples of 30 shots" in shots.html and "top-1 confidence per shot" in shots.html
+    fit = shots.regressions["resnet50"]
+    assert fit.level == "shot" and fit.n_obs == 24
+
+    left = build_report(store, leave_out=["black"])
+    assert set(left.confidence["frames"]) == {25} and "Left out: black segments." in left.html
+    assert left.regressions["resnet50"].n_obs == 100  # the Regression page's figure with black left out
+    both = build_report(store, unit="shots", leave_out=["black"])
+    assert set(both.confidence["frames"]) == {5}  # the black first shot has no frame left
+
+
+def test_the_report_refuses_units_it_cannot_count(store) -> None:
+    populate(store, n_videos=2, n_frames=10)  # runs from before shot detection: no shots
+    with pytest.raises(ReportError, match="None of the chosen runs has shots"):
+        build_report(store, unit="shots")
+    with pytest.raises(ReportError, match="choose from black, static, trims"):
+        build_report(store, leave_out=["fades"])
+    with pytest.raises(ReportError, match="Count frames or shots"):
+        build_report(store, unit="scenes")

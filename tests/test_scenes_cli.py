@@ -32,6 +32,15 @@ def test_shots_export_and_trim_auto(env, tmp_path: Path) -> None:
     segments = pd.read_csv(tmp_path / "out" / "segments.csv")
     assert segments["kind"].tolist() == ["black", "static", "static"]
 
+    reported = cli("report", "--out", str(tmp_path / "report"), "--unit", "shots", "--leave-out", "black,static", env=env)
+    assert reported.returncode == 0, reported.stderr
+    confidence = pd.read_csv(tmp_path / "report" / "confidence.csv")
+    assert confidence["frames"].tolist() == [2]  # each shot once: the two moving ones (black + title card, and the end card, left out)
+    html = (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
+    assert "Counted per shot" in html and "Left out: black segments, still pictures." in html
+    refused = cli("report", "--out", str(tmp_path / "bad"), "--leave-out", "fades", env=env)
+    assert refused.returncode == 2 and refused.stderr.count("\n") == 1 and "choose from black, static, trims" in refused.stderr
+
     auto = cli("analyze", video_id, "--trim", "auto", "--models", "resnet50", env=env)
     assert auto.returncode == 0, auto.stderr
     assert "trimming 4 s at the start and 2.5 s at the end" in auto.stderr and "black then still picture" in auto.stderr

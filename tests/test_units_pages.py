@@ -8,6 +8,7 @@ import json
 import pytest
 
 from core.store import utcnow
+from dashboard import state
 from dashboard.text import plain
 from tests.synthetic import populate
 from tests.test_analytics_pages import ANALYTICS
@@ -81,3 +82,13 @@ def test_the_explorer_timeline_draws_the_bands(store) -> None:
     segments = next(layer for layer in spec["layer"] if layer["encoding"].get("color", {}).get("title") == "Segments")
     assert [v["kind"] for v in segments["data"]["values"]] == ["black"]  # one black band, no still picture
     assert segments["encoding"]["color"]["scale"]["range"] == ["#222222"]
+
+
+def test_the_overview_report_counts_what_the_page_counts(store) -> None:
+    _with_shots(store, black_s=5)
+    at = open_page("pages/overview.py", {"unit": "shots", "skip": "black"})
+    next(b for b in at.button if b.label == "Build report").click()
+    at.run()
+    assert not at.exception
+    html = at.session_state[state.OVERVIEW_REPORT]
+    assert "Counted per shot" in html and "Left out: black segments." in html and "samples of 30 shots" in html

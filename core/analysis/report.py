@@ -11,14 +11,14 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import html
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.analysis import aggregates, analytics, categories, labels, regression
+from core.analysis import aggregates, analytics, categories, labels, regression, units
 from core.analysis.charts import BLUE, ORANGE, bootstrap_chart, label_counts_bar, score_histogram
 from core.analysis.wordclouds import wordcloud_png
 from core.errors import ReelsightError
@@ -90,20 +90,40 @@ def build_report(
     seed: int = 0,
     run_ids: dict[str, str] | None = None,
     label_categories: Mapping[str, str] | None = None,
+    unit: str = "frames",
+    leave_out: Iterable[str] = (),
 ) -> Report:
     """Compute every analysis for the selected videos: each video's latest finished run, unless
     ``run_ids`` (video → run) names another. ``video_ids=None`` means every analysed video.
-    ``label_categories`` (label → category) reads every frame's label as its category."""
+    ``label_categories`` (label → category) reads every frame's label as its category. ``unit``
+    ``"shots"`` counts each shot once (its most frequent top-1 label), and ``leave_out`` drops the
+    frames of black segments, still pictures or outside the saved trims
+    (:data:`core.analysis.units.SEGMENT_CHOICES`), as the pages' unit selector does."""
+    try:
+        leave_out = units.check_choice(unit, leave_out)
+    except analytics.AnalysisUnavailable as err:
+        raise ReportError(str(err)) from err
     runs = analytics.selected_runs(store, video_ids, run_ids)
     if not runs:
         raise ReportError("No analysed videos to report on. Analyse a video first (`python -m core analyze VIDEO_ID`, then a worker).")
     videos = analytics.video_table(store, runs)
     top1 = categories.at_level(analytics.top1_table(store, list(runs.values())), label_categories)
+    notes: list[str] = []
+    if unit == "frames" and not leave_out:
+        stats = aggregates.run_stats(store, list(runs.values()))
+    else:
+        top1 = units.in_units(store, top1, unit, leave_out)
+        if top1.empty:
+            raise ReportError(
+                "None of the chosen runs has shots to count. Analyse the videos again with shot detection on (the default), or report on frames."
+                if unit == "shots"
+                else "Nothing is left once those segments are left out. Leave out less, or report on every frame."
+            )
+        stats = units.run_aggregates(top1)
+        notes += _unit_notes(unit, leave_out, top1, runs)
     counts = analytics.label_counts(top1)
-    stats = aggregates.run_stats(store, list(runs.values()))
     models = sorted(top1["model"].unique())
     confidence = analytics.confidence_table(top1, sample_size, draws, seed)
-    notes: list[str] = []
     if label_categories is not None:
         notes.append(
             f"Labels are read as {len(set(label_categories.values()) | {categories.OTHER})} categories: each frame counts under the category of its top-1 label."
@@ -118,7 +138,7 @@ def build_report(
     regressions = {}
     for model in models:
         try:
-            regressions[model] = regression.frame_regression(top1, videos, model)
+            regressions[model] = units.shot_regression(top1, videos, model) if unit == "shots" else regression.frame_regression(top1, videos, model)
         except analytics.AnalysisUnavailable as err:
             notes.append(f"{labels.model_name(model)}: {err}")
     clouds = {}
@@ -132,12 +152,31 @@ def build_report(
     if label_categories is not None:
         summary = aggregates.with_labels(summary, counts)
     overview = analytics.overview_table(summary, frames, groups).drop(columns=["channel"], errors="ignore")
-    page = _render(videos, overview, top1, models, confidence, top_features, regressions, clouds, threshold, notes, sample_size, draws, seed)
+    page = _render(videos, overview, top1, models, confidence, top_features, regressions, clouds, threshold, notes, sample_size, draws, seed, unit)
     return Report(html=page, videos=overview, top_features=top_features, confidence=confidence, regressions=regressions, wordclouds=clouds, notes=notes)
 
 
-def _render(videos, overview, top1, models, confidence, top_features, regressions, clouds, threshold, notes, sample_size, draws, seed) -> str:
+def _unit_notes(unit: str, leave_out: list[str], top1: pd.DataFrame, runs: dict[str, str]) -> list[str]:
+    """What the report counts, in words, when it is not every sampled frame."""
+    notes = []
+    if leave_out:
+        notes.append("Left out: " + ", ".join(LEFT_OUT_WORDS[k] for k in leave_out) + ".")
+    if unit == "shots":
+        missing = len(set(runs.values()) - set(top1["run_id"]))
+        notes.append(
+            f"Counted per shot: each shot counts once, with its most frequent top-1 label ({labels.count(len(top1))} shot rows). "
+            "The frames of one shot are near copies, so counting them separately overstates the evidence."
+            + (f" {labels.count(missing)} of {labels.count(len(runs))} runs have no shots and are left out." if missing else "")
+        )
+    return notes
+
+
+LEFT_OUT_WORDS = {"black": "black segments", "static": "still pictures", "trims": "what lies outside the saved intro/outro trims"}
+
+
+def _render(videos, overview, top1, models, confidence, top_features, regressions, clouds, threshold, notes, sample_size, draws, seed, unit="frames") -> str:
     figures: list[str] = []
+    row = "shot" if unit == "shots" else "frame"
 
     def fig_html(figure: go.Figure) -> str:
         first = not figures
@@ -168,7 +207,7 @@ def _render(videos, overview, top1, models, confidence, top_features, regression
     parts.append(f"<p class='muted'>Run ids: {html.escape(run_list)}</p>")
 
     parts.append(
-        f"<h2>Confidence</h2><p class='muted'>Bootstrap: {labels.count(draws)} samples of {labels.count(sample_size)} frames, seed {seed}; "
+        f"<h2>Confidence</h2><p class='muted'>Bootstrap: {labels.count(draws)} samples of {labels.count(sample_size)} {row}s, seed {seed}; "
         "95% interval of the sample means.</p>"
     )
     order = {vid: i for i, vid in enumerate(videos["video_id"])}
@@ -188,7 +227,7 @@ def _render(videos, overview, top1, models, confidence, top_features, regression
                 continue
             boot = analytics.bootstrap_means(scores.to_numpy(), sample_size, draws, seed)
             name = labels.model_name(model)
-            cells.append(chart_or_reason(score_histogram, scores, f"{name} · top-1 confidence per frame"))
+            cells.append(chart_or_reason(score_histogram, scores, f"{name} · top-1 confidence per {row}"))
             cells.append(
                 chart_or_reason(
                     bootstrap_chart, boot.sample_means, boot.mean_of_means, boot.sd, (boot.ci_low, boot.ci_high), f"{name} · bootstrap sample means"
@@ -216,7 +255,7 @@ def _render(videos, overview, top1, models, confidence, top_features, regression
     if regressions:
         parts.append("<h2>Regression: do labels predict views?</h2>")
         parts.append(
-            "<p class='muted'>The study's frame-level model, <code>views ~ C(label)</code>: ordinary least squares of each frame's "
+            f"<p class='muted'>The study's model at the {row} level, <code>views ~ C(label)</code>: ordinary least squares of each {row}'s "
             "video views (in millions) on its top-1 label. The statsmodels output of each fit is in the appendix at the end.</p>"
         )
         for model, result in regressions.items():

@@ -16,6 +16,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core.analysis import scenes
+from core.store import Store
+
 UNITS = ("frames", "shots")
 SEGMENT_CHOICES = ("black", "static", "trims")
 """What :func:`exclude` can leave out: black segments, still pictures, and what lies outside the saved trims."""
@@ -76,6 +79,42 @@ def exclude(top1: pd.DataFrame, segments: pd.DataFrame, kinds: Iterable[str], tr
         times = top1["time_s"].to_numpy()
         keep &= (times >= start) & (times < end)
     return top1[keep].reset_index(drop=True)
+
+
+def saved_trims(store: Store, video_ids: Iterable[str]) -> pd.DataFrame:
+    """``video_id, start_s, end_s, duration_s`` of the videos with saved intro/outro trims."""
+    rows = []
+    for video_id in video_ids:
+        doc = store.videos.find(video_id, {"trims": 1, "duration": 1}) or {}
+        if doc.get("trims") and doc.get("duration"):
+            rows.append((video_id, doc["trims"]["start_s"], doc["trims"]["end_s"], float(doc["duration"])))
+    return pd.DataFrame(rows, columns=["video_id", "start_s", "end_s", "duration_s"])
+
+
+def check_choice(unit: str, leave_out: Iterable[str]) -> list[str]:
+    """``leave_out`` as a list, after checking it and ``unit`` against :data:`UNITS` and
+    :data:`SEGMENT_CHOICES`; raises :class:`~core.analysis.analytics.AnalysisUnavailable` naming what is allowed."""
+    from core.analysis.analytics import AnalysisUnavailable
+
+    kinds = list(dict.fromkeys(leave_out))
+    if unit not in UNITS:
+        raise AnalysisUnavailable(f"Count frames or shots, not {unit!r}.")
+    unknown = [k for k in kinds if k not in SEGMENT_CHOICES]
+    if unknown:
+        raise AnalysisUnavailable(f"Cannot leave out {', '.join(map(repr, unknown))}: choose from {', '.join(SEGMENT_CHOICES)}.")
+    return kinds
+
+
+def in_units(store: Store, top1: pd.DataFrame, unit: str = "frames", leave_out: Iterable[str] = ()) -> pd.DataFrame:
+    """``top1`` (a top-1 table of stored runs) without the frames in the ``leave_out`` segments and,
+    for ``unit == "shots"``, one row per shot (:func:`by_shot`; runs without shots drop out)."""
+    kinds = check_choice(unit, leave_out)
+    run_ids = sorted(top1["run_id"].unique())
+    kept = top1
+    if kinds:
+        trims = saved_trims(store, top1["video_id"].unique()) if "trims" in kinds else None
+        kept = exclude(top1, scenes.segments_table(store, run_ids), kinds, trims)
+    return by_shot(kept, scenes.shots_table(store, run_ids)) if unit == "shots" else kept
 
 
 def shot_regression(shot_rows: pd.DataFrame, videos: pd.DataFrame, model: str) -> Any:

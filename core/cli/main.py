@@ -188,7 +188,8 @@ def cmd_report(args: argparse.Namespace) -> None:
         for vid in videos:
             get_video(store, vid)
     mapping = categories.level_mapping(store, args.level)
-    path = write_report(build_report(store, videos, threshold=args.threshold, label_categories=mapping), args.out)
+    leave_out = [k.strip() for k in (args.leave_out or "").split(",") if k.strip()]
+    path = write_report(build_report(store, videos, threshold=args.threshold, label_categories=mapping, unit=args.unit, leave_out=leave_out), args.out)
     print(path)
 
 
@@ -552,6 +553,8 @@ def build_parser() -> argparse.ArgumentParser:
         default="label",
         help="read labels as they are, as the default categories, or as yours (see `categories`)",
     )
+    p.add_argument("--unit", choices=["frames", "shots"], default="frames", help="count every sampled frame, or each shot once (its most frequent label)")
+    p.add_argument("--leave-out", metavar="KINDS", help="comma-separated: black, static (still pictures), trims (outside the saved intro/outro)")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("categories", help="label categories: show or write the default (or your) mapping, set yours from a CSV, clear it")
