@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import streamlit as st
 
@@ -53,7 +55,12 @@ def show(result: regression.RegressionResult, name: str) -> None:
     widgets.table(coefs)
     widgets.download_csv(result.coefs, f"regression_{name}.csv")
     with st.expander("statsmodels summary"):
-        st.code(result.summary, language=None)
+        # preformatted HTML rather than st.code: the same fixed-width text without Streamlit's
+        # 1.5 MB syntax highlighter, which cost a new browser about 0.5 s (BENCHMARKS.md)
+        st.html(f"<pre style='font-size: 0.8rem; overflow-x: auto'>{html.escape(result.summary)}</pre>")
+        st.download_button(
+            "Download summary (TXT)", result.summary.encode("utf-8"), file_name=f"regression_{name}_summary.txt", mime="text/plain", icon=":material/download:"
+        )
 
 
 runs_key = tuple(sorted(scope.runs.items()))

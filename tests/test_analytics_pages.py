@@ -95,6 +95,9 @@ def test_regression_page_switches_between_frame_and_video_level(store) -> None:
     populate(store, n_videos=4, n_frames=30)
     at = open_page("pages/regression.py", {"model": "resnet50"})
     assert [m.label for m in at.metric][:2] == ["R²", "Adj. R²"] and [m.value for m in at.metric][3] == "120"
+    summary = [h.proto.body for h in at.get("html") if "OLS Regression Results" in h.proto.body]
+    assert len(summary) == 1 and summary[0].startswith("<pre") and "Dep. Variable:" in summary[0]  # fixed-width, no syntax highlighter
+    assert "Download summary (TXT)" in [b.label for b in at.get("download_button")]
     at.segmented_control(key="level").set_value("video")
     at.run()
     assert not at.exception
