@@ -156,6 +156,9 @@ def build_report(
     return Report(html=page, videos=overview, top_features=top_features, confidence=confidence, regressions=regressions, wordclouds=clouds, notes=notes)
 
 
+LEFT_OUT_WORDS = {"black": "black segments", "static": "still pictures", "trims": "what lies outside the saved intro/outro trims"}
+
+
 def _unit_notes(unit: str, leave_out: list[str], top1: pd.DataFrame, runs: dict[str, str]) -> list[str]:
     """What the report counts, in words, when it is not every sampled frame."""
     notes = []
@@ -169,9 +172,6 @@ def _unit_notes(unit: str, leave_out: list[str], top1: pd.DataFrame, runs: dict[
             + (f" {labels.count(missing)} of {labels.count(len(runs))} runs have no shots and are left out." if missing else "")
         )
     return notes
-
-
-LEFT_OUT_WORDS = {"black": "black segments", "static": "still pictures", "trims": "what lies outside the saved intro/outro trims"}
 
 
 def _render(videos, overview, top1, models, confidence, top_features, regressions, clouds, threshold, notes, sample_size, draws, seed, unit="frames") -> str:
