@@ -61,11 +61,16 @@ def test_a_run_without_a_people_summary_reads_as_not_counted(store, library: dic
     assert pd.isna(people.summary_table(store, {crowd: library[crowd]}).iloc[0]["person_share"])
 
 
-def test_overview_columns_go_after_the_group(store) -> None:
+def test_overview_columns_go_after_the_key_columns(store) -> None:
     overview = pd.DataFrame({"title": ["A", "B"], "views": [1, 2], "group": ["popular", "unpopular"], "frames": [3, 4], "video_id": ["a", "b"]})
     summary = pd.DataFrame({"video_id": ["a"], "person_share": [0.5], "mean_persons": [1.0], "face_share": [0.25]})
     out = people.with_people(overview, summary)
     assert list(out.columns) == ["title", "views", "group", "person_share", "mean_persons", "face_share", "frames", "video_id"]
+    labelled = overview.assign(mean_top1_resnet50=[0.4, 0.5], top3_resnet50=["cat (3)", "dog (2)"])[
+        ["title", "views", "group", "mean_top1_resnet50", "top3_resnet50", "frames", "video_id"]
+    ]
+    out = people.with_people(labelled, summary)  # the labels and mean confidence stay before them
+    assert list(out.columns)[:8] == ["title", "views", "group", "mean_top1_resnet50", "top3_resnet50", "person_share", "mean_persons", "face_share"]
     assert out["person_share"].iloc[0] == 0.5 and pd.isna(out["person_share"].iloc[1])
 
 

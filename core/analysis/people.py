@@ -43,10 +43,13 @@ def summary_table(store: Store, runs: dict[str, str]) -> pd.DataFrame:
 
 
 def with_people(overview: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
-    """``overview`` (one row per video, with ``video_id``) with :data:`OVERVIEW_COLUMNS` added after its ``group`` column."""
+    """``overview`` (one row per video, with ``video_id``) with :data:`OVERVIEW_COLUMNS` added after
+    its key columns: after the last ``top3_<model>`` column, else after ``group``, so the labels and
+    mean confidence stay in view on a narrow screen."""
     merged = overview.merge(summary[["video_id", *OVERVIEW_COLUMNS]], on="video_id", how="left")
     columns = list(overview.columns)
-    at = columns.index("group") + 1 if "group" in columns else len(columns)
+    top = [i for i, c in enumerate(columns) if c.startswith("top3_")]
+    at = top[-1] + 1 if top else columns.index("group") + 1 if "group" in columns else len(columns)
     return merged[columns[:at] + OVERVIEW_COLUMNS + columns[at:]]
 
 
