@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import math
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -64,6 +65,12 @@ def vega_chart(spec: dict[str, Any], name: str, select: str | None = None) -> An
         return st.vega_lite_chart(spec, width="stretch", key=f"chart.{name}", on_select="rerun", selection_mode=select)
     st.vega_lite_chart(spec, width="stretch", key=f"chart.{name}")
     return None
+
+
+def preformatted(text: str) -> None:
+    """Fixed-width text as typed (escaped, in a ``<pre>``): what ``st.code`` shows, without
+    Streamlit's 1.5 MB syntax highlighter, which costs a new browser about 0.5 s (BENCHMARKS.md)."""
+    st.html(f"<pre style='font-size: 0.8rem; overflow-x: auto'>{html.escape(text)}</pre>")
 
 
 def float_param(name: str) -> float | None:

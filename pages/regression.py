@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-
 import pandas as pd
 import streamlit as st
 
@@ -55,9 +53,7 @@ def show(result: regression.RegressionResult, name: str) -> None:
     widgets.table(coefs)
     widgets.download_csv(result.coefs, f"regression_{name}.csv")
     with st.expander("statsmodels summary"):
-        # preformatted HTML rather than st.code: the same fixed-width text without Streamlit's
-        # 1.5 MB syntax highlighter, which cost a new browser about 0.5 s (BENCHMARKS.md)
-        st.html(f"<pre style='font-size: 0.8rem; overflow-x: auto'>{html.escape(result.summary)}</pre>")
+        widgets.preformatted(result.summary)
         st.download_button(
             "Download summary (TXT)", result.summary.encode("utf-8"), file_name=f"regression_{name}_summary.txt", mime="text/plain", icon=":material/download:"
         )

@@ -53,8 +53,10 @@ def test_normal_case(store, page: str) -> None:
     # InceptionV3's top-1 labels of these videos never overlap, so its fit is exact and shows a reason instead (tested below)
     at = open_page(page, {"model": "resnet50"} if page == "pages/regression.py" else None)
     assert not any("Random weights" in w.value for w in at.warning)
-    if page == "pages/explorer.py":
-        assert at.get("plotly_chart"), "charts are drawn"
+    if page == "pages/explorer.py":  # the label timeline in Vega-Lite, its ticks sent as Arrow: one per frame and model
+        (timeline,) = at.get("vega_lite_chart")
+        ticks = pa.ipc.open_stream(timeline.proto.datasets[0].data.data).read_pandas()
+        assert len(ticks) == 80 and set(ticks["model"]) == {"InceptionV3", "ResNet50"} and not at.get("plotly_chart")
     if page == "pages/confidence.py":  # Vega-Lite, which a browser draws far sooner than plotly (BENCHMARKS.md)
         assert len(at.get("vega_lite_chart")) == 4 and not at.get("plotly_chart")
     if page == "pages/regression.py":

@@ -231,6 +231,8 @@ def injections(at: AppTest) -> list[str]:
     """Each Markdown-rendered string that would show a link, an image, raw HTML or Streamlit syntax."""
     bad = []
     for where, text in markdown_texts(at):
+        if where.startswith("html.") and re.fullmatch(r"<pre[^<>]*>[^<>]*</pre>", text, re.DOTALL):
+            continue  # widgets.preformatted: escaped text in a <pre>, shown as typed
         html = _markdown.render(text)
         if re.search(r"<(a|img)\b", html) or "javascript:" in text or "attacker.example/" in text or re.search(STREAMLIT_SYNTAX, text):
             bad.append(f"{where}: {text!r}")
@@ -299,3 +301,15 @@ def test_the_library_links_only_to_allowed_hosts(hostile: dict[str, str]) -> Non
     library = next(d.value for d in at.dataframe if "Link" in d.value.columns).set_index("Title")["Link"]
     assert library["Plain title"] == "https://www.youtube.com/watch?v=abc"
     assert pd.isna(library[TITLE]), "the stored javascript: URL is not offered as a link"
+
+
+def test_preformatted_text_is_escaped_into_its_pre() -> None:
+    def page() -> None:
+        from dashboard import widgets
+
+        widgets.preformatted("<script>alert(1)</script> & <img src=x onerror=y> ![c](http://attacker.example/c.png)\n  indented")
+
+    at = AppTest.from_function(page).run()
+    (body,) = [node.proto.body for node in at._tree if getattr(node, "type", None) == "html"]
+    assert re.fullmatch(r"<pre[^<>]*>[^<>]*</pre>", body, re.DOTALL)  # no tag of the text's survives
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;img" in body and "\n  indented" in body
