@@ -41,5 +41,5 @@ def people_section(video_id: str, run_id: str, title: str) -> None:
     m1.metric(labels.column("person_share"), labels.percent(summary["person_share"]), help=HELP)
     m2.metric(labels.column("face_share"), labels.percent(summary["face_share"]), help=HELP)
     m3.metric(labels.column("mean_persons"), labels.number(summary["mean_persons"], 2), help=HELP)
-    widgets.chart(figure, f"people_{video_id}_{run_id}")
+    widgets.vega_chart(figure, f"people_{video_id}_{run_id}")
     widgets.download_csv(counts, f"people_{video_id}.csv", "Download counts per frame (CSV)")

@@ -219,7 +219,8 @@ def test_the_label_timeline_draws_a_tick_per_frame_greys_rare_labels_and_picks_a
     assert list(ticks["shown"]) == [labels.label("n02123045")] * 3 + ["other", "other"] + [labels.label("n02123045")] * 5  # each model's top 1
     tick_layer = spec["layer"][-1]
     colour = tick_layer["encoding"]["color"]["scale"]
-    assert colour["domain"] == [labels.label("n02123045"), "other"] and colour["range"][-1] == charts.GREY
+    assert colour["domain"] == [labels.label("n02123045"), "other"] and colour["range"] == [charts.LABEL_PALETTE[0], charts.GREY]
+    assert charts.GREY not in charts.LABEL_PALETTE  # "other" alone is grey
     assert tick_layer["params"][0]["name"] == charts.TIMELINE_PICK and tick_layer["params"][0]["select"]["fields"] == ["time_s"]
     assert spec["layer"][0]["data"]["values"] == [{"start_s": 1.0, "end_s": 1.5}]  # every other shot shaded
     assert spec["layer"][1]["data"]["values"] == [{"start_s": 2.0, "end_s": 2.5, "kind": "black"}]

@@ -89,8 +89,10 @@ def test_thumbnails_get_their_boxes(store, library: dict[str, str]) -> None:
 
 def test_timeline_chart_draws_people_and_faces_or_says_why_not() -> None:
     counts = pd.DataFrame({"time_s": [0.0, 1.0, 2.0], "persons": [0, 2, 1], "faces": [0, 1, 1]})
-    figure = people_timeline(counts, "t")
-    assert [t.name for t in figure.data] == ["People", "Faces"] and list(figure.data[0].y) == [0, 2, 1]
+    spec = people_timeline(counts, "t")
+    long = spec["datasets"]["counts"]
+    assert list(long[long["what"] == "People"]["count"]) == [0, 2, 1] and list(long[long["what"] == "Faces"]["count"]) == [0, 1, 1]
+    assert spec["layer"][0]["mark"]["interpolate"] == "step-after"  # a count holds until the next sampled frame
     with pytest.raises(AnalysisUnavailable, match="not counted"):
         people_timeline(counts.iloc[:0], "t")
 
@@ -110,6 +112,7 @@ def test_run_pages_show_the_people_timeline(store, library: dict[str, str], page
     assert "People on screen" in texts(at)
     assert [m.label for m in at.metric if m.label.startswith("Frames with")] == ["Frames with people", "Frames with a face"]
     assert any(m.value == "50.0%" for m in at.metric)
+    assert not at.get("plotly_chart")  # the people timeline is Vega-Lite too: no plotly.js for the browser to load
     at = open_page(page, {"video": old})
     assert "were not counted in this run" in texts(at)
 

@@ -262,7 +262,8 @@ def bootstrap_spec(sample_means: np.ndarray, mean_of_means: float, sd: float, ci
 
 TIMELINE_PICK = "pick"
 """Name of the label timeline's click selection: Streamlit returns ``{"selection": {"pick": [{"time_s": …}]}}``."""
-PALETTE = ["#4C78A8", "#F58518", "#E45756", "#72B7B2", "#54A24B", "#EECA3B", "#B279A2", "#FF9DA6", "#9D755D", "#BAB0AC", "#2E2E8F", "#8CD17D"]
+LABEL_PALETTE = ["#4C78A8", "#F58518", "#E45756", "#72B7B2", "#54A24B", "#EECA3B", "#B279A2", "#FF9DA6", "#9D755D", "#BAB0AC", "#2E2E8F", "#8CD17D"]
+"""The label timeline's colours, one per shown label (grey is kept for "other")."""
 SEGMENT_COLORS = {"black": "#222222", "static": "#4C78A8", "intro": "#F58518", "outro": "#F58518"}
 """Shading of each segment kind on a timeline."""
 SEGMENT_WORDS = {"black": "black", "static": "still picture", "intro": "intro (trimmed)", "outro": "outro (trimmed)"}
@@ -313,7 +314,7 @@ def label_timeline(top1: pd.DataFrame, title: str, top: int = 12, shots: pd.Data
                     "field": "shown",
                     "type": "nominal",
                     "title": None,
-                    "scale": {"domain": domain, "range": [PALETTE[i % len(PALETTE)] for i in range(len(shown))] + [GREY]},
+                    "scale": {"domain": domain, "range": [LABEL_PALETTE[i % len(LABEL_PALETTE)] for i in range(len(shown))] + [GREY]},
                     "legend": {"orient": "bottom", "columns": 4, "labelLimit": LABEL_LIMIT, "symbolType": "square"},
                 },
                 "tooltip": [
@@ -377,24 +378,42 @@ def _band_layers(shots: pd.DataFrame | None, segments: pd.DataFrame | None) -> l
     return layers
 
 
-def people_timeline(counts: pd.DataFrame, title: str) -> go.Figure:
-    """People and faces on screen along one video: ``counts`` has ``time_s, persons, faces``
-    (:func:`core.analysis.people.people_table` rows of one run), one step line each."""
+def people_timeline(counts: pd.DataFrame, title: str) -> dict[str, Any]:
+    """People and faces on screen along one video, as a Vega-Lite specification: ``counts`` has
+    ``time_s, persons, faces`` (:func:`core.analysis.people.people_table` rows of one run), one
+    step line with points each (the named dataset ``counts``, long form: ``time_s, what, count``)."""
     if counts.empty:
         raise AnalysisUnavailable("Faces and people were not counted in this run. Queue a new analysis with “Count faces and people” on.")
-    fig = go.Figure()
-    for column, name, colour in (("persons", "People", BLUE), ("faces", "Faces", ORANGE)):
-        fig.add_trace(
-            go.Scatter(
-                x=counts["time_s"], y=counts[column], mode="lines+markers", line={"shape": "hv", "color": colour, "width": 2},
-                marker={"size": 4}, name=name, hovertemplate=f"%{{x:.2f}} s · %{{y}} {name.lower()}<extra></extra>",
-            )
-        )  # fmt: skip
-    fig.update_xaxes(title_text="Time (s)", gridcolor="#eee")
-    fig.update_yaxes(title_text="On screen", gridcolor="#eee", rangemode="tozero", dtick=1 if counts[["persons", "faces"]].max().max() <= 6 else None)
-    fig = _layout(fig, title, height=260)
-    fig.update_layout(showlegend=True, legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"})
-    return fig
+    names = {"persons": "People", "faces": "Faces"}
+    long = counts.melt(id_vars="time_s", value_vars=list(names), var_name="what", value_name="count")
+    long = long.assign(what=long["what"].map(names), time_s=long["time_s"].astype(float), count=long["count"].astype(int))
+    encoding = {
+        "x": {"field": "time_s", "type": "quantitative", "title": "Time (s)"},
+        "y": {"field": "count", "type": "quantitative", "title": "On screen", "axis": {"tickMinStep": 1, "format": "d"}},
+        "color": {
+            "field": "what",
+            "type": "nominal",
+            "title": None,
+            "scale": {"domain": list(names.values()), "range": [BLUE, ORANGE]},
+            "legend": {"orient": "right"},
+        },
+        "tooltip": [
+            {"field": "time_s", "type": "quantitative", "title": "Time (s)", "format": ".2f"},
+            {"field": "what", "type": "nominal", "title": "Counted"},
+            {"field": "count", "type": "quantitative", "title": "On screen"},
+        ],
+    }
+    return {
+        "title": {"text": title, "anchor": "start", "fontSize": 15, "fontWeight": "normal", "font": FONT},
+        "height": 200,
+        "config": {"font": FONT, "axis": {"gridColor": "#eee", "titleFontWeight": "normal"}},
+        "datasets": {"counts": long},
+        "data": {"name": "counts"},
+        "layer": [
+            {"mark": {"type": "line", "interpolate": "step-after", "strokeWidth": 2}, "encoding": encoding},
+            {"mark": {"type": "point", "filled": True, "size": 16}, "encoding": encoding},
+        ],
+    }
 
 
 PALETTE = ["#9D9D9D", "#4C78A8", "#F58518", "#E45756", "#72B7B2", "#54A24B", "#EECA3B", "#B279A2", "#FF9DA6", "#9D755D"]
