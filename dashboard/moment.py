@@ -92,7 +92,7 @@ def clicked_time(event: Any, key: str) -> float | None:
     """The time (s) of a newly clicked point: in a label timeline's Vega-Lite ``event``, the
     picked tick's ``time_s``; in a plotly ``event``, a bar's start (``customdata[0]``), else its
     ``x``. A selection stays until cleared, so a click already acted on (remembered under ``key``) gives None."""
-    selection = (event or {}).get("selection", {}) if event else {}
+    selection = event.get("selection", {}) if event else {}
     points = selection.get("points") or selection.get(TIMELINE_PICK) or []
     if not points:
         return None

@@ -42,11 +42,14 @@ def saved_trims(video_ids: list[str]) -> pd.DataFrame:
     return units.saved_trims(data.store(), video_ids)
 
 
+def _skip_in_url() -> list[str]:
+    return [k for k in (st.query_params.get(QP_SKIP) or "").split(",") if k in SKIP_NAMES]
+
+
 def chosen() -> tuple[str, list[str]]:
     """The unit and the segments left out, as the selector on this page set them (from the URL)."""
     unit = st.query_params.get(QP_UNIT) or "frames"
-    skip = [k for k in (st.query_params.get(QP_SKIP) or "").split(",") if k in SKIP_NAMES]
-    return (unit if unit in UNIT_NAMES else "frames"), skip
+    return (unit if unit in UNIT_NAMES else "frames"), _skip_in_url()
 
 
 class _Units:
@@ -91,7 +94,7 @@ def apply(scope: Any, unit_choice: bool = True) -> Any:
     if left is not None:
         with left:
             unit = state.url_choice(st.segmented_control, "Count", list(UNIT_NAMES), QP_UNIT, format_func=UNIT_NAMES.get, required=True, help=WHY_SHOTS)
-    wanted = [k for k in (st.query_params.get(QP_SKIP) or "").split(",") if k in SKIP_NAMES]
+    wanted = _skip_in_url()
     with right:
         skip = st.pills("Leave out", list(SKIP_NAMES), format_func=SKIP_NAMES.get, selection_mode="multi", default=wanted, key=QP_SKIP) or []
     state.set_params(**{QP_SKIP: ",".join(skip) or None})
@@ -106,8 +109,7 @@ def apply(scope: Any, unit_choice: bool = True) -> Any:
     trims = saved_trims(list(scope.runs)) if "trims" in skip else None
 
     def transform(top1: pd.DataFrame) -> pd.DataFrame:
-        kept = units.exclude(top1, segments, skip, trims) if skip else top1
-        return units.by_shot(kept, shots) if unit == "shots" else kept
+        return units.transform(top1, unit, skip, shots, segments, trims)
 
     base = type(scope)
     cls = _CLASSES.setdefault(base, type(f"Unit{base.__name__}", (_Units, base), {}))

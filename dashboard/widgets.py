@@ -61,10 +61,8 @@ def vega_chart(spec: dict[str, Any], name: str, select: str | None = None) -> An
     PNG" saves it (Streamlit names the file by date and time; ``name`` only keys the element).
     Much lighter in the browser than a plotly chart (see BENCHMARKS.md). With ``select`` (the
     name of a selection parameter in the spec), a click reruns the page and the event is returned."""
-    if select:
-        return st.vega_lite_chart(spec, width="stretch", key=f"chart.{name}", on_select="rerun", selection_mode=select)
-    st.vega_lite_chart(spec, width="stretch", key=f"chart.{name}")
-    return None
+    event = st.vega_lite_chart(spec, width="stretch", key=f"chart.{name}", on_select="rerun" if select else "ignore", selection_mode=select)
+    return event if select else None
 
 
 def preformatted(text: str) -> None:

@@ -291,7 +291,8 @@ def label_timeline(top1: pd.DataFrame, title: str, top: int = 12, shots: pd.Data
     words = {name: labels.label(name) for name in top1["label"].unique()}  # each distinct label once, not every frame
     names = {m: labels.model_name(m) for m in top1["model"].unique()}
     shown = sorted({words[n] for n in keep})
-    domain = shown + (["other"] if top1["label"].isin(keep).sum() < len(top1) else [])
+    kept = top1["label"].isin(keep).to_numpy()
+    domain = shown + (["other"] if not kept.all() else [])
     ticks = pd.DataFrame(
         {
             "time_s": top1["time_s"].astype(float).round(3),
@@ -300,7 +301,7 @@ def label_timeline(top1: pd.DataFrame, title: str, top: int = 12, shots: pd.Data
             "score": top1["score"].astype(float).round(3),
         }
     )
-    ticks["shown"] = ticks["label"].where(top1["label"].isin(keep).to_numpy(), "other")
+    ticks["shown"] = ticks["label"].where(kept, "other")
     layers: list[dict[str, Any]] = _band_layers(shots, segments)
     layers.append(
         {

@@ -105,16 +105,23 @@ def check_choice(unit: str, leave_out: Iterable[str]) -> list[str]:
     return kinds
 
 
+def transform(
+    top1: pd.DataFrame, unit: str, leave_out: Iterable[str], shots: pd.DataFrame, segments: pd.DataFrame, trims: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """``top1`` without the frames in the ``leave_out`` segments (:func:`exclude`) and, for
+    ``unit == "shots"``, one row per shot (:func:`by_shot`; runs without shots drop out)."""
+    kinds = list(leave_out)
+    kept = exclude(top1, segments, kinds, trims) if kinds else top1
+    return by_shot(kept, shots) if unit == "shots" else kept
+
+
 def in_units(store: Store, top1: pd.DataFrame, unit: str = "frames", leave_out: Iterable[str] = ()) -> pd.DataFrame:
-    """``top1`` (a top-1 table of stored runs) without the frames in the ``leave_out`` segments and,
-    for ``unit == "shots"``, one row per shot (:func:`by_shot`; runs without shots drop out)."""
+    """:func:`transform` of ``top1`` (a top-1 table of stored runs) with its runs' shots, segments
+    and saved trims read from ``store``."""
     kinds = check_choice(unit, leave_out)
     run_ids = sorted(top1["run_id"].unique())
-    kept = top1
-    if kinds:
-        trims = saved_trims(store, top1["video_id"].unique()) if "trims" in kinds else None
-        kept = exclude(top1, scenes.segments_table(store, run_ids), kinds, trims)
-    return by_shot(kept, scenes.shots_table(store, run_ids)) if unit == "shots" else kept
+    trims = saved_trims(store, top1["video_id"].unique()) if "trims" in kinds else None
+    return transform(top1, unit, kinds, scenes.shots_table(store, run_ids), scenes.segments_table(store, run_ids), trims)
 
 
 def shot_regression(shot_rows: pd.DataFrame, videos: pd.DataFrame, model: str) -> Any:
