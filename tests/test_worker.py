@@ -66,7 +66,9 @@ def test_uploaded_video_is_analysed_end_to_end(store, settings, clip: Path, tmp_
     pd.testing.assert_frame_equal(compact, analytics.top1_table(store, [run_id]))  # same as reading every frame
     assert len(compact) == 4 * 2
 
-    csv = pd.read_csv(export_predictions(store, tmp_path / "out", [video_id]))
+    csv = pd.read_csv(
+        export_predictions(store, tmp_path / "out", [video_id]), dtype={"run_id": str, "video_id": str}
+    )  # ids such as "534e24119183" would read as numbers
     assert list(csv.columns) == PREDICTION_COLUMNS
     assert len(csv) == 4 * 2 * 3
     top1 = csv[(csv["rank"] == 1) & (csv["model"] == "resnet50")].sort_values("frame")
@@ -96,9 +98,13 @@ def test_analysing_again_keeps_earlier_runs(store, settings, clip: Path, tmp_pat
     assert list(runs["run_id"]) == [second, first] and set(runs["state"]) == {"done"}
     assert store.db["frames"].count_documents({"run_id": first}) == 3
     assert store.db["frames"].count_documents({"run_id": second}) == 6
-    latest = pd.read_csv(export_predictions(store, tmp_path / "a", [video_id]))
+    latest = pd.read_csv(
+        export_predictions(store, tmp_path / "a", [video_id]), dtype={"run_id": str, "video_id": str}
+    )  # ids such as "534e24119183" would read as numbers
     assert set(latest["run_id"]) == {second} and len(latest) == 6
-    chosen = pd.read_csv(export_predictions(store, tmp_path / "b", run_id=first))
+    chosen = pd.read_csv(
+        export_predictions(store, tmp_path / "b", run_id=first), dtype={"run_id": str, "video_id": str}
+    )  # ids such as "534e24119183" would read as numbers
     assert set(chosen["run_id"]) == {first} and len(chosen) == 3 * 5
 
 
