@@ -6,14 +6,15 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import cv2
 import pytest
-from scenedetect import ContentDetector, detect
+from scenedetect import ContentDetector, FrameTimecode, detect
 from scenedetect.output import write_scene_list
 
 from core.errors import IngestError
 from core.inference.runs import RunSettings, request_analysis
 from core.media import frames, ingest, open_source
-from core.media.scenes import SCENE_LIST_COLUMNS, SceneResult, SceneScanner, SceneSettings, Segment, scene_list_csv
+from core.media.scenes import SCENE_LIST_COLUMNS, ContentScore, SceneResult, SceneScanner, SceneSettings, Segment, scene_list_csv, small_size
 from core.worker import Worker
 from tests.media import structured_frames, write_frames
 
@@ -49,6 +50,27 @@ def test_shots_equal_pyscenedetect_run_directly(shared_data: Path, source: str) 
     for (start, end), (ref_start, ref_end) in zip(result.shots, reference):
         assert abs(start - ref_start.frame_num) <= 1 and abs(end - ref_end.frame_num) <= 1
     assert result.frame_count == 720 and result.shots[-1][1] == 720
+
+
+@pytest.mark.parametrize(
+    "options", [{}, {"threshold": 12.0, "weights": ContentDetector.Components(1.0, 0.5, 2.0, 0.0)}, {"weights": ContentDetector.Components(1.0, 1.0, 1.0, 1.0)}]
+)
+def test_the_fast_frame_score_is_pyscenedetects_to_the_last_bit(shared_data: Path, options: dict) -> None:
+    cap = cv2.VideoCapture(str(shared_data / "videos" / "pyscenedetect_testvideo.mp4"))
+    size = small_size(int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
+    library, ours = ContentDetector(**options), ContentScore(**options)
+    scores, cuts = [], ([], [])
+    for index in range(300):  # the first cut is near frame 90; three shots in all
+        ok, bgr = cap.read()
+        assert ok
+        small, timecode = cv2.resize(bgr, size, interpolation=cv2.INTER_LINEAR), FrameTimecode(index, 25.0)
+        cuts[0].extend(c.frame_num for c in library.process_frame(timecode, small))
+        cuts[1].extend(c.frame_num for c in ours.process_frame(timecode, small))
+        scores.append((library._frame_score, ours._frame_score))
+    cap.release()
+
+    assert [a for a, _ in scores] == [b for _, b in scores]
+    assert max(a for a, _ in scores) > 27.0 and cuts[0] == cuts[1] and len(cuts[0]) >= 2
 
 
 def test_the_scene_list_csv_is_pyscenedetects_own(shared_data: Path) -> None:
