@@ -26,8 +26,12 @@ worker: $(STAMP)
 $(CHROMIUM):
 	-apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium
 
+# The suite in TEST_WORKERS processes (pytest-xdist), each test module in one of them so that a
+# module's fixtures (trained models, generated clips) are built once; TEST_WORKERS=0 runs it in this process.
+TEST_WORKERS ?= 2
+
 test: $(STAMP) $(CHROMIUM)
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope
 
 FAST := not slow and not pages and not training and not browser and not gpu
 

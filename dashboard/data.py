@@ -6,7 +6,7 @@ One database client per process (``st.cache_resource``); read functions return D
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
@@ -14,16 +14,17 @@ import streamlit as st
 from core import jobs as core_jobs
 from core.analysis import aggregates, analytics
 from core.analysis import people as core_people
-from core.analysis import regression as core_regression
 from core.analysis import results as core_results
 from core.analysis import search as label_search
-from core.analysis.wordclouds import wordcloud_pngs
 from core.config import Settings, load_settings
 from core.media import list_videos
 from core.screentime import apply as screentime
 from core.screentime import classifier as screen_classifier
 from core.store import Store, open_store
 from core.yt8m import train as yt8m_train
+
+if TYPE_CHECKING:
+    from core.analysis.regression import RegressionResult
 
 
 def settings() -> Settings:
@@ -123,6 +124,8 @@ def video_table(db: str, runs: tuple[tuple[str, str], ...]) -> pd.DataFrame:
 @st.cache_data(ttl=3600, show_spinner="Drawing the word clouds…")
 def wordclouds(frequencies: tuple[tuple[tuple[str, float], ...], ...]) -> list[bytes]:
     """One PNG per frequency table, drawn in parallel (a page's clouds come in one call)."""
+    from core.analysis.wordclouds import wordcloud_pngs  # matplotlib and wordcloud: loaded by the page that draws them, not by every page
+
     return wordcloud_pngs([dict(f) for f in frequencies], keep_in=settings().data_dir / "cache" / "wordclouds")
 
 
@@ -135,10 +138,12 @@ def regression_fit(
     level: str,
     top_n: int,
     categories: tuple[tuple[str, str], ...] = (),
-) -> core_regression.RegressionResult:
+) -> RegressionResult:
     """Keyed by the runs and the views used: a new run or an edited view count refits; the fit is
     also kept in the store (:func:`core.analysis.regression.kept_regression`), so it survives a restart.
     ``categories`` (label → category pairs) fits on categories instead of labels."""
+    from core.analysis import regression as core_regression  # statsmodels: loaded by the pages that fit, not by every page
+
     videos = pd.DataFrame(list(views), columns=["video_id", "views"])
     if level == "people":
         return core_regression.people_regression(people_summary(db, runs), videos)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import streamlit as st
 
 from core.analysis import analytics, people
-from core.analysis.report import build_report
 from dashboard import data, levels, state, units, widgets
 from dashboard.people import people_columns
 from dashboard.scope import analysis_scope
@@ -56,6 +55,8 @@ st.caption(
     "One HTML file with every chart (still interactive), the tables, the settings and run ids used, and the random-weights flag. It counts what this page counts (frames or shots, the same segments left out) and opens offline."
 )
 if st.button("Build report", icon=":material/description:"):
+    from core.analysis.report import build_report  # statsmodels and the chart code load when a report is asked for, not with the page
+
     unit, leave_out = units.chosen()
     with st.spinner("Computing every analysis…"):
         built = widgets.guarded(

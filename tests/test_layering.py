@@ -87,6 +87,17 @@ def test_dashboard_does_not_load_models_or_frameworks() -> None:
     assert result.stdout.strip() == "[]"
 
 
+def test_pages_load_statsmodels_and_matplotlib_only_when_they_fit_or_draw() -> None:
+    """Every page imports these; the first page opened after a start paid ~2.5 s for statsmodels,
+    matplotlib and wordcloud before they were imported where they are used."""
+    result = _run(
+        "import sys, dashboard.data, dashboard.scope, dashboard.widgets, dashboard.moment, core.analysis.charts, core.analysis.analytics, core.analysis.aggregates; "
+        "print(sorted(m for m in ('statsmodels', 'matplotlib', 'wordcloud', 'patsy') if m in sys.modules))"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
 def test_every_domain_is_a_package_that_states_what_it_offers() -> None:
     assert sorted(d for d in DOMAINS if d != "worker") == PACKAGES
     assert not sorted(p.name for p in (PROJECT_ROOT / "core").glob("*.py") if p.stem not in {"__init__", "__main__", "worker", *BASE})
