@@ -222,6 +222,10 @@ def test_the_label_timeline_draws_a_tick_per_frame_greys_rare_labels_and_picks_a
     assert colour["domain"] == [labels.label("n02123045"), "other"] and colour["range"] == [charts.LABEL_PALETTE[0], charts.GREY]
     assert charts.GREY not in charts.LABEL_PALETTE  # "other" alone is grey
     assert tick_layer["params"][0]["name"] == charts.TIMELINE_PICK and tick_layer["params"][0]["select"]["fields"] == ["time_s"]
+    assert tick_layer["params"][0]["select"]["nearest"] is True  # a few ticks: a click between them picks the nearest
+    n = charts.NEAREST_MAX_FRAMES + 1
+    dense = pd.DataFrame({"model": ["resnet50"] * n, "time_s": np.arange(n) / 5, "label": ["n02123045"] * n, "score": [0.5] * n})
+    assert charts.label_timeline(dense, "t")["layer"][-1]["params"][0]["select"]["nearest"] is False  # ticks cover the row: no Voronoi cells
     assert spec["layer"][0]["data"]["values"] == [{"start_s": 1.0, "end_s": 1.5}]  # every other shot shaded
     assert spec["layer"][1]["data"]["values"] == [{"start_s": 2.0, "end_s": 2.5, "kind": "black"}]
     many = pd.DataFrame({"start_s": np.arange(charts.MAX_SHOT_BANDS + 1.0), "end_s": np.arange(1.0, charts.MAX_SHOT_BANDS + 2.0)})

@@ -271,6 +271,10 @@ MAX_SHOT_BANDS = 400
 """More shots than this are drawn as one thin line per cut instead of bands (a band per shot would be unreadable and slow)."""
 ROW_HEIGHT = 44
 """Pixels per model row of the label timeline."""
+NEAREST_MAX_FRAMES = 400
+"""Up to this many frames per model, a click on the label timeline picks the nearest tick (Vega-Lite
+draws a Voronoi cell per tick for that); above it the ticks cover the row at the page's width and a
+click picks the tick under the pointer, which spares the browser the cells (0.6 s for 6,000 ticks)."""
 
 
 def label_timeline(top1: pd.DataFrame, title: str, top: int = 12, shots: pd.DataFrame | None = None, segments: pd.DataFrame | None = None) -> dict[str, Any]:
@@ -280,8 +284,8 @@ def label_timeline(top1: pd.DataFrame, title: str, top: int = 12, shots: pd.Data
     Labels outside each model's ``top`` most frequent are drawn grey as "other". ``shots``
     (``start_s, end_s``) shade every other shot light grey (a thin line per cut past
     :data:`MAX_SHOT_BANDS`); ``segments`` (``kind, start_s, end_s``) are shaded in
-    :data:`SEGMENT_COLORS` with a legend of their own. A click picks the nearest tick: its
-    ``time_s`` comes back in the :data:`TIMELINE_PICK` selection. The ticks are the named dataset
+    :data:`SEGMENT_COLORS` with a legend of their own. A click picks the nearest tick (the tick under the pointer
+    above :data:`NEAREST_MAX_FRAMES` frames a model): its ``time_s`` comes back in the :data:`TIMELINE_PICK` selection. The ticks are the named dataset
     ``ticks``, a DataFrame, which Streamlit sends as Arrow rather than JSON. Vega-Lite draws the
     thousands of ticks of a long video in a fraction of the time plotly takes (BENCHMARKS.md).
     """
@@ -302,11 +306,12 @@ def label_timeline(top1: pd.DataFrame, title: str, top: int = 12, shots: pd.Data
         }
     )
     ticks["shown"] = ticks["label"].where(kept, "other")
+    nearest = bool(top1.empty or top1.groupby("model").size().max() <= NEAREST_MAX_FRAMES)
     layers: list[dict[str, Any]] = _band_layers(shots, segments)
     layers.append(
         {
             "data": {"name": "ticks"},
-            "params": [{"name": TIMELINE_PICK, "select": {"type": "point", "fields": ["time_s"], "on": "click", "nearest": True, "clear": "dblclick"}}],
+            "params": [{"name": TIMELINE_PICK, "select": {"type": "point", "fields": ["time_s"], "on": "click", "nearest": nearest, "clear": "dblclick"}}],
             "mark": {"type": "tick", "thickness": 3, "cursor": "pointer"},
             "encoding": {
                 "x": {"field": "time_s", "type": "quantitative", "title": "Time (s)"},
