@@ -10,7 +10,7 @@ pass (:mod:`core.media.sources` hands every decoded frame to a :class:`SceneScan
   ``ContentDetector`` through its library API (``process_frame``), and keeps the luma, the change
   from the previous frame and the signatures of the first and last :data:`SIGNATURE_WINDOW_S` seconds.
   The detector is :class:`ContentScore`, PySceneDetect's own class with its frame score computed in
-  two OpenCV calls instead of six NumPy passes: the same score to the last bit, a quarter of the time.
+  two OpenCV calls instead of six NumPy passes: the same score to the last bit, a fifth of the time.
 - :meth:`SceneScanner.result`: a :class:`SceneResult` with shots, black and static segments.
 
 Shots equal ``scenedetect.detect(path, ContentDetector())`` on the same frames, except that a
