@@ -413,3 +413,26 @@ def test_blobs_round_trip_and_delete(repo: Store, tmp_path: Path) -> None:
     repo.blobs.delete(key)
     with pytest.raises(NotFoundError, match="missing"):
         repo.blobs.local_path(key)
+
+
+def test_new_ids_never_read_as_numbers(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import io
+    import uuid
+
+    import pandas as pd
+
+    from core.exports import to_csv
+    from core.store import documents
+
+    draws = iter(["534e24119183" + "0" * 20, "123456789012" + "0" * 20, "00000000000b" + "0" * 20])
+    monkeypatch.setattr(uuid, "uuid4", lambda: uuid.UUID(next(draws)))
+    assert documents.new_id() == "00000000000b"  # the scientific-notation and all-digit draws are drawn again
+    monkeypatch.undo()
+
+    ids = [new_id() for _ in range(5000)]
+    assert all(len(i) == 12 and int(i, 16) >= 0 for i in ids) and len(set(ids)) == len(ids)
+    for value in ids:
+        with pytest.raises(ValueError):
+            float(value)
+    read = pd.read_csv(io.StringIO(to_csv(pd.DataFrame({"run_id": ids}))))  # no dtype given, as an analyst would read it
+    assert read["run_id"].tolist() == ids

@@ -11,10 +11,19 @@ from pymongo.errors import BulkWriteError
 from core.errors import NotFoundError
 from core.store.protocol import Collection
 
+ID_LETTERS = frozenset("abcdf")
+"""Every new id holds at least one of these hex letters (not ``e``), so no CSV reader or spreadsheet
+takes it for a number: ``123456789012`` would lose its digits' meaning, ``534e24119183`` would read
+as 5.34 × 10^24119183."""
+
 
 def new_id() -> str:
-    """A 12-hex-digit random id, short enough to type in the CLI."""
-    return uuid.uuid4().hex[:12]
+    """A 12-hex-digit random id, short enough to type in the CLI, that never reads as a number
+    (:data:`ID_LETTERS`; about 1 draw in 90 is drawn again)."""
+    while True:
+        candidate = uuid.uuid4().hex[:12]
+        if not ID_LETTERS.isdisjoint(candidate):
+            return candidate
 
 
 def utcnow() -> dt.datetime:
