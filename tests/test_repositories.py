@@ -11,15 +11,19 @@ Multi-document operations are tested for a failure in the middle: nothing half-w
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from pymongo.errors import AutoReconnect, DuplicateKeyError
 
 from core.errors import NotFoundError, StoreError
-from core.store import VERSION_ATTEMPTS, Store, VersionConflict, new_id, new_job, utcnow
+from core.exports import to_csv
+from core.store import VERSION_ATTEMPTS, Store, VersionConflict, documents, new_id, new_job, utcnow
 from core.store.blobs import GridFSBlobs, LocalBlobs
 from core.store.embedded import EmbeddedDatabase
 
@@ -415,15 +419,7 @@ def test_blobs_round_trip_and_delete(repo: Store, tmp_path: Path) -> None:
         repo.blobs.local_path(key)
 
 
-def test_new_ids_never_read_as_numbers(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    import io
-    import uuid
-
-    import pandas as pd
-
-    from core.exports import to_csv
-    from core.store import documents
-
+def test_new_ids_never_read_as_numbers(monkeypatch: pytest.MonkeyPatch) -> None:
     draws = iter(["534e24119183" + "0" * 20, "123456789012" + "0" * 20, "00000000000b" + "0" * 20])
     monkeypatch.setattr(uuid, "uuid4", lambda: uuid.UUID(next(draws)))
     assert documents.new_id() == "00000000000b"  # the scientific-notation and all-digit draws are drawn again
