@@ -5,6 +5,7 @@ from pathlib import Path
 import streamlit as st
 
 from core.errors import StoreError
+from dashboard import warmup
 from dashboard.shell import inside_navigation
 from dashboard.widgets import sidebar
 
@@ -38,6 +39,7 @@ navigation = st.navigation(
         ],
     }
 )
+warmup.start()  # once per process: the fits' and word clouds' libraries load while the first page is read
 try:
     sidebar()
     with inside_navigation():

@@ -98,6 +98,15 @@ def test_pages_load_statsmodels_and_matplotlib_only_when_they_fit_or_draw() -> N
     assert result.stdout.strip() == "[]"
 
 
+def test_the_warmup_loads_them_once_in_the_background() -> None:
+    result = _run(
+        "import sys, dashboard.warmup as w; t = w.start(1.0); loaded_at_start = 'statsmodels' in sys.modules; t.join(60); "
+        "print(loaded_at_start, all(m in sys.modules for m in w.MODULES + ('statsmodels', 'wordcloud')), w.start() is None, t.name)"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "True", "True", "reelsight-warmup"]
+
+
 def test_every_domain_is_a_package_that_states_what_it_offers() -> None:
     assert sorted(d for d in DOMAINS if d != "worker") == PACKAGES
     assert not sorted(p.name for p in (PROJECT_ROOT / "core").glob("*.py") if p.stem not in {"__init__", "__main__", "worker", *BASE})
