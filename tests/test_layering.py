@@ -71,6 +71,13 @@ def _run(code: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
 
 
+def _loaded_by(imports: str, watched: tuple[str, ...]) -> list[str]:
+    """Which of ``watched`` a fresh interpreter holds after ``import <imports>``."""
+    result = _run(f"import sys, {imports}; print(','.join(m for m in {watched!r} if m in sys.modules))")
+    assert result.returncode == 0, result.stderr
+    return [m for m in result.stdout.strip().split(",") if m]
+
+
 def test_core_imports_without_streamlit() -> None:
     modules = [_module_name(p) for p in _py_files("core") if p.stem != "__main__"]
     result = _run(f"import sys; sys.modules['streamlit'] = None; {'; '.join(f'import {m}' for m in modules)}")
@@ -79,23 +86,17 @@ def test_core_imports_without_streamlit() -> None:
 
 
 def test_dashboard_does_not_load_models_or_frameworks() -> None:
-    result = _run(
-        "import sys, dashboard.data, dashboard.widgets, dashboard.state, core.inference, core.media, core.analysis; "
-        "print(sorted(m for m in ('keras', 'tensorflow', 'torch', 'jax') if m in sys.modules))"
+    assert (
+        _loaded_by("dashboard.data, dashboard.widgets, dashboard.state, core.inference, core.media, core.analysis", ("keras", "tensorflow", "torch", "jax"))
+        == []
     )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]"
 
 
 def test_pages_load_statsmodels_and_matplotlib_only_when_they_fit_or_draw() -> None:
     """Every page imports these; the first page opened after a start paid ~2.5 s for statsmodels,
     matplotlib and wordcloud before they were imported where they are used."""
-    result = _run(
-        "import sys, dashboard.data, dashboard.scope, dashboard.widgets, dashboard.moment, core.analysis.charts, core.analysis.analytics, core.analysis.aggregates; "
-        "print(sorted(m for m in ('statsmodels', 'matplotlib', 'wordcloud', 'patsy') if m in sys.modules))"
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]"
+    every_page = "dashboard.data, dashboard.scope, dashboard.widgets, dashboard.moment, core.analysis.charts, core.analysis.analytics, core.analysis.aggregates"
+    assert _loaded_by(every_page, ("statsmodels", "matplotlib", "wordcloud", "patsy")) == []
 
 
 def test_the_warmup_loads_them_once_in_the_background() -> None:

@@ -100,8 +100,8 @@ class FrameMeasure:
     """Mean grey level of the frame, 0–255."""
     signature: np.ndarray
     """SIGNATURE_SIDE × SIGNATURE_SIDE grey uint8."""
-    grey: np.ndarray | None = None
-    """``small`` in grey, uint8 (for the still-picture check); computed from ``small`` when absent."""
+    grey: np.ndarray
+    """``small`` in grey, uint8 (for the still-picture check)."""
 
 
 @dataclass(frozen=True)
@@ -236,7 +236,7 @@ class SceneScanner:
         self._last = index
         for cut in self._detector.process_frame(FrameTimecode(index, self.fps), m.small):
             self._cuts.append(cut.frame_num)
-        grey = m.grey if m.grey is not None else cv2.cvtColor(m.small, cv2.COLOR_BGR2GRAY)
+        grey = m.grey
         self._diff.append(math.inf if self._last_grey is None or self._last_grey.shape != grey.shape else mean_distance(grey, self._last_grey)[0])
         self._last_grey = grey
         self._luma.append(m.luma)
