@@ -6,7 +6,9 @@
 # ../shared does not travel with the working tree. Prepare once, in the repository root:
 #   mkdir -p .gpu    # .whl/, .gpu/ and gpu-bench/ are in .gitignore
 #   cp ../shared/data/videos/clip1080.mp4 .gpu/
-#   for p in keras==3.15.1 namex==0.1.0 optree==0.20.0 pymongo==4.20.0 dnspython==2.9.2 yt-dlp==2026.10.26; do
+#   for p in keras==3.15.1 namex==0.1.0 optree==0.20.0 pymongo==4.20.0 dnspython==2.9.2 yt-dlp==2026.10.26 \
+#            keras-hub==0.32.0 regex==2026.11.19 tokenizers==0.23.3 huggingface_hub==2.4.0 filelock==4.3.1 fsspec==2026.9.0 \
+#            hf-xet==1.8.0 httpx2==2.16.2 httpcore2==2.16.2 PyYAML==6.0.4 tqdm==4.70.1 kagglehub==1.0.2; do
 #     python3 -m pip download --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
 #       --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 -d .whl "$p"; done
 # then run this script there with `carry: [".whl", ".gpu"]`. On a CPU it runs as a check of itself:
@@ -31,3 +33,9 @@ $PY -m core bench --video "$clip" --every-frame --no-reuse --max-frames "$frames
 # 2. The pipeline with reuse on (its default), and the resize methods against area.
 $PY -m core bench --video "$clip" --every-frame --max-frames "$frames" --modes pipeline --json "$OUT/${KERAS_BACKEND}_reuse.json" 2>&1 | tee "$OUT/${KERAS_BACKEND}_reuse.txt"
 $PY -m core bench --video "$clip" --fps 1 --max-frames 64 --modes resize --json "$OUT/${KERAS_BACKEND}_resize.json" 2>&1 | tee "$OUT/${KERAS_BACKEND}_resize.txt"
+# 4. The object detector (RetinaNet, random weights) beside the classifiers: alone and in the pipeline, at 512 and 800 pixels.
+#    keras-hub imports without TensorFlow on torch (checked on a CPU with the numpy backend); a failure here keeps steps 1-3.
+for side in 512 800; do
+    REELSIGHT_OBJECT_SIDE=$side $PY -m core bench --video "$clip" --fps 5 --max-frames 256 --modes model_only,pipeline --objects \
+        --json "$OUT/${KERAS_BACKEND}_objects_$side.json" 2>&1 | tee "$OUT/${KERAS_BACKEND}_objects_$side.txt" || echo "objects bench at $side failed" | tee -a "$OUT/gpu.txt"
+done

@@ -7,6 +7,7 @@ or a folder of weight files), ``REELSIGHT_ALLOWED_HOSTS`` (comma-separated host 
 ``auto``: by device, see :mod:`core.inference.runtime`), ``REELSIGHT_VIDEO_SOURCE`` (``auto`` or a name in
 :data:`core.media.sources.SOURCES`), ``REELSIGHT_DECODE_WORKERS`` (decode threads, or ``auto``: the cores),
 ``REELSIGHT_RESIZE`` (how the full frame is resized, see :mod:`core.inference.feed`),
+``REELSIGHT_OBJECT_SIDE`` (the object detector's square input side in pixels, or ``auto``: its default, 512),
 ``REELSIGHT_MAX_UPLOAD_MB`` (overrides the upload limit below; it also caps URL downloads),
 ``REELSIGHT_MAX_DURATION_S`` (longest video a URL may point to, seconds), and the limits on training and
 screen-time images: ``REELSIGHT_MAX_ARCHIVE_MB`` (total unpacked size of a ZIP), ``REELSIGHT_MAX_ARCHIVE_ENTRIES``
@@ -95,6 +96,8 @@ class Settings:
     """Decode and resize threads; None: one per core (:func:`core.media.sources.default_workers`)."""
     resize: str = "linear-area"
     """How a full frame is resized to the model inputs (:data:`core.inference.feed.RESIZERS`)."""
+    object_side: int | None = None
+    """The object detector's square input side in pixels; None: the detector's default (:data:`core.inference.detectors.DETECTORS`)."""
     max_archive_mb: float = MAX_ARCHIVE_MB
     """Largest total unpacked size of the image entries of a ZIP, in MB (2²⁰ bytes, as the upload limit)."""
     max_archive_entries: int = MAX_ARCHIVE_ENTRIES
@@ -150,6 +153,9 @@ def load_settings(root: Path | None = None, **overrides: Any) -> Settings:
     max_duration_s = number("max_duration_s", 3 * 3600.0, float)
     batch_size = number("batch_size", "auto", _auto_int)
     decode_workers = number("decode_workers", "auto", _auto_int)
+    object_side = number("object_side", "auto", _auto_int)
+    if object_side is not None and not 64 <= object_side <= 2048:
+        raise ConfigError(f"REELSIGHT_OBJECT_SIDE is {object_side}; it must be between 64 and 2048 pixels, or auto.")
     max_upload_mb = number("max_upload_mb", streamlit_cfg.get("server", {}).get("maxUploadSize", 200), int)
     if max_duration_s <= 0:
         raise ConfigError(f"REELSIGHT_MAX_DURATION_S is {max_duration_s:g}; it must be a positive number of seconds.")
@@ -174,6 +180,7 @@ def load_settings(root: Path | None = None, **overrides: Any) -> Settings:
         video_source=video_source,
         decode_workers=decode_workers,
         resize=resize,
+        object_side=object_side,
         **limits,
     )
 

@@ -23,6 +23,7 @@ from core import analysis, inference, jobs, screentime, yt8m
 from core.config import Settings
 from core.errors import JobCancelled, JobError, LeaseLost, ReelsightError, WorkerStopping
 from core.inference import MODEL_NAMES, InferenceRuntime, current_plan, describe_device
+from core.inference.detectors import DETECTORS, DetectorRunner
 from core.inference.feed import resizer
 from core.media import open_source, sweep_downloads
 from core.store import Store, new_id
@@ -47,17 +48,30 @@ HANDLERS: dict[str, Callable[[JobContext], None]] = {
 
 _RUNTIMES: dict[tuple[tuple[str, ...], str, int | None], InferenceRuntime] = {}
 """Built models, shared by every job (and every Worker object) of this process."""
+_DETECTORS: dict[tuple[str, str, int | None, int | None], DetectorRunner] = {}
+"""Built object detectors, likewise."""
 
 
-def shared_classifier(models: tuple[str, ...], weights: str, batch_size: int | None = None) -> InferenceRuntime:
+def shared_classifier(
+    models: tuple[str, ...], weights: str, batch_size: int | None = None, objects: str | None = None, object_side: int | None = None
+) -> InferenceRuntime:
     """The analysis models on this process's runtime plan, built once per process and reused by
-    every job (and by the benchmark); ``batch_size`` None: by device."""
+    every job (and by the benchmark); ``batch_size`` None: by device. With ``objects`` (a detector
+    name) the runtime also runs that detector at ``object_side`` pixels (None: its default)."""
     key = (tuple(models), weights, batch_size)
     if key not in _RUNTIMES:
         runtime = InferenceRuntime(tuple(models), weights, current_plan(batch_size))
         runtime.warm_up()
         _RUNTIMES[key] = runtime
-    return _RUNTIMES[key]
+    if objects is None:
+        return _RUNTIMES[key]
+    detector_key = (objects, weights, object_side, batch_size)
+    if detector_key not in _DETECTORS:
+        log.info("loading %s (weights=%s)", DETECTORS[objects].display, weights)
+        detector = DetectorRunner(DETECTORS[objects], weights, _RUNTIMES[key].plan, object_side)
+        detector.warm_up()
+        _DETECTORS[detector_key] = detector
+    return _RUNTIMES[key].with_detector(_DETECTORS[detector_key])
 
 
 class JobContext:
@@ -74,8 +88,8 @@ class JobContext:
         self._stage_done0 = 0
         self._last_write = 0.0
 
-    def classifier(self, models: tuple[str, ...]) -> InferenceRuntime:
-        return self.worker.classifier(models)
+    def classifier(self, models: tuple[str, ...], objects: str | None = None) -> InferenceRuntime:
+        return self.worker.classifier(models, objects)
 
     def warn(self, text: str) -> None:
         log.warning("job %s: %s", self.job["_id"], text)
@@ -124,8 +138,8 @@ class Worker:
         self._stop = threading.Event()
         self._beat: threading.Thread | None = None
 
-    def classifier(self, models: tuple[str, ...]) -> InferenceRuntime:
-        return shared_classifier(models, self.settings.weights, self.settings.batch_size)
+    def classifier(self, models: tuple[str, ...], objects: str | None = None) -> InferenceRuntime:
+        return shared_classifier(models, self.settings.weights, self.settings.batch_size, objects, self.settings.object_side)
 
     def measure(self, models: tuple[str, ...] = MODEL_NAMES) -> float:
         """Load the default models and measure their frames/s at the plan's batch size (random

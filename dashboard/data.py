@@ -13,9 +13,11 @@ import streamlit as st
 
 from core import jobs as core_jobs
 from core.analysis import aggregates, analytics
+from core.analysis import objects as core_objects
 from core.analysis import people as core_people
 from core.analysis import results as core_results
 from core.analysis import search as label_search
+from core.analysis import thumbnails as core_thumbnails
 from core.config import Settings, load_settings
 from core.media import list_videos
 from core.screentime import apply as screentime
@@ -147,6 +149,8 @@ def regression_fit(
     videos = pd.DataFrame(list(views), columns=["video_id", "views"])
     if level == "people":
         return core_regression.people_regression(people_summary(db, runs), videos)
+    if level == "objects":
+        return core_regression.objects_regression(objects_shares(db, runs), objects_summary(db, runs), videos, top_n)
     return core_regression.kept_regression(store(), dict(runs), videos, model, level, top_n, dict(categories) or None)
 
 
@@ -270,4 +274,35 @@ def people_summary(db: str, runs: tuple[tuple[str, str], ...]) -> pd.DataFrame:
 
 @st.cache_data(ttl=3600, show_spinner=False)
 def thumbnails_with_boxes(db: str, run_id: str, frames: tuple[int, ...]) -> dict[int, str]:
-    return core_people.thumbnails_with_boxes(store(), run_id, list(frames))
+    """Thumbnails with the people, faces and objects the run found drawn on them."""
+    return core_thumbnails.thumbnails_with_boxes(store(), run_id, list(frames))
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def objects_summary(db: str, runs: tuple[tuple[str, str], ...]) -> pd.DataFrame:
+    """:func:`core.analysis.objects.summary_table` of the (video id, run id) pairs."""
+    return core_objects.summary_table(store(), dict(runs))
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def objects_shares(db: str, runs: tuple[tuple[str, str], ...]) -> pd.DataFrame:
+    """:func:`core.analysis.objects.share_table` of the (video id, run id) pairs."""
+    return core_objects.share_table(store(), dict(runs))
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def objects_per_frame(db: str, runs: tuple[tuple[str, str], ...]) -> pd.DataFrame:
+    """:func:`core.analysis.objects.frame_table` of the (video id, run id) pairs."""
+    return core_objects.frame_table(store(), dict(runs))
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def objects_boxes(db: str, runs: tuple[tuple[str, str], ...]) -> pd.DataFrame:
+    """:func:`core.analysis.objects.export_table`: one row per box of the (video id, run id) pairs."""
+    return core_objects.export_table(store(), dict(runs))
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def frame_objects(db: str, run_id: str, frames: tuple[int, ...]) -> dict[int, list[dict[str, Any]]]:
+    """Frame index → the boxes the detector found on it, for the frames asked."""
+    return core_objects.frame_objects(store(), run_id, list(frames))

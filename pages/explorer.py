@@ -7,6 +7,7 @@ import streamlit as st
 from core.analysis import labels
 from core.analysis.charts import TIMELINE_PICK, label_timeline
 from dashboard import data, levels, moment, shots, state, widgets
+from dashboard.objects import objects_section
 from dashboard.people import people_section
 from dashboard.scope import analysis_scope
 from dashboard.shell import ensure_shell
@@ -40,6 +41,7 @@ if clicked is not None:
 st.caption("Click a point on the timeline, or Play under a frame, to watch that moment.")
 moment.show_moment(vid, run_id, frames, scope.models)
 people_section(vid, run_id, titles[vid])
+objects_section(vid, run_id, titles[vid])
 
 f1, f2, f3 = st.columns([2, 2, 2])
 names = sorted(mine["label"].unique(), key=lambda n: labels.label(n).casefold())
@@ -62,9 +64,14 @@ if not keep.empty:
     page = st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1, key=f"explorer.page.{run_id}.{model}") if pages > 1 else 1
     shown = keep.iloc[(page - 1) * PER_PAGE : page * PER_PAGE]
     shown_frames = tuple(int(f) for f in shown["frame"])
-    boxes = st.toggle("Draw people and faces", value=True, help="Blue boxes: people; amber boxes: faces. Runs that did not count people show plain frames.")
+    boxes = st.toggle(
+        "Draw people, faces and objects",
+        value=True,
+        help="Blue boxes: people; amber boxes: faces; green boxes: objects, named under each frame. Runs that detected none of them show plain frames.",
+    )
     thumbs = (data.thumbnails_with_boxes if boxes else data.thumbnails)(data.db_key(), run_id, shown_frames)
     preds = data.frame_predictions(data.db_key(), run_id, shown_frames)
+    found = data.frame_objects(data.db_key(), run_id, shown_frames)
     for start in range(0, len(shown), GRID_COLUMNS):
         for cell, row in zip(st.columns(GRID_COLUMNS), shown.iloc[start : start + GRID_COLUMNS].itertuples()):
             with cell:
@@ -75,6 +82,8 @@ if not keep.empty:
                     top = preds.get(row.frame, {}).get(m)
                     if top:
                         lines.append(f"{labels.model_name(m)}: " + " · ".join(f"{labels.label(label)} {labels.confidence(score)}" for label, score in top))
+                if found.get(row.frame):
+                    lines.append("Objects: " + " · ".join(f"{labels.label(o['label'])} {labels.confidence(o['score'])}" for o in found[row.frame][:4]))
                 st.caption("  \n".join(lines))
                 if st.button("Play", key=f"play.{run_id}.{row.frame}", icon=":material/play_arrow:", type="tertiary"):
                     moment.open_moment(float(row.time_s))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.analysis import analytics, people
+from core.analysis import analytics, objects, people
 from dashboard import data, levels, state, units, widgets
+from dashboard.objects import object_columns
 from dashboard.people import people_columns
 from dashboard.scope import analysis_scope
 from dashboard.shell import ensure_shell
@@ -24,10 +25,12 @@ try:
     threshold, groups = analytics.split_popularity(scope.videos, widgets.float_param(state.QP_THRESHOLD))
 except analytics.AnalysisUnavailable:
     threshold, groups = None, scope.videos.assign(group="no views")
+runs_key = tuple(sorted(scope.runs.items()))
 table = people.with_people(
     analytics.overview_table(scope.summary, {run_id: doc["frames"] for run_id, doc in scope.stats.items()}, groups),
-    data.people_summary(data.db_key(), tuple(sorted(scope.runs.items()))),
+    data.people_summary(data.db_key(), runs_key),
 )
+table = objects.with_objects(table, data.objects_summary(data.db_key(), runs_key))  # columns hidden when no run detected objects
 pages = -(-len(table) // VIDEOS_PER_PAGE)
 page = (
     int(st.number_input(f"Page (of {pages}, {VIDEOS_PER_PAGE} videos each)", min_value=1, max_value=pages, value=1, key=state.OVERVIEW_PAGE))
@@ -44,6 +47,7 @@ widgets.table(
         **{f"top3_{m}": st.column_config.TextColumn(width="large") for m in scope.models},
         "random_weights": st.column_config.TextColumn(help="Untrained models: their labels are meaningless."),
         **people_columns(),
+        **object_columns(),
     },
 )
 if threshold is not None:

@@ -7,6 +7,7 @@ import streamlit as st
 from core.analysis import analytics, labels, people
 from core.analysis.charts import BLUE, ORANGE, label_counts_spec
 from dashboard import data, levels, state, widgets
+from dashboard.objects import popularity_section
 from dashboard.people import people_columns
 from dashboard.scope import analysis_scope
 from dashboard.shell import ensure_shell
@@ -59,9 +60,14 @@ if counts.get("popular", 0) == 0 or counts.get("unpopular", 0) == 0:
     st.info("All selected videos fall in one group at this threshold. Change the threshold or select more videos to compare.", icon=":material/balance:")
     st.stop()
 
-st.subheader("People on screen")
-st.caption("Per group, the mean over its videos of the share of frames with people, people per frame and the share of frames with a face.")
-widgets.table(people.by_group(people_summary, groups), config=people_columns())
+people_by_group = people.by_group(people_summary, groups)
+if people_by_group["videos"].sum():
+    st.subheader("People on screen")
+    st.caption("Per group, the mean over its videos of the share of frames with people, people per frame and the share of frames with a face.")
+    widgets.table(people_by_group, config=people_columns())
+else:  # a table of two empty groups says nothing
+    st.caption(":material/person: People on screen appear here for videos analysed with “Count faces and people” on.")
+popularity_section(tuple(sorted(scope.runs.items())), groups)
 
 grouped = scope.group_counts(groups)
 features = analytics.top_features(grouped, n=20)

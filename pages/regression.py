@@ -61,7 +61,13 @@ def show(result: regression.RegressionResult, name: str) -> None:
 
 runs_key = tuple(sorted(scope.runs.items()))
 views_key = tuple((v, None if pd.isna(n) else float(n)) for v, n in zip(scope.videos["video_id"], scope.videos["views"]))
-LEVELS = {"frame": "Frame level (the study's model)", "shot": "Shot level (safer)", "video": "Video level", "people": "People on screen"}
+LEVELS = {
+    "frame": "Frame level (the study's model)",
+    "shot": "Shot level (safer)",
+    "video": "Video level",
+    "people": "People on screen",
+    "objects": "Objects on screen",
+}
 level = state.url_choice(st.segmented_control, "Model level", list(LEVELS), state.QP_LEVEL, format_func=LEVELS.get, required=True)
 noun = levels.noun(scope.level)
 top_n = 0
@@ -77,6 +83,17 @@ if level == "video":
     )
 elif level == "people":
     st.caption("One row per video: its views in millions and the share of its sampled frames with at least one person on screen.")
+elif level == "objects":
+    top_n = int(
+        st.number_input(
+            "Object shares as regressors",
+            min_value=1,
+            max_value=20,
+            value=3,
+            help="The COCO object classes shown on most frames of the selected videos analysed with “Detect objects”.",
+        )
+    )
+    st.caption("One row per video analysed with object detection: its views in millions and, per object, the share of its frames showing it.")
 elif level == "shot":
     st.caption(unit_choice.WHY_SHOT_MODEL)
 else:
@@ -84,7 +101,7 @@ else:
     note = levels.dummies_note(scope.label_counts, scope.counts, model) if scope.level != "label" else None
     if note:
         st.info(note, icon=":material/category:")
-rows = None if level == "people" else unit_choice.regression_rows(scope, level)  # people: one row per video, no frames
+rows = None if level in ("people", "objects") else unit_choice.regression_rows(scope, level)  # people, objects: one row per video, no frames
 try:
     if rows is None:
         show(data.regression_fit(data.db_key(), runs_key, views_key, model, level, top_n, levels.mapping_key(scope.level)), f"{model}_{level}s")

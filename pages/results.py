@@ -10,6 +10,8 @@ from core.analysis.results import label_counts
 from core.exports import to_csv
 from core.inference.dedup import ReuseReport
 from dashboard import data, shots, state, widgets
+from dashboard.objects import HELP as OBJECTS_HELP
+from dashboard.objects import objects_section
 from dashboard.people import people_section
 from dashboard.shell import ensure_shell
 
@@ -81,12 +83,20 @@ with right:
     page = st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1, key=f"{state.RESULTS_PAGE}.{run_id}.{model}")
     view = table.iloc[(page - 1) * PAGE_SIZE : page * PAGE_SIZE].copy()
     counted = data.people_counts(db, ((video_id, run_id),)).set_index("frame")  # empty when the run did not count people
-    thumbs = (data.thumbnails_with_boxes if len(counted) else data.thumbnails)(db, run_id, tuple(int(f) for f in view["frame"]))
+    found = data.objects_per_frame(db, ((video_id, run_id),)).set_index("frame")  # empty when the run did not detect objects
+    boxed = len(counted) or len(found)
+    thumbs = (data.thumbnails_with_boxes if boxed else data.thumbnails)(db, run_id, tuple(int(f) for f in view["frame"]))
     view.insert(0, "thumbnail", view["frame"].map(thumbs))
-    view = view.assign(persons=view["frame"].map(counted["persons"]), faces=view["frame"].map(counted["faces"]))
+    view = view.assign(
+        persons=view["frame"].map(counted["persons"]), faces=view["frame"].map(counted["faces"]), object_classes=view["frame"].map(found["object_classes"])
+    )
     k = int(s.get("top_k", 5))
     reuse_columns = ["reused_from", "spot_check"] if s.get("reuse_threshold") is not None else []
-    shown = ["thumbnail", "time_s", "frame", *reuse_columns] + [c for r in range(1, min(k, 3) + 1) for c in (f"label_{r}", f"score_{r}")] + ["persons", "faces"]
+    shown = (
+        ["thumbnail", "time_s", "frame", *reuse_columns]
+        + [c for r in range(1, min(k, 3) + 1) for c in (f"label_{r}", f"score_{r}")]
+        + ["persons", "faces", "object_classes"]
+    )
     widgets.table(
         view,
         shown,
@@ -96,6 +106,7 @@ with right:
             **{f"score_{r}": st.column_config.ProgressColumn(format="%.3f", min_value=0.0, max_value=1.0) for r in range(1, k + 1)},
             "reused_from": st.column_config.NumberColumn(help="The frame whose labels this near duplicate copied; empty when the models ran on this frame."),
             "spot_check": st.column_config.TextColumn(help="A near duplicate classified anyway, to check that reuse keeps the labels."),
+            "object_classes": {"help": OBJECTS_HELP},
         },
     )
     st.download_button(
@@ -108,3 +119,4 @@ with right:
 shots.section(db, video_id, run_id, model, table)
 
 people_section(video_id, run_id, titles[video_id])
+objects_section(video_id, run_id, titles[video_id])

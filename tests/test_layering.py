@@ -142,7 +142,7 @@ def test_domains_import_only_the_public_api_of_domains_below_them() -> None:
                     private = [w for w in wanted if w not in offered[target]]
                     if private:
                         problems.append(f"{path.relative_to(PROJECT_ROOT)}:{line} imports {private} from core.{target}, which does not offer them")
-    assert problems == []
+    assert problems == [], "\n".join(problems)
 
 
 def test_nothing_outside_the_store_writes_a_query() -> None:
@@ -155,7 +155,7 @@ def test_nothing_outside_the_store_writes_a_query() -> None:
                 problems.append(f"{path.relative_to(PROJECT_ROOT)}:{node.lineno} .{node.func.attr}()")
             if isinstance(node, ast.Attribute) and node.attr == "db" and "store" in ast.unparse(node.value):
                 problems.append(f"{path.relative_to(PROJECT_ROOT)}:{node.lineno} {ast.unparse(node)}: the raw database")
-    assert problems == []
+    assert problems == [], "\n".join(problems)
 
 
 def test_there_are_no_import_cycles() -> None:

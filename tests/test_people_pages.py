@@ -13,6 +13,7 @@ import pytest
 from core.analysis import people
 from core.analysis.analytics import AnalysisUnavailable
 from core.analysis.charts import people_timeline
+from core.analysis.thumbnails import thumbnails_with_boxes
 from core.inference.runs import summarize_people
 from tests.synthetic import add_run, add_video
 from tests.test_pages import open_page, texts
@@ -78,8 +79,8 @@ def test_thumbnails_get_their_boxes(store, library: dict[str, str]) -> None:
     crowd = next(iter(library))
     run_id = library[crowd]
     frames = [d["frame"] for d in store.frames.of_run(run_id, {"frame": 1})]
-    plain = people.thumbnails_with_boxes(store, library[list(library)[1]], frames)  # a run without counts: thumbnails as stored
-    boxed = people.thumbnails_with_boxes(store, run_id, frames)
+    plain = thumbnails_with_boxes(store, library[list(library)[1]], frames)  # a run without counts: thumbnails as stored
+    boxed = thumbnails_with_boxes(store, run_id, frames)
     decode = lambda url: cv2.imdecode(np.frombuffer(base64.b64decode(url.split(",", 1)[1]), np.uint8), cv2.IMREAD_COLOR)  # noqa: E731
     assert set(boxed) == set(frames)
     assert np.abs(decode(boxed[frames[0]]).astype(int) - 128).max() < 20  # no one on frame 0: unchanged

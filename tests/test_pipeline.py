@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from core.inference import dedup
+from core.inference.detectors import Detection
 from core.inference.feed import FramePayload
 from core.inference.runs import _Batch, _classify, _feed_back_first, _pipeline, _windows
-from core.inference.runtime import TopK
+from core.inference.runtime import BatchOutput, TopK
 from core.media.frames import Sample
 
 
@@ -26,7 +27,9 @@ class LabelsByFrame:
 
     def submit(self, inputs: dict[int, np.ndarray], k: int):
         frames = inputs[1].reshape(-1)
-        return self.pool.submit(lambda: {"m": TopK(np.array([[self.label_of(int(i))] for i in frames]), np.ones((len(frames), 1), np.float32))})
+        top = {"m": TopK(np.array([[self.label_of(int(i))] for i in frames]), np.ones((len(frames), 1), np.float32))}
+        objects = [[Detection("cup", 0.9, (int(i), 0, 1, 1))] for i in frames]  # a box that names the frame it was found on
+        return self.pool.submit(lambda: BatchOutput(top, objects))
 
 
 def stream(n: int, still: int):
@@ -36,7 +39,7 @@ def stream(n: int, still: int):
         yield Sample(i, i / 24, FramePayload({1: np.array([[[i]]], np.int32)}, b"", sig))
 
 
-def run(pipelined: bool, label_of, n: int = 2200, still: int = 1500, batch: int = 16) -> tuple[list[tuple], float | None]:
+def run(pipelined: bool, label_of, n: int = 2200, still: int = 1500, batch: int = 16, boxes: dict[int, list] | None = None) -> tuple[list[tuple], float | None]:
     policy = dedup.ReusePolicy(dedup.DEFAULT_THRESHOLD)
     runtime = LabelsByFrame(label_of)
     stored: list[tuple] = []
@@ -44,8 +47,10 @@ def run(pipelined: bool, label_of, n: int = 2200, still: int = 1500, batch: int 
 
     def finish(b: _Batch) -> None:
         nonlocal last
-        _, reused_from, checks, last = _classify(b, policy, last)
-        stored.extend((s.index, d, r, i in checks) for i, (s, d, r) in enumerate(zip(b.window, b.decisions, reused_from)))
+        result, last = _classify(b, policy, last)
+        stored.extend((s.index, d, r, i in result.checks) for i, (s, d, r) in enumerate(zip(b.window, b.decisions, result.reused_from)))
+        if boxes is not None:
+            boxes.update({s.index: found for s, found in zip(b.window, result.objects, strict=True)})
 
     windows = _windows(stream(n, still), policy, batch)
     if pipelined:
@@ -68,6 +73,17 @@ def test_pipelined_decisions_equal_waiting_for_every_batch(label_of) -> None:
     pipelined, threshold_pipelined = run(True, label_of)
     assert [s[0] for s in pipelined] == list(range(2200))
     assert pipelined == waited and threshold_pipelined == threshold_waited
+
+
+def test_reused_frames_copy_the_objects_of_the_frame_they_copy() -> None:
+    boxes: dict[int, list] = {}
+    stored, _ = run(True, lambda i: 7, n=300, still=200, boxes=boxes)
+    reused = [(index, source) for index, decision, source, _ in stored if decision == dedup.REUSE]
+    assert len(reused) > 100 and sorted(boxes) == list(range(300))
+    for index, source in reused:
+        assert boxes[index] == boxes[source] == [Detection("cup", 0.9, (source, 0, 1, 1))]
+    classified = [index for index, decision, _, _ in stored if decision != dedup.REUSE]
+    assert all(boxes[i][0].box[0] == i for i in classified)
 
 
 def test_spot_checks_are_fed_back_first_only_when_they_could_matter() -> None:

@@ -70,7 +70,8 @@ def test_runtime_gives_the_same_top_k_as_calling_the_model() -> None:
     assert got.indices[:, 0].tolist() == expected.indices[:, 0].tolist()
     assert np.allclose(got.scores, expected.scores, atol=1e-4)
     future = runtime.submit({224: pixels}, 5)
-    assert future.result()["resnet50"].indices.tolist() == got.indices.tolist()
+    output = future.result()
+    assert output.top_k["resnet50"].indices.tolist() == got.indices.tolist() and output.objects is None  # no detector: no objects
     probs = run_batches(runtime.runners["resnet50"], pixels, batch=4)
     assert probs.shape == (6, 1000) and probs.dtype == np.float32 and (probs.argmax(1) == expected.indices[:, 0]).all()
     assert runtime.measure(batches=1) > 0
@@ -79,7 +80,7 @@ def test_runtime_gives_the_same_top_k_as_calling_the_model() -> None:
 def test_null_runtime_answers_every_frame() -> None:
     null = NullRuntime(("resnet50", "inception_v3"), plan_runtime("tensorflow", False))
     out = null.submit({224: np.zeros((3, 224, 224, 3), np.uint8), 299: np.zeros((3, 299, 299, 3), np.uint8)}, 2).result()
-    assert {m: t.indices.shape for m, t in out.items()} == {"resnet50": (3, 2), "inception_v3": (3, 2)}
+    assert {m: t.indices.shape for m, t in out.top_k.items()} == {"resnet50": (3, 2), "inception_v3": (3, 2)} and out.objects is None
 
 
 def test_screen_time_models_keep_channels_last() -> None:

@@ -145,6 +145,14 @@ COLUMNS: dict[str, str] = {
     "person_share": "Frames with people",
     "mean_faces": "Faces per frame",
     "mean_persons": "People per frame",
+    # objects on screen
+    "objects": "Objects",
+    "with_objects": "Frames with objects",
+    "mean_objects": "Objects per frame",
+    "top_objects": "Top objects",
+    "object_classes": "Objects found",
+    "group_frames": "Frames of the group",
+    "boxes": "Boxes",
 }
 """Raw column name → the name people read."""
 
@@ -171,7 +179,9 @@ KINDS: dict[str, str] = {
     "weights": "weights",
     "views_source": "views_source",
     "backbone": "model",
-    **dict.fromkeys(["faces", "persons"], "count"),
+    **dict.fromkeys(["faces", "persons", "objects", "boxes", "group_frames"], "count"),
+    "with_objects": "percent",
+    "mean_objects": "number",
     **dict.fromkeys(["face_share", "person_share"], "percent"),
     **dict.fromkeys(["mean_faces", "mean_persons"], "number"),
     **dict.fromkeys(["score", "mean_score", "mean_top1", "mean_of_sample_means", "ci_low", "ci_high"], "confidence"),

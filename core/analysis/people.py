@@ -8,11 +8,9 @@ values, never zeros.
 
 from __future__ import annotations
 
-import base64
-
 import pandas as pd
 
-from core.media.people import PeopleFound, draw_on_jpeg
+from core.media.people import PeopleFound
 from core.store import Store
 
 PEOPLE_COLUMNS = ["video_id", "run_id", "frame", "time_s", "faces", "persons"]
@@ -61,19 +59,6 @@ def boxes(store: Store, run_id: str, frames: list[int]) -> dict[int, PeopleFound
         if people is not None:
             found[doc["frame"]] = people
     return found
-
-
-def thumbnails_with_boxes(store: Store, run_id: str, frames: list[int]) -> dict[int, str]:
-    """Frame index → ``data:image/jpeg;base64,…`` thumbnail with its people (blue) and faces (amber)
-    drawn, for the frames asked; frames not counted keep their plain thumbnail."""
-    run = store.runs.find(run_id, {"video_id": 1}) or {}
-    width = (store.videos.find(run.get("video_id", "")) or {}).get("width")
-    found = boxes(store, run_id, frames) if width else {}
-    out = {}
-    for doc in store.frames.thumbs(run_id, frames):
-        jpeg = draw_on_jpeg(doc["jpeg"], found[doc["frame"]], int(width)) if doc["frame"] in found else doc["jpeg"]
-        out[doc["frame"]] = "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii")
-    return out
 
 
 def by_group(summary: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:

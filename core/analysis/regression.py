@@ -312,6 +312,41 @@ def people_regression(summary: pd.DataFrame, videos: pd.DataFrame) -> Regression
     return result
 
 
+def objects_regression(shares: pd.DataFrame, summary: pd.DataFrame, videos: pd.DataFrame, top_n: int = 3) -> RegressionResult:
+    """Video-level OLS of views (millions) on the shares of frames showing each of the ``top_n``
+    object classes shown on most frames of the selected videos with views: ``views ~ share_car +
+    share_person + …``, over the videos whose runs detected objects.
+
+    ``shares``/``summary``: :func:`core.analysis.objects.share_table` and ``summary_table`` rows."""
+    views = _views_by_video(videos)
+    detected = summary[(summary["frames"].fillna(0) > 0) & summary["video_id"].isin(views.index)]["video_id"]
+    if len(detected) < 2:
+        raise AnalysisUnavailable(
+            f"Only {len(detected)} of the selected videos with view counts had objects detected. Queue new analyses with "
+            "“Detect objects” on, for at least two videos with different view counts."
+        )
+    rows = shares[shares["video_id"].isin(detected)]
+    if rows.empty:
+        raise AnalysisUnavailable(
+            f"The detector found no object above its threshold on any frame of these {len(detected)} videos, so there is nothing to explain views by."
+        )
+    totals = rows.groupby("label")["frames"].sum()
+    top = totals.sort_index().sort_values(ascending=False, kind="stable").head(top_n).index.tolist()
+    data = rows.pivot_table(index="video_id", columns="label", values="share", fill_value=0.0).reindex(index=detected, columns=top, fill_value=0.0)
+    data = data.rename(columns={label: _safe(label) for label in top})
+    data.columns.name = None
+    data["views"] = views.reindex(data.index)
+    formula = "views ~ " + " + ".join(_safe(label) for label in top)
+    result = _fit(data.reset_index(drop=True), formula, "video", "objects", len(data))
+    n_params = len(top) + 1
+    if len(data) <= n_params:
+        result.problem = (
+            f"Only {len(data)} videos for {n_params} coefficients (intercept and {len(top)} object shares): the model "
+            "can fit any data, so its R², F and p-values mean nothing and are not shown. Add videos or lower the number of objects."
+        )
+    return result
+
+
 FIT_VERSION = 1
 """Part of every kept fit's key: raise it when a fit's numbers or fields change."""
 

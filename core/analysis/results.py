@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from core.analysis.objects import export_table as export_objects
 from core.analysis.people import export_table as export_people
 from core.analysis.scenes import export_scenes
 from core.errors import NotFoundError
@@ -137,7 +138,8 @@ def predictions_long(store: Store, run_id: str) -> pd.DataFrame:
 
 def export_predictions(store: Store, out_dir: str | Path, video_ids: list[str] | None = None, run_id: str | None = None) -> Path:
     """Write ``out_dir/predictions.csv`` (and ``runs.csv`` with each run's settings and weights, and
-    ``people.csv`` with faces and people per frame when a run counted them;
+    ``people.csv`` with faces and people per frame when a run counted them, ``objects.csv`` with one
+    row per object box when a run detected objects;
     and for runs with shots ``shots_<video_id>.csv`` in PySceneDetect's scene list columns and ``segments.csv``).
 
     ``run_id`` picks one run; otherwise each video's latest run. ``video_ids=None`` means all videos.
@@ -166,5 +168,8 @@ def export_predictions(store: Store, out_dir: str | Path, video_ids: list[str] |
     people = export_people(store, {r["video_id"]: r["_id"] for r in runs})
     if not people.empty:
         to_csv(people, out / "people.csv")
+    boxes = export_objects(store, {r["video_id"]: r["_id"] for r in runs})
+    if not boxes.empty:
+        to_csv(boxes, out / "objects.csv")
     export_scenes(store, out, list(wanted))
     return out / "predictions.csv"

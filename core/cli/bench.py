@@ -57,6 +57,8 @@ class BenchSettings:
     models: tuple[str, ...] = MODEL_NAMES
     scenes: bool = True
     """The pipeline detects shots and segments in its decode pass (the worker's default)."""
+    objects: str | None = None
+    """An object detector (:data:`core.inference.detectors.DETECTORS`) the pipeline runs too; ``model_only`` then times it alone as ``objects_only``."""
 
 
 def _sampled(path: Path, info: frames.VideoInfo, settings: BenchSettings) -> tuple[list[int], frames.SamplePlan]:
@@ -235,12 +237,12 @@ def pipeline(
     store = open_store(cfg)
     video_id, _ = add_file(store, cfg, path)
     rs = RunSettings(fps=plan.fps, trim_end_s=plan.trim_end_s, models=settings.models, top_k=1, reuse_threshold=settings.reuse_threshold)
-    rs = rs if settings.scenes else dataclasses.replace(rs, scenes=None)
+    rs = dataclasses.replace(rs, scenes=rs.scenes if settings.scenes else None, objects=settings.objects if runtime is None else None)
     run_id, job_id = request_analysis(store, video_id, rs)
     worker = Worker(store, cfg, worker_id="bench")
     if runtime is not None:
-        worker.classifier = lambda models: runtime  # type: ignore[method-assign]
-    worker.classifier(settings.models)  # built (and cached) before the clock starts, as for the other modes
+        worker.classifier = lambda models, objects=None: runtime  # type: ignore[method-assign]
+    worker.classifier(settings.models, rs.objects)  # built (and cached) before the clock starts, as for the other modes
     start, cpu = time.perf_counter(), time.process_time()
     worker.run_one(job_id)
     seconds = time.perf_counter() - start
@@ -290,7 +292,7 @@ def run_bench(
     n = len(indices)
     result: dict[str, Any] = {
         "video": path.name, "resolution": f"{info.width}x{info.height}", "frames": n, "fps_setting": settings.fps, "batch": batch, "models": list(settings.models),
-        "reuse_threshold": settings.reuse_threshold, "scenes": settings.scenes, "device": describe_device()[0], "backend": rt.backend,
+        "reuse_threshold": settings.reuse_threshold, "scenes": settings.scenes, "objects": settings.objects, "device": describe_device()[0], "backend": rt.backend,
         "runtime": rt.describe(), "weights": cfg.weights, "video_source": source.name, "decode_workers": getattr(source, "workers", 1), "resize": cfg.resize,
         "cores": default_workers(),
     }  # fmt: skip
@@ -313,6 +315,15 @@ def run_bench(
         seconds, probs = model_only(inputs, models, batch)
         top1["model_only"] = {m: top_k(p, 1).indices[:, 0] for m, p in probs.items()}
         line("model_only", seconds)
+        if settings.objects:
+            detector = shared_classifier(settings.models, cfg.weights, cfg.batch_size, settings.objects, cfg.object_side).detector
+            assert detector is not None
+            _, side_inputs = decoded_inputs(path, info, plan, (detector.size,), cfg.resize)
+            start = time.perf_counter()
+            for lo in range(0, n, batch):
+                detector(side_inputs[detector.size][lo : lo + batch])
+            result["object_side"] = detector.size
+            line("objects_only", time.perf_counter() - start, f"; {detector.spec.display} alone at {detector.size}×{detector.size}")
     if "pipeline" in modes:
         with tempfile.TemporaryDirectory(prefix="reelsight-bench-") as tmp:
             seconds, run = pipeline(path, plan, settings, Path(tmp))

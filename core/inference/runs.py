@@ -5,9 +5,10 @@ Data flow inside the worker::
     video source (core.media.sources: decode workers, each resizing once, core.inference.feed)
         → feed thread → bounded queue → main thread: near-duplicate decision per frame (core.inference.dedup)
         → windows holding ``batch_size`` frames to classify → stacked uint8 batch
-        → model thread (core.inference.runtime): every model, top-k; meanwhile the main thread stores the
-          window before and decides the next one
-        → reused frames copy the last classified frame's top-k (faces and people, counted on every
+        → model thread (core.inference.runtime): every model, top-k, and the object detector's boxes when the
+          run detects objects (core.inference.detectors); meanwhile the main thread stores the window before
+          and decides the next one
+        → reused frames copy the last classified frame's top-k and boxes (faces and people, counted on every
           sampled frame by the decode workers, core.media.people, are never copied)
         → bulk insert of thumbs then frames (frames are the commit marker)
 
@@ -32,7 +33,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from core.errors import IngestError, JobCancelled, NotFoundError
-from core.inference import dedup
+from core.inference import dedup, detectors
 from core.inference.feed import FramePayload, Preprocessor
 from core.inference.models import MODEL_NAMES, parse_model_names
 from core.inference.runtime import InferenceRuntime
@@ -68,10 +69,14 @@ class RunSettings:
     """Count faces and people on every sampled frame (:mod:`core.media.people`)."""
     scenes: scenes.SceneSettings | None = field(default_factory=lambda: scenes.SceneSettings())
     """Shot, black and static segment detection in the same decode pass (None: off)."""
+    objects: str | None = None
+    """COCO object detector (a name in :data:`core.inference.detectors.DETECTORS`) run in the same
+    pass on every classified frame; None: off."""
 
     def __post_init__(self) -> None:
         try:
             object.__setattr__(self, "models", parse_model_names(self.models))
+            object.__setattr__(self, "objects", detectors.parse_detector(self.objects))
         except ValueError as err:
             raise IngestError(f"Cannot analyse: {err}.") from err
         if self.fps is not None and not (math.isfinite(self.fps) and 0 < self.fps <= 240):
@@ -99,6 +104,7 @@ class RunSettings:
             top_k=int(doc.get("top_k", 5)), reuse_threshold=doc.get("reuse_threshold"),  # runs from before reuse existed classified every frame
             people=bool(doc.get("people", False)),  # runs from before people detection did not count people
             scenes=scenes.SceneSettings.from_doc(doc.get("scenes")),  # runs from before scene detection have none
+            objects=doc.get("objects"),  # runs from before object detection detected none
         )  # fmt: skip
 
 
@@ -200,9 +206,30 @@ def _per_frame(preds: dict[str, Any]) -> list[dict[str, dict[str, list]]]:
     return [{m: {"labels": labels[m][i], "scores": [round(float(s), 6) for s in tk.scores[i]]} for m, tk in preds.items()} for i in range(n)]
 
 
+@dataclass(frozen=True)
+class _Frame:
+    """Where a frame's boxes are drawn: the detector's square input side and the full frame's size, in pixels."""
+
+    side: int
+    width: int
+    height: int
+
+    def objects(self, found: list[detectors.Detection]) -> list[dict[str, Any]]:
+        """Detections on the side×side input → documents with boxes in full-frame pixels."""
+        return [{**d.to_doc(), "box": detectors.scale_box(d.box, self.side, self.width, self.height)} for d in found]
+
+
 def _docs(
-    run_id: str, video_id: str, batch: list[frames.Sample[FramePayload]], preds: list[dict[str, Any]], reused_from: list[int | None], checks: dict[int, dict]
+    run_id: str,
+    video_id: str,
+    batch: list[frames.Sample[FramePayload]],
+    preds: list[dict[str, Any]],
+    reused_from: list[int | None],
+    checks: dict[int, dict],
+    objects: list[list[detectors.Detection]] | None = None,
+    frame: _Frame | None = None,
 ) -> tuple[list[dict], list[dict]]:
+    """Frame and thumbnail documents of a window; ``objects`` (per frame, on ``frame``'s detector input) when the run detects them."""
     frame_docs, thumb_docs = [], []
     for i, sample in enumerate(batch):
         key = f"{run_id}:{sample.index}"
@@ -213,6 +240,8 @@ def _docs(
             doc["audit"] = checks[i]
         if sample.payload.people is not None:
             doc["people"] = sample.payload.people.to_doc()
+        if objects is not None and frame is not None:
+            doc["objects"] = frame.objects(objects[i])
         frame_docs.append(doc)
         thumb_docs.append({"_id": key, "run_id": run_id, "frame": sample.index, "jpeg": sample.payload.thumb_jpeg})
     return frame_docs, thumb_docs
@@ -239,6 +268,22 @@ def summarize_people(store: Store, run_id: str) -> dict[str, Any]:
     """The run's people on screen per video (:func:`core.media.people.summarize`), from its stored frames."""
     counts = [(len(d["people"]["faces"]), len(d["people"]["persons"])) for d in store.frames.people(run_id)]
     return people.summarize([f for f, _ in counts], [p for _, p in counts])
+
+
+def summarize_objects(store: Store, run_id: str) -> dict[str, Any]:
+    """The run's objects per video: ``frames`` (detected on), ``with_objects`` (share of frames with
+    at least one box, 0–1), ``mean_objects`` (boxes per frame) and ``classes``: per COCO class the
+    ``frames`` showing it and its ``boxes``, most frequent first."""
+    per_frame = [[o["label"] for o in d["objects"]] for d in store.frames.objects(run_id)]
+    shown = Counter(label for found in per_frame for label in set(found))
+    boxes = Counter(label for found in per_frame for label in found)
+    n = len(per_frame)
+    return {
+        "frames": n,
+        "with_objects": sum(1 for found in per_frame if found) / n if n else None,
+        "mean_objects": sum(len(found) for found in per_frame) / n if n else None,
+        "classes": [{"label": label, "frames": c, "boxes": boxes[label]} for label, c in sorted(shown.items(), key=lambda kv: (-kv[1], kv[0]))],
+    }
 
 
 @dataclass
@@ -318,34 +363,55 @@ def _feed_back_first(policy: dedup.ReusePolicy, decisions: list[str]) -> bool:
     return worst.threshold != policy.threshold
 
 
-def _classify(
-    batch: _Batch, policy: dedup.ReusePolicy, last: tuple[dict, int] | None
-) -> tuple[list[dict], list[int | None], dict[int, dict], tuple[dict, int] | None]:
-    """Wait for the models' top-k of ``batch``; reused frames copy the last classified frame's
-    predictions. Returns per-frame predictions, the frame index each reused frame copied (None
-    when classified), the spot checks (window position → ``{"of": frame index, "agree": {model:
-    bool}, "threshold"}``, each fed back to ``policy``) and the new last classified frame
-    (predictions, index)."""
+@dataclass(frozen=True)
+class _Last:
+    """The last classified frame: its predictions, index and objects (None when the run detects none)."""
+
+    preds: dict
+    index: int
+    objects: list[detectors.Detection] | None = None
+
+
+@dataclass(frozen=True)
+class _Classified:
+    """A window's results, per frame: predictions, the frame each reused frame copied (None when
+    classified), spot checks (window position → ``{"of", "agree", "threshold"}``) and objects (empty lists when the run detects none)."""
+
+    preds: list[dict]
+    reused_from: list[int | None]
+    checks: dict[int, dict]
+    objects: list[list[detectors.Detection]]
+
+
+def _classify(batch: _Batch, policy: dedup.ReusePolicy, last: _Last | None) -> tuple[_Classified, _Last | None]:
+    """Wait for the models' results on ``batch``; reused frames copy the last classified frame's
+    predictions and objects. Each spot check is fed back to ``policy``. Returns the window's
+    results and the new last classified frame."""
     window, decisions = batch.window, batch.decisions
-    classified = dict(zip(batch.unique, _per_frame(batch.future.result()))) if batch.unique else {}
+    output = batch.future.result() if batch.unique else None
+    classified = dict(zip(batch.unique, _per_frame(output.top_k))) if output else {}
+    detected = dict(zip(batch.unique, output.objects)) if output and output.objects is not None else {}
     preds: list[dict] = []
     reused_from: list[int | None] = []
     checks: dict[int, dict] = {}
+    objects: list[list[detectors.Detection]] = []
     for i, decision in enumerate(decisions):
         if decision == dedup.REUSE:
             assert last is not None
-            preds.append(last[0])
-            reused_from.append(last[1])
+            preds.append(last.preds)
+            reused_from.append(last.index)
+            objects.append(last.objects or [])
             continue
         if decision == dedup.AUDIT:
             assert last is not None
-            agree = {m: classified[i][m]["labels"][0] == last[0][m]["labels"][0] for m in classified[i]}
+            agree = {m: classified[i][m]["labels"][0] == last.preds[m]["labels"][0] for m in classified[i]}
             policy.record(all(agree.values()))
-            checks[i] = {"of": last[1], "agree": agree, "threshold": policy.threshold}
+            checks[i] = {"of": last.index, "agree": agree, "threshold": policy.threshold}
         preds.append(classified[i])
         reused_from.append(None)
-        last = (classified[i], window[i].index)
-    return preds, reused_from, checks, last
+        objects.append(detected.get(i, []))
+        last = _Last(classified[i], window[i].index, detected.get(i))
+    return _Classified(preds, reused_from, checks, objects), last
 
 
 def reuse_report(store: Store, run_id: str) -> dedup.ReuseReport:
@@ -402,7 +468,7 @@ def run_analyze_job(ctx: RunningJob) -> None:
     done = store.frames.indices(run_id)
     expected = rs.plan.expected_count(info)
     ctx.progress("loading models", 0, None)
-    runtime: InferenceRuntime = ctx.classifier(rs.models)
+    runtime: InferenceRuntime = ctx.classifier(rs.models, rs.objects)
     store.runs.set(
         run_id,
         weights=ctx.settings.weights,
@@ -423,16 +489,17 @@ def run_analyze_job(ctx: RunningJob) -> None:
     stream = _Stream(source, path, info, rs.plan, Preprocessor(runtime.sizes, settings.resize, detector), done, batch_size, scanner)
     timings = {"wait_s": 0.0, "models_s": 0.0, "store_s": 0.0}
     policy = dedup.ReusePolicy.resumed(rs.reuse_threshold, reuse_report(store, run_id))  # a resumed run carries on where its spot checks left it
-    last: tuple[dict, int] | None = None  # predictions and index of the last classified frame
+    last: _Last | None = None  # the last classified frame
+    boxes = _Frame(runtime.object_side, info.width, info.height) if rs.objects and runtime.object_side else None
 
     def finish(batch: _Batch) -> None:
         """Wait for ``batch``'s top-k, then store its frames (thumbs first; frames commit)."""
         nonlocal last, stored
         t = time.perf_counter()
-        preds, reused_from, checks, last = _classify(batch, policy, last)
+        result, last = _classify(batch, policy, last)
         timings["models_s"] += time.perf_counter() - t
         t = time.perf_counter()
-        frame_docs, thumb_docs = _docs(run_id, video_id, batch.window, preds, reused_from, checks)
+        frame_docs, thumb_docs = _docs(run_id, video_id, batch.window, result.preds, result.reused_from, result.checks, result.objects, boxes)
         store.frames.insert_batch(frame_docs, thumb_docs)
         timings["store_s"] += time.perf_counter() - t
         stored += len(frame_docs)
@@ -452,12 +519,13 @@ def run_analyze_job(ctx: RunningJob) -> None:
     reuse = reuse_report(store, run_id)
     summary = summarize_run(store, run_id, rs.models)
     people_summary = summarize_people(store, run_id) if rs.people else None
+    objects_summary = summarize_objects(store, run_id) if rs.objects else None
     warning = short_read_warning(reuse.frames, expected)
     if warning:
         ctx.warn(warning)
     store.runs.set(
         run_id, summary=summary, n_frames=reuse.frames, n_expected=expected, warning=warning, n_reused=reuse.reused,
         reuse_checks={"checks": reuse.checks, "agreed": reuse.agreed, "threshold_end": reuse.threshold_end},
-        timings={k: round(v, 3) for k, v in timings.items()}, people=people_summary, finished_at=utcnow(),
+        timings={k: round(v, 3) for k, v in timings.items()}, people=people_summary, objects=objects_summary, finished_at=utcnow(),
     )  # fmt: skip
     log.info("run %s: done, %d frames, %d reused, spot checks %d/%d agreed", run_id, reuse.frames, reuse.reused, reuse.agreed, reuse.checks)

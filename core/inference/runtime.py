@@ -1,7 +1,8 @@
 """The inference runtime: batches of uint8 frames in, top-k (or raw outputs) out, by the fastest
 call path for the Keras backend and device at hand.
 
-Every model call of the product goes through here: the analysis models (:class:`InferenceRuntime`),
+Every model call of the product goes through here: the analysis models (:class:`InferenceRuntime`,
+with the optional object detector of :mod:`core.inference.detectors` on the same batches),
 screen-time backbones and classifiers (:class:`ModelRunner`, :func:`run_batches`) and the
 benchmark. One pure function, :func:`plan_runtime`, makes the choices, so a CPU test can check
 what a GPU machine would do:
@@ -21,6 +22,7 @@ what a GPU machine would do:
 from __future__ import annotations
 
 import contextlib
+import copy
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -31,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from core.inference.detectors import Detection, DetectorRunner
 from core.inference.models import MODELS, ModelSpec, build_model, imagenet_labels
 
 log = logging.getLogger(__name__)
@@ -199,8 +202,18 @@ def run_batches(runner: ModelRunner, pixels: np.ndarray, batch: int | None = Non
     return np.concatenate(out) if out else np.zeros((0, runner.model.output_shape[-1]), dtype="float32")
 
 
+@dataclass(frozen=True)
+class BatchOutput:
+    """What the models found on one batch: each classifier's top-k, and each frame's objects when a detector runs."""
+
+    top_k: dict[str, TopK]
+    objects: list[list[Detection]] | None = None
+    """Per frame, boxes in pixels of the detector's square input (:attr:`InferenceRuntime.object_side`)."""
+
+
 class InferenceRuntime:
-    """The analysis models (ImageNet classifiers by registry name) on one plan."""
+    """The analysis models (ImageNet classifiers by registry name, and optionally a COCO object
+    detector, :mod:`core.inference.detectors`) on one plan."""
 
     def __init__(self, model_names: tuple[str, ...], weights: str, plan: RuntimePlan | None = None) -> None:
         self.plan = plan or current_plan()
@@ -210,11 +223,23 @@ class InferenceRuntime:
         for spec in self.specs:
             log.info("loading %s (weights=%s; %s)", spec.display, weights, self.plan.describe())
             self.runners[spec.name] = ModelRunner.build(spec, weights, self.plan)
+        self.detector: DetectorRunner | None = None
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="models")
 
     @property
     def sizes(self) -> tuple[int, ...]:
-        return tuple(sorted({s.size for s in self.specs}))
+        """Every square input side the feed must make: the classifiers' and the detector's."""
+        return tuple(sorted({s.size for s in self.specs} | ({self.detector.size} if self.detector else set())))
+
+    @property
+    def object_side(self) -> int | None:
+        return self.detector.size if self.detector else None
+
+    def with_detector(self, detector: DetectorRunner | None) -> InferenceRuntime:
+        """This runtime's classifiers and model thread, with ``detector`` run on every batch too (None: none)."""
+        twin = copy.copy(self)
+        twin.detector = detector
+        return twin
 
     def warm_up(self) -> None:
         """Trace each model's inference for batches of 1 and 2 frames. After two sizes TensorFlow
@@ -228,9 +253,14 @@ class InferenceRuntime:
         """Model name → top-k for a batch; ``inputs``: input side → uint8 N×side×side×3 RGB."""
         return {spec.name: self.runners[spec.name].top_k(inputs[spec.size], k) for spec in self.specs}
 
+    def run(self, inputs: dict[int, np.ndarray], k: int) -> BatchOutput:
+        """:meth:`top_k`, and the detector's boxes when there is one."""
+        objects = self.detector(inputs[self.detector.size]) if self.detector else None
+        return BatchOutput(self.top_k(inputs, k), objects)
+
     def submit(self, inputs: dict[int, np.ndarray], k: int) -> Future:
-        """:meth:`top_k` on the runtime's model thread; the future holds its result."""
-        return self._pool.submit(self.top_k, inputs, k)
+        """:meth:`run` on the runtime's model thread; the future holds its :class:`BatchOutput`."""
+        return self._pool.submit(self.run, inputs, k)
 
     def measure(self, batches: int | None = None) -> float:
         """Frames per second through every model at the plan's batch size, from ``batches``
@@ -239,10 +269,10 @@ class InferenceRuntime:
         batches = batches or (3 if self.plan.accelerator else 1)
         rng = np.random.default_rng(0)
         inputs = {s: rng.integers(0, 256, (self.plan.batch_size, s, s, 3), dtype=np.uint8) for s in self.sizes}
-        self.top_k(inputs, 1)
+        self.run(inputs, 1)
         start = time.perf_counter()
         for _ in range(batches):
-            self.top_k(inputs, 1)
+            self.run(inputs, 1)
         return batches * self.plan.batch_size / (time.perf_counter() - start)
 
 
@@ -252,9 +282,12 @@ class NullRuntime:
     def __init__(self, model_names: tuple[str, ...], plan: RuntimePlan) -> None:
         self.plan = plan
         self.specs = tuple(MODELS[n] for n in model_names)
+        self.detector = None
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="models")
 
     sizes = InferenceRuntime.sizes
+    object_side = InferenceRuntime.object_side
+    run = InferenceRuntime.run
 
     def top_k(self, inputs: dict[int, np.ndarray], k: int) -> dict[str, TopK]:
         n = len(next(iter(inputs.values())))

@@ -25,5 +25,6 @@ class RunningJob(Protocol):
     def warn(self, text: str) -> None:
         """Attach a warning to the job (it still ends ``done``): something the user should know about its results."""
 
-    def classifier(self, models: tuple[str, ...]) -> Any:
-        """The worker's shared :class:`core.inference.InferenceRuntime` for these models."""
+    def classifier(self, models: tuple[str, ...], objects: str | None = None) -> Any:
+        """The worker's shared :class:`core.inference.InferenceRuntime` for these models, running the
+        ``objects`` detector too when one is named."""

@@ -25,6 +25,7 @@ import cv2
 import numpy as np
 
 from core.errors import FrameError
+from core.media.boxes import redraw_jpeg
 
 Box = list[int]
 """``[x, y, w, h]`` in full-frame pixels."""
@@ -216,8 +217,4 @@ def draw(bgr: np.ndarray, found: PeopleFound, frame_width: int) -> np.ndarray:
 
 def draw_on_jpeg(jpeg: bytes, found: PeopleFound, frame_width: int) -> bytes:
     """:func:`draw` on a JPEG (a stored thumbnail); the JPEG back unchanged when it cannot be decoded."""
-    image = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
-    if image is None:
-        return jpeg
-    ok, out = cv2.imencode(".jpg", draw(image, found, frame_width), [cv2.IMWRITE_JPEG_QUALITY, 85])
-    return out.tobytes() if ok else jpeg
+    return redraw_jpeg(jpeg, lambda image: draw(image, found, frame_width))

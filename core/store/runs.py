@@ -170,6 +170,10 @@ class FrameRepository(Repository):
         """``frame``, ``time_s`` and ``people`` (faces and persons boxes) of the run's frames that were counted, in frame order."""
         return list(self._c.find({"run_id": run_id, "people": {"$exists": True}}, {"frame": 1, "time_s": 1, "people": 1}, sort=[("frame", 1)]))
 
+    def objects(self, run_id: str) -> list[dict[str, Any]]:
+        """``frame``, ``time_s`` and ``objects`` (label, score, box) of the run's frames that went through an object detector, in frame order."""
+        return list(self._c.find({"run_id": run_id, "objects": {"$exists": True}}, {"frame": 1, "time_s": 1, "objects": 1}, sort=[("frame", 1)]))
+
     def reused_from(self, run_id: str) -> dict[int, int]:
         """Reused frame → the frame whose labels it copied."""
         return {d["frame"]: d["reused_from"] for d in self._c.find({"run_id": run_id, "reused_from": {"$exists": True}}, {"frame": 1, "reused_from": 1})}

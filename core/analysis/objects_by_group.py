@@ -1,0 +1,54 @@
+"""Objects on screen per popularity group: the classes shown on most frames of popular and of
+unpopular videos, and their lift (:mod:`core.analysis.objects` reads the per-video tables)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from core.analysis.analytics import LIFT_SMOOTHING, AnalysisUnavailable
+
+GROUP_COLUMNS = ["group", "label", "frames", "group_frames", "share"]
+"""Per popularity group and class: frames showing it, the group's detected frames, and their ratio."""
+
+
+def group_table(shares: pd.DataFrame, summary: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
+    """Per popularity group (``popular``, ``unpopular``) and class: :data:`GROUP_COLUMNS`, most shown first.
+
+    ``groups``: :func:`core.analysis.analytics.split_popularity` output (``video_id, group``); only
+    videos whose runs detected objects count, in the numerator and the denominator."""
+    detected = summary.dropna(subset=["frames"]).merge(groups[["video_id", "group"]], on="video_id")
+    detected = detected[detected["group"].isin(["popular", "unpopular"]) & (detected["frames"] > 0)]
+    totals = detected.groupby("group")["frames"].sum()
+    merged = shares.merge(detected[["video_id", "group"]], on="video_id")
+    table = merged.groupby(["group", "label"], as_index=False)["frames"].sum()
+    table["group_frames"] = table["group"].map(totals).astype("int64")
+    table["share"] = table["frames"] / table["group_frames"]
+    return table.sort_values(["group", "frames", "label"], ascending=[True, False, True], ignore_index=True)[GROUP_COLUMNS]
+
+
+def top_by_group(table: pd.DataFrame, n: int = 20) -> pd.DataFrame:
+    """The ``n`` classes shown on most frames per group: ``group, rank, label, frames, share`` (ties alphabetical)."""
+    ranked = table.assign(rank=table.groupby("group").cumcount() + 1)
+    return ranked[ranked["rank"] <= n][["group", "rank", "label", "frames", "share"]].reset_index(drop=True)
+
+
+def lift(table: pd.DataFrame) -> pd.DataFrame:
+    """Classes over- or under-represented among popular videos' frames: ``label, popular, unpopular``
+    (frames showing it), ``popular_share, unpopular_share`` (of the group's detected frames) and
+    ``lift`` = (popular + s) / (popular frames + 2s) ÷ (unpopular + s) / (unpopular frames + 2s),
+    s = :data:`~core.analysis.analytics.LIFT_SMOOTHING` (a frame shows a class or not, so each
+    share is smoothed as a proportion). Highest lift first."""
+    totals = table.drop_duplicates("group").set_index("group")["group_frames"].reindex(["popular", "unpopular"])
+    if totals.isna().any():
+        raise AnalysisUnavailable(
+            "Lift needs videos with detected objects in both groups. Queue analyses with “Detect objects” on for popular and unpopular videos, or change the threshold."
+        )
+    wide = table.pivot_table(index="label", columns="group", values="frames", aggfunc="sum", fill_value=0).reindex(
+        columns=["popular", "unpopular"], fill_value=0
+    )
+    out = pd.DataFrame({"label": wide.index.astype(str), "popular": wide["popular"].to_numpy("int64"), "unpopular": wide["unpopular"].to_numpy("int64")})
+    out["popular_share"] = out["popular"] / totals["popular"]
+    out["unpopular_share"] = out["unpopular"] / totals["unpopular"]
+    s = LIFT_SMOOTHING
+    out["lift"] = ((out["popular"] + s) / (totals["popular"] + 2 * s)) / ((out["unpopular"] + s) / (totals["unpopular"] + 2 * s))
+    return out.sort_values(["lift", "label"], ascending=[False, True], ignore_index=True)

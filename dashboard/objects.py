@@ -1,0 +1,92 @@
+"""Objects on screen in the pages: the column formats, one run's section (Results, Explorer) and
+the popular-versus-unpopular section."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from core.analysis import labels, objects, objects_by_group
+from core.analysis.analytics import LIFT_SMOOTHING, AnalysisUnavailable
+from core.analysis.charts import BLUE, ORANGE, label_counts_spec
+from dashboard import data, widgets
+
+HELP = (
+    "Found by a RetinaNet detector trained on COCO's 80 everyday object classes (person, car, dog, cup, laptop, …) on every "
+    "classified frame; a frame shows a class when a box of it scores at least 0.5. Small, blurred or unusual objects are often missed."
+)
+NOT_DETECTED = "This run did not detect objects. Queue a new analysis with “Detect objects” on, on the Videos page."
+
+
+def object_columns() -> dict[str, Any]:
+    """``st.column_config`` entries for the objects columns, with what the detector can see."""
+    return {
+        "with_objects": st.column_config.ProgressColumn(format="percent", min_value=0.0, max_value=1.0, help=HELP),
+        "mean_objects": st.column_config.NumberColumn(format="%.2f", help=HELP),
+        "top_objects": st.column_config.TextColumn(help=HELP),
+        "share": st.column_config.ProgressColumn(format="percent", min_value=0.0, max_value=1.0),
+    }
+
+
+def objects_section(video_id: str, run_id: str, title: str) -> None:
+    """One run's objects: shares and counts, the classes shown on most frames, and CSVs of the boxes."""
+    pair = ((video_id, run_id),)
+    summary = data.objects_summary(data.db_key(), pair).iloc[0]
+    if pd.isna(summary["frames"]):
+        return  # the run was analysed without object detection: nothing to show, no clutter
+    st.subheader("Objects on screen")
+    m1, m2, m3 = st.columns(3)
+    shares = data.objects_shares(data.db_key(), pair)
+    m1.metric(labels.column("with_objects"), labels.percent(summary["with_objects"]), help=HELP)
+    m2.metric(labels.column("mean_objects"), labels.number(summary["mean_objects"], 2), help=HELP)
+    m3.metric("Classes found", labels.count(len(shares)), help=HELP)
+    if shares.empty:
+        st.info("The detector found no object above its threshold on any frame of this run.", icon=":material/category:")
+        return
+    shares = shares.sort_values(["frames", "label"], ascending=[False, True])
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        widgets.vega_chart(label_counts_spec(shares, f"Objects on most frames · {title}", x_title="Frames showing this object"), f"objects_{video_id}_{run_id}")
+    with right:
+        widgets.table(shares, ["label", "frames", "share"], config=object_columns())
+    widgets.download_csv(data.objects_boxes(data.db_key(), pair), f"objects_{video_id}.csv", "Download boxes (CSV)")
+
+
+def popularity_section(runs: tuple[tuple[str, str], ...], groups: pd.DataFrame) -> None:
+    """Per popularity group, the object classes shown on most frames and their lift; a hint when no selected run detected objects."""
+    summary = data.objects_summary(data.db_key(), runs)
+    if not objects.detected_videos(summary):
+        st.caption(":material/category: Objects (person, car, dog, …) appear here for videos analysed with “Detect objects” on.")
+        return
+    st.subheader("Objects on screen")
+    st.caption(
+        "Per group, the COCO object classes shown on most frames of its videos (a frame counts once per class), over the videos analysed with "
+        f"object detection ({len(objects.detected_videos(summary))} of {len(summary)})."
+    )
+    table = objects_by_group.group_table(data.objects_shares(data.db_key(), runs), summary, groups)
+    top = objects_by_group.top_by_group(table)
+    left, right = st.columns(2)
+    for column, group, color in ((left, "popular", BLUE), (right, "unpopular", ORANGE)):
+        rows = top[top["group"] == group]
+        with column:
+            if rows.empty:
+                st.info(f"No {group} video with detected objects.", icon=":material/category:")
+                continue
+            widgets.vega_chart(
+                label_counts_spec(rows, f"Top-20 objects · {group} videos", color=color, x_title="Frames showing this object"), f"objects_top20_{group}"
+            )
+    try:
+        lift = objects_by_group.lift(table)
+    except AnalysisUnavailable as err:
+        st.info(str(err), icon=":material/balance:")
+        return
+    with st.expander("Lift · objects over-represented among popular videos", icon=":material/trending_up:"):
+        st.caption(
+            "Lift = share of popular videos' frames showing the object ÷ the same share for unpopular videos "
+            f"(each smoothed by {LIFT_SMOOTHING:g} frame). Above 1: more typical of popular videos."
+        )
+        widgets.table(lift, config={"lift": st.column_config.NumberColumn(format="%.2f")})
+        widgets.download_csv(lift, "lift_objects.csv")
+    widgets.download_csv(top, "top_objects.csv", "Download top-20 objects (CSV)")

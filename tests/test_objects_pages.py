@@ -1,0 +1,205 @@
+"""Objects on screen in the analytics: per-frame, per-video and per-group tables and lift
+(core.analysis.objects), the video-level regression on object shares, the export, and the
+Overview, Results, Explorer, Popular vs unpopular and Regression pages under AppTest."""
+
+from __future__ import annotations
+
+import base64
+
+import cv2
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.formula.api as smf
+
+from core.analysis import objects, objects_by_group
+from core.analysis.analytics import LIFT_SMOOTHING, AnalysisUnavailable, split_popularity
+from core.analysis.regression import objects_regression
+from core.analysis.thumbnails import thumbnails_with_boxes
+from core.inference.runs import summarize_objects
+from tests.synthetic import add_run, add_video
+from tests.test_pages import open_page, texts
+
+
+def _box(label: str, score: float = 0.8) -> dict:
+    return {"label": label, "score": score, "box": [30, 20, 100, 80]}
+
+
+def _detect(store, run_id: str, pattern: list[list[str]]) -> None:
+    """Store the boxes ``pattern[i % len]`` (class names) on frame i of a run, and its summary, as the worker would."""
+    for i, doc in enumerate(store.frames.of_run(run_id, {"_id": 1})):
+        store.frames.set(doc["_id"], objects=[_box(name) for name in pattern[i % len(pattern)]])
+    store.runs.set(run_id, objects=summarize_objects(store, run_id), **{"settings.objects": "retinanet"})
+
+
+@pytest.fixture
+def library(store) -> dict[str, str]:
+    """Three videos: "Street" (popular; cars on every frame, a person on every other), "Kitchen"
+    (unpopular; a cup on every fourth frame) and "Old" (no detection)."""
+    runs = {}
+    plan = (
+        ("street", "Street", 2_000_000, [["car", "car", "person"], ["car"]]),
+        ("kitchen", "Kitchen", 100_000, [["cup"], [], [], []]),
+        ("old", "Old", 50_000, None),
+    )
+    for key, title, views, pattern in plan:
+        vid = add_video(store, f"synthetic:{key}", title, view_count=views, seconds=8)
+        store.videos.set(vid, width=320, height=240)
+        runs[vid] = add_run(store, vid, 8, top_k=3)
+        if pattern is not None:
+            _detect(store, runs[vid], pattern)
+    return runs
+
+
+def test_per_frame_per_video_and_share_tables(store, library: dict[str, str]) -> None:
+    street, kitchen, old = list(library)
+    frames = objects.frame_table(store, library)
+    assert list(frames.columns) == objects.FRAME_COLUMNS and set(frames["video_id"]) == {street, kitchen}  # old: no rows, not zeros
+    on_street = frames[frames["video_id"] == street]
+    assert on_street["objects"].tolist() == [3, 1] * 4 and on_street["object_classes"].tolist() == ["car; person", "car"] * 4
+    summary = objects.summary_table(store, library).set_index("video_id")
+    assert summary.loc[street, "with_objects"] == 1.0 and summary.loc[street, "mean_objects"] == 2.0 and summary.loc[street, "top_objects"] == "car, person"
+    assert summary.loc[kitchen, "with_objects"] == 0.25 and summary.loc[kitchen, "mean_objects"] == 0.25
+    assert summary.loc[old, ["frames", "with_objects", "mean_objects", "top_objects"]].isna().all()
+    shares = objects.share_table(store, library).set_index(["video_id", "label"])
+    assert shares.loc[(street, "car"), "frames"] == 8 and shares.loc[(street, "person"), "share"] == 0.5  # three cars on a frame count once
+    assert shares.loc[(kitchen, "cup"), "share"] == 0.25 and len(shares) == 3
+
+
+def test_groups_top_classes_and_lift(store, library: dict[str, str]) -> None:
+    summary, shares = objects.summary_table(store, library), objects.share_table(store, library)
+    _, groups = split_popularity(objects.with_objects(pd.DataFrame({"video_id": list(library)}), summary).assign(views=[2e6, 1e5, 5e4]), 1_000_000)
+    table = objects_by_group.group_table(shares, summary, groups)
+    assert table[["group", "label", "frames", "group_frames"]].values.tolist() == [
+        ["popular", "car", 8, 8],
+        ["popular", "person", 4, 8],
+        ["unpopular", "cup", 2, 8],  # the old video detected nothing: not in the group's frames
+    ]
+    assert objects_by_group.top_by_group(table, n=1)["label"].tolist() == ["car", "cup"]
+    lift = objects_by_group.lift(table).set_index("label")
+    s = LIFT_SMOOTHING
+    assert lift.loc["car", "lift"] == pytest.approx(((8 + s) / (8 + 2 * s)) / ((0 + s) / (8 + 2 * s)))
+    assert lift.loc["cup", "popular_share"] == 0 and lift.loc["cup", "unpopular_share"] == 0.25
+    assert lift.index[0] == "car" and lift.index[-1] == "cup"
+    with pytest.raises(AnalysisUnavailable, match="both groups"):
+        objects_by_group.lift(table[table["group"] == "popular"])
+
+
+def test_regression_on_object_shares_is_statsmodels_ols() -> None:
+    shares = pd.DataFrame(
+        [
+            ("a", "car", 1, 0.1),
+            ("b", "car", 3, 0.3),
+            ("c", "car", 6, 0.6),
+            ("d", "car", 7, 0.7),
+            ("a", "dog", 5, 0.5),
+            ("c", "dog", 1, 0.1),
+            ("e", "dog", 9, 0.9),
+        ],
+        columns=objects.SHARE_COLUMNS,
+    )
+    summary = pd.DataFrame({"video_id": list("abcdef"), "frames": [10, 10, 10, 10, 10, None]})
+    videos = pd.DataFrame({"video_id": list("abcdef"), "views": [1e6, 2.5e6, 2.9e6, 4.4e6, 0.5e6, 9e6]})
+    result = objects_regression(shares, summary, videos, top_n=2)
+    assert result.formula == "views ~ share_car + share_dog" and result.n_obs == 5  # f was not detected on; e shows no car: share 0
+    data = pd.DataFrame({"share_car": [0.1, 0.3, 0.6, 0.7, 0.0], "share_dog": [0.5, 0.0, 0.1, 0.0, 0.9], "views": [1.0, 2.5, 2.9, 4.4, 0.5]})
+    expected = smf.ols("views ~ share_car + share_dog", data=data).fit()
+    coefs = result.coefs.set_index("term")["coef"]
+    assert coefs["share_car"] == pytest.approx(expected.params["share_car"]) and result.r2 == pytest.approx(expected.rsquared)
+    assert objects_regression(shares, summary, videos, top_n=1).formula == "views ~ share_car"  # car is on 17 frames, dog on 15
+    with pytest.raises(AnalysisUnavailable, match="Only 1 of the selected videos"):
+        objects_regression(shares, summary.assign(frames=[10, None, None, None, None, None]), videos)
+    assert objects_regression(shares[shares["video_id"] < "d"], summary.iloc[:3], videos, top_n=2).problem is not None  # 3 videos, 3 coefficients
+
+
+def test_thumbnails_get_their_object_boxes(store, library: dict[str, str]) -> None:
+    street, kitchen, old = list(library)
+    frames = [d["frame"] for d in store.frames.of_run(library[kitchen], {"frame": 1})]
+    boxed = thumbnails_with_boxes(store, library[kitchen], frames)
+    decode = lambda url: cv2.imdecode(np.frombuffer(base64.b64decode(url.split(",", 1)[1]), np.uint8), cv2.IMREAD_COLOR)  # noqa: E731
+    green = lambda image: int((image[:, :, 1].astype(int) - image[:, :, 2].astype(int)).max())  # noqa: E731 - the stored thumbnails are grey
+    assert green(decode(boxed[frames[0]])) > 60  # a cup on frame 0: its green box is drawn
+    assert green(decode(boxed[frames[1]])) < 20  # nothing on frame 1: the thumbnail as stored
+    plain = thumbnails_with_boxes(store, library[old], frames)
+    assert all(green(decode(url)) < 20 for url in plain.values())
+
+
+def test_export_writes_one_row_per_box(store, library: dict[str, str], tmp_path) -> None:
+    from core.analysis.results import export_predictions
+
+    street, kitchen, old = list(library)
+    export_predictions(store, tmp_path / "street", [street])
+    table = pd.read_csv(tmp_path / "street" / "objects.csv")
+    assert list(table.columns) == objects.EXPORT_COLUMNS and len(table) == 16 and table["label"].tolist()[:4] == ["car", "car", "person", "car"]
+    assert table[["x", "y", "w", "h"]].iloc[0].tolist() == [30, 20, 100, 80]
+    export_predictions(store, tmp_path / "old", [old])
+    assert not (tmp_path / "old" / "objects.csv").exists()
+
+
+def test_overview_columns_come_after_the_people_columns() -> None:
+    overview = pd.DataFrame({"video_id": ["a"], "title": ["A"], "top3_resnet50": ["x"], "person_share": [0.5], "face_share": [0.1], "frames": [3]})
+    summary = pd.DataFrame({"video_id": ["a"], "with_objects": [0.2], "top_objects": ["car"]})
+    assert list(objects.with_objects(overview, summary).columns) == [
+        "video_id",
+        "title",
+        "top3_resnet50",
+        "person_share",
+        "face_share",
+        "with_objects",
+        "top_objects",
+        "frames",
+    ]
+    assert list(objects.with_objects(overview[["video_id", "frames"]], summary).columns) == ["video_id", "frames", "with_objects", "top_objects"]
+
+
+def test_overview_page_shows_objects_columns(store, library: dict[str, str]) -> None:
+    at = open_page("pages/overview.py")
+    table = at.dataframe[0].value.set_index("Title")
+    assert table.loc["Street", "Top objects"] == "car, person" and table.loc["Kitchen", "Frames with objects"] == 0.25
+    assert pd.isna(table.loc["Old", "Top objects"])
+
+
+@pytest.mark.parametrize("page", ["pages/results.py", "pages/explorer.py"])
+def test_run_pages_show_objects_on_screen(store, library: dict[str, str], page: str) -> None:
+    street, kitchen, old = list(library)
+    at = open_page(page, {"video": street})
+    assert "Objects on screen" in texts(at)
+    assert {m.label: m.value for m in at.metric if m.label in ("Frames with objects", "Objects per frame", "Classes found")} == {
+        "Frames with objects": "100.0%",
+        "Objects per frame": "2.00",
+        "Classes found": "2",
+    }
+    if page == "pages/explorer.py":
+        assert "Objects: car 0.800 · car 0.800 · person 0.800" in texts(at)
+    else:
+        assert "car; person" in at.dataframe[1].value["Objects found"].tolist()
+    at = open_page(page, {"video": old})
+    assert "Objects on screen" not in texts(at)  # a run without detection shows no empty section
+
+
+def test_popularity_page_compares_objects(store, library: dict[str, str]) -> None:
+    at = open_page("pages/popularity.py", {"threshold": "1000000"})
+    assert "Objects on screen" in texts(at) and "(2 of 3)" in texts(at)
+    lift = next(d.value for d in at.dataframe if "Lift" in d.value.columns)
+    assert lift["Label"].tolist() == ["car", "person", "cup"]
+
+
+def test_regression_page_offers_objects_on_screen(store) -> None:
+    for i, pattern in enumerate([[["car"]], [["car"], []], [["dog"], ["car"], []], [["dog"]], [[]]]):
+        vid = add_video(store, f"synthetic:o{i}", f"Video {i}", view_count=1_000_000 * (i + 1) ** 2, seconds=6)
+        _detect(store, add_run(store, vid, 6, top_k=3), pattern)
+    at = open_page("pages/regression.py", {"level": "objects"})
+    assert "per object, the share of its frames showing it" in texts(at)
+    assert [m.label for m in at.metric][:2] == ["R²", "Adj. R²"]
+    assert {"share of car", "share of dog"} <= set(at.dataframe[0].value.iloc[:, 0])
+
+
+def test_object_names_are_written_only_where_they_fit() -> None:
+    from core.media.boxes import NAMES_FROM_WIDTH, draw_objects
+
+    found = [{"label": "wine_glass", "score": 0.9, "box": [100, 100, 200, 150]}]
+    wide = draw_objects(np.full((480, 640, 3), 128, np.uint8), found, 640)
+    label_area = wide[80:100, 100:200]
+    assert (label_area.sum(axis=2) < 60).sum() > 20  # black text on its green tag, above the box
+    narrow = draw_objects(np.full((120, NAMES_FROM_WIDTH // 2, 3), 128, np.uint8), found, 640)
+    assert (narrow.sum(axis=2) < 60).sum() == 0 and (narrow != 128).any()  # the box only
