@@ -154,8 +154,8 @@ def load_settings(root: Path | None = None, **overrides: Any) -> Settings:
     batch_size = number("batch_size", "auto", _auto_int)
     decode_workers = number("decode_workers", "auto", _auto_int)
     object_side = number("object_side", "auto", _auto_int)
-    if object_side is not None and not 64 <= object_side <= 2048:
-        raise ConfigError(f"REELSIGHT_OBJECT_SIDE is {object_side}; it must be between 64 and 2048 pixels, or auto.")
+    if object_side is not None and not (64 <= object_side <= 2048 and object_side % 32 == 0):
+        raise ConfigError(f"REELSIGHT_OBJECT_SIDE is {object_side}; it must be a multiple of 32 pixels from 64 to 2048 (512, 640, 800, …), or auto.")
     max_upload_mb = number("max_upload_mb", streamlit_cfg.get("server", {}).get("maxUploadSize", 200), int)
     if max_duration_s <= 0:
         raise ConfigError(f"REELSIGHT_MAX_DURATION_S is {max_duration_s:g}; it must be a positive number of seconds.")

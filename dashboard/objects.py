@@ -66,19 +66,23 @@ def popularity_section(runs: tuple[tuple[str, str], ...], groups: pd.DataFrame) 
         f"object detection ({len(objects.detected_videos(summary))} of {len(summary)})."
     )
     table = objects_by_group.group_table(data.objects_shares(data.db_key(), runs), summary, groups)
+    frames = objects_by_group.group_frames(summary, groups)
     top = objects_by_group.top_by_group(table)
     left, right = st.columns(2)
     for column, group, color in ((left, "popular", BLUE), (right, "unpopular", ORANGE)):
         rows = top[top["group"] == group]
         with column:
+            if group not in frames.index:
+                st.info(f"No {group} video was analysed with object detection.", icon=":material/category:")
+                continue
             if rows.empty:
-                st.info(f"No {group} video with detected objects.", icon=":material/category:")
+                st.info(f"The detector found no object on the {frames[group]:,} frames of the {group} videos.", icon=":material/category:")
                 continue
             widgets.vega_chart(
                 label_counts_spec(rows, f"Top-20 objects · {group} videos", color=color, x_title="Frames showing this object"), f"objects_top20_{group}"
             )
     try:
-        lift = objects_by_group.lift(table)
+        lift = objects_by_group.lift(table, frames)
     except AnalysisUnavailable as err:
         st.info(str(err), icon=":material/balance:")
         return

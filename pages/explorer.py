@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.analysis import labels
+from core.analysis import labels, objects
 from core.analysis.charts import TIMELINE_PICK, label_timeline
 from dashboard import data, levels, moment, shots, state, widgets
 from dashboard.objects import objects_section
@@ -67,7 +67,7 @@ if not keep.empty:
     boxes = st.toggle(
         "Draw people, faces and objects",
         value=True,
-        help="Blue boxes: people; amber boxes: faces; green boxes: objects, named under each frame. Runs that detected none of them show plain frames.",
+        help="Blue boxes: people; amber boxes: faces; green boxes: objects, listed under each frame. Runs that detected none of them show plain frames.",
     )
     thumbs = (data.thumbnails_with_boxes if boxes else data.thumbnails)(data.db_key(), run_id, shown_frames)
     preds = data.frame_predictions(data.db_key(), run_id, shown_frames)
@@ -83,7 +83,7 @@ if not keep.empty:
                     if top:
                         lines.append(f"{labels.model_name(m)}: " + " · ".join(f"{labels.label(label)} {labels.confidence(score)}" for label, score in top))
                 if found.get(row.frame):
-                    lines.append("Objects: " + " · ".join(f"{labels.label(o['label'])} {labels.confidence(o['score'])}" for o in found[row.frame][:4]))
+                    lines.append("Objects: " + objects.describe(found[row.frame]))
                 st.caption("  \n".join(lines))
                 if st.button("Play", key=f"play.{run_id}.{row.frame}", icon=":material/play_arrow:", type="tertiary"):
                     moment.open_moment(float(row.time_s))

@@ -178,7 +178,7 @@ with col_analyze, st.container(border=True):
         value=False,
         key="videos.find_objects",
         help="Finds the 80 everyday object classes of the COCO dataset (person, car, dog, cup, laptop, …) with their boxes, with a RetinaNet detector on every classified frame. "
-        "About 0.8 s per frame on a 2-processor machine without a GPU (a 1-minute video at 1 frame per second: about a minute more); fast on a GPU.",
+        "About 0.9 s per frame on a 2-processor machine without a GPU (a 1-minute video at 1 frame per second: about a minute more); a GPU should be far faster (not yet measured).",
     )
     find_shots = st.toggle(
         "Find shots, black and still pictures",

@@ -76,13 +76,20 @@ def test_groups_top_classes_and_lift(store, library: dict[str, str]) -> None:
         ["unpopular", "cup", 2, 8],  # the old video detected nothing: not in the group's frames
     ]
     assert objects_by_group.top_by_group(table, n=1)["label"].tolist() == ["car", "cup"]
-    lift = objects_by_group.lift(table).set_index("label")
+    frames = objects_by_group.group_frames(summary, groups)
+    assert frames.to_dict() == {"popular": 8, "unpopular": 8}
+    lift = objects_by_group.lift(table, frames).set_index("label")
     s = LIFT_SMOOTHING
     assert lift.loc["car", "lift"] == pytest.approx(((8 + s) / (8 + 2 * s)) / ((0 + s) / (8 + 2 * s)))
     assert lift.loc["cup", "popular_share"] == 0 and lift.loc["cup", "unpopular_share"] == 0.25
     assert lift.index[0] == "car" and lift.index[-1] == "cup"
     with pytest.raises(AnalysisUnavailable, match="both groups"):
-        objects_by_group.lift(table[table["group"] == "popular"])
+        objects_by_group.lift(table, frames[["popular"]])
+    # a group analysed with detection whose frames show nothing still counts: car on 8 of 8 popular frames, 0 of 8 unpopular
+    lift = objects_by_group.lift(table[table["group"] == "popular"], frames).set_index("label")
+    assert lift.loc["car", "unpopular_share"] == 0 and lift.loc["car", "lift"] == pytest.approx(((8 + s) / (8 + 2 * s)) / (s / (8 + 2 * s)))
+    with pytest.raises(AnalysisUnavailable, match="no object on any of the 16 frames"):
+        objects_by_group.lift(table.iloc[:0], frames)
 
 
 def test_regression_on_object_shares_is_statsmodels_ols() -> None:
@@ -110,6 +117,17 @@ def test_regression_on_object_shares_is_statsmodels_ols() -> None:
     with pytest.raises(AnalysisUnavailable, match="Only 1 of the selected videos"):
         objects_regression(shares, summary.assign(frames=[10, None, None, None, None, None]), videos)
     assert objects_regression(shares[shares["video_id"] < "d"], summary.iloc[:3], videos, top_n=2).problem is not None  # 3 videos, 3 coefficients
+    everywhere = pd.concat([shares, pd.DataFrame([(v, "person", 10, 1.0) for v in "abcde"], columns=objects.SHARE_COLUMNS)])
+    result = objects_regression(everywhere, summary, videos, top_n=3)  # person is on every frame of every video: no variation
+    assert result.formula == "views ~ share_car + share_dog" and "Left out person" in result.warnings[0]
+    with pytest.raises(AnalysisUnavailable, match="same share of frames in every one"):
+        objects_regression(everywhere, summary, videos, top_n=1)
+
+
+def test_a_frames_objects_in_words() -> None:
+    boxes = [_box("person", 0.61), _box("traffic_light", 0.9), _box("person", 0.8), _box("car", 0.8)]
+    assert objects.describe(boxes) == "traffic light 0.900 · car 0.800 · person ×2 0.800"
+    assert objects.describe([]) == ""
 
 
 def test_thumbnails_get_their_object_boxes(store, library: dict[str, str]) -> None:
@@ -170,7 +188,7 @@ def test_run_pages_show_objects_on_screen(store, library: dict[str, str], page: 
         "Classes found": "2",
     }
     if page == "pages/explorer.py":
-        assert "Objects: car 0.800 · car 0.800 · person 0.800" in texts(at)
+        assert "Objects: car ×2 0.800 · person 0.800" in texts(at)
     else:
         assert "car; person" in at.dataframe[1].value["Objects found"].tolist()
     at = open_page(page, {"video": old})
@@ -192,14 +210,3 @@ def test_regression_page_offers_objects_on_screen(store) -> None:
     assert "per object, the share of its frames showing it" in texts(at)
     assert [m.label for m in at.metric][:2] == ["R²", "Adj. R²"]
     assert {"share of car", "share of dog"} <= set(at.dataframe[0].value.iloc[:, 0])
-
-
-def test_object_names_are_written_only_where_they_fit() -> None:
-    from core.media.boxes import NAMES_FROM_WIDTH, draw_objects
-
-    found = [{"label": "wine_glass", "score": 0.9, "box": [100, 100, 200, 150]}]
-    wide = draw_objects(np.full((480, 640, 3), 128, np.uint8), found, 640)
-    label_area = wide[80:100, 100:200]
-    assert (label_area.sum(axis=2) < 60).sum() > 20  # black text on its green tag, above the box
-    narrow = draw_objects(np.full((120, NAMES_FROM_WIDTH // 2, 3), 128, np.uint8), found, 640)
-    assert (narrow.sum(axis=2) < 60).sum() == 0 and (narrow != 128).any()  # the box only

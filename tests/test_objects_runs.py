@@ -13,6 +13,7 @@ import pytest
 from core.errors import IngestError, WeightsUnavailable
 from core.inference import detectors
 from core.inference.detectors import DETECTORS, Detection, DetectorRunner, build_detector, scale_box
+from core.inference.feed import letterbox
 from core.inference.runs import RunSettings, request_analysis, summarize_objects
 from core.inference.runtime import InferenceRuntime, current_plan
 from core.jobs import queue as jobs
@@ -33,9 +34,10 @@ def runner() -> DetectorRunner:
 
 def test_random_weights_build_the_presets_architecture_and_give_boxes_inside_the_input(runner: DetectorRunner) -> None:
     assert runner.detector.count_params() == 34_121_239  # retinanet_resnet50_fpn_coco's published parameter count
-    frames = np.random.default_rng(0).integers(0, 256, (3, SIDE, SIDE, 3), dtype=np.uint8)
+    frames = np.random.default_rng(0).integers(0, 256, (detectors.CHUNK + 3, SIDE, SIDE, 3), dtype=np.uint8)
     found = runner(frames)
-    assert len(found) == 3
+    assert len(found) == detectors.CHUNK + 3  # two network calls, one list per frame
+    assert found[-3:] == runner(frames[-3:])
     for boxes in found:
         assert len(boxes) <= detectors.MAX_OBJECTS
         for d in boxes:
@@ -48,13 +50,15 @@ def test_random_weights_build_the_presets_architecture_and_give_boxes_inside_the
 def test_the_runtime_runs_the_detector_beside_the_classifiers_on_one_batch(runner: DetectorRunner) -> None:
     runtime = InferenceRuntime(("resnet50",), "none", runner.plan)
     with_objects = runtime.with_detector(runner)
-    assert runtime.sizes == (224,) and with_objects.sizes == (SIDE, 224) and with_objects.object_side == SIDE
+    assert runtime.object_side is None and with_objects.sizes == (224,) and with_objects.object_side == SIDE
     assert with_objects.runners is runtime.runners and runtime.detector is None  # the classifiers are shared, not rebuilt
     rng = np.random.default_rng(1)
-    inputs = {224: rng.integers(0, 256, (2, 224, 224, 3), dtype=np.uint8), SIDE: rng.integers(0, 256, (2, SIDE, SIDE, 3), dtype=np.uint8)}
-    output = with_objects.submit(inputs, 3).result()
+    inputs = {224: rng.integers(0, 256, (2, 224, 224, 3), dtype=np.uint8)}
+    boxed = rng.integers(0, 256, (2, SIDE, SIDE, 3), dtype=np.uint8)
+    output = with_objects.submit(inputs, 3, boxed).result()
     assert output.top_k["resnet50"].indices.shape == (2, 3)
-    assert output.objects == runner(inputs[SIDE])
+    assert output.objects == runner(boxed)
+    assert runtime.submit(inputs, 3, boxed).result().objects is None  # no detector: no objects
 
 
 def test_decoded_boxes_are_clipped_filtered_and_sorted(runner: DetectorRunner) -> None:
@@ -67,8 +71,25 @@ def test_decoded_boxes_are_clipped_filtered_and_sorted(runner: DetectorRunner) -
     assert runner._frame(boxes, scores, classes, count=0) == []
 
 
-def test_boxes_scale_from_the_square_input_to_the_frame() -> None:
-    assert scale_box((32, 64, 16, 32), 128, 704, 576) == [176, 288, 88, 144]
+def test_frames_are_letterboxed_and_boxes_map_back_to_the_frame() -> None:
+    frame = np.zeros((576, 704, 3), np.uint8)
+    frame[:, :352] = (0, 0, 255)  # left half red (BGR)
+    boxed = letterbox(frame, SIDE)
+    assert boxed.shape == (SIDE, SIDE, 3) and boxed.dtype == np.uint8
+    fit_h = round(576 * SIDE / 704)  # 105: the aspect ratio is kept, the rest is black
+    assert (boxed[fit_h:] == 0).all() and boxed[: fit_h - 1, :60, 0].min() > 200  # RGB now: red first
+    assert boxed[: fit_h - 1, 70:, 0].max() == 0
+    factor = 704 / SIDE  # one factor for both axes
+    assert scale_box((32, 64, 16, 32), SIDE, 704, 576) == [
+        round(32 * factor),
+        round(64 * factor),
+        round(48 * factor) - round(32 * factor),
+        round(96 * factor) - round(64 * factor),
+    ]
+    assert scale_box((0, 100, 128, 28), SIDE, 704, 576) == [0, 550, 704, 26]  # clipped at the frame's bottom edge
+    assert scale_box((10, 110, 20, 18), SIDE, 704, 576) is None  # wholly in the black padding
+    x, y, w, h = scale_box((3, 5, 61, 47), SIDE, 704, 576)
+    assert x + w == round(64 * factor) and y + h == round(52 * factor)  # corners are scaled, so nothing spills past them
 
 
 def test_detector_names_and_old_runs() -> None:
@@ -101,7 +122,7 @@ def test_objects_are_stored_per_frame_and_summarised_per_run(store, settings) ->
     for doc in docs:
         for found in doc["objects"]:
             x, y, w, h = found["box"]
-            assert x >= 0 and y >= 0 and x + w <= 704 + 1 and y + h <= 576 + 1  # full-frame pixels
+            assert x >= 0 and y >= 0 and x + w <= 704 and y + h <= 576  # full-frame pixels
     assert run["objects"] == summarize_objects(store, run_id) and run["objects"]["frames"] == len(docs)
 
 
@@ -115,3 +136,14 @@ def test_the_run_summary_counts_frames_and_boxes_per_class(store) -> None:
         store.frames.set(doc["_id"], objects=[car, car] if i % 2 == 0 else [])
     summary = summarize_objects(store, run_id)
     assert summary == {"frames": 4, "with_objects": 0.5, "mean_objects": 1.0, "classes": [{"label": "car", "frames": 2, "boxes": 4}]}
+
+
+def test_the_detector_side_must_suit_its_feature_pyramid(env) -> None:
+    from core.config import load_settings
+    from core.errors import ConfigError
+
+    assert load_settings().object_side is None and load_settings(object_side="auto").object_side is None
+    assert load_settings(object_side="640").object_side == 640
+    for bad in ("500", "32", "4096", "big"):
+        with pytest.raises(ConfigError, match="REELSIGHT_OBJECT_SIDE"):
+            load_settings(object_side=bad)

@@ -25,7 +25,7 @@ class LabelsByFrame:
         self.label_of = label_of
         self.pool = ThreadPoolExecutor(max_workers=1)
 
-    def submit(self, inputs: dict[int, np.ndarray], k: int):
+    def submit(self, inputs: dict[int, np.ndarray], k: int, letterboxed: np.ndarray | None = None):
         frames = inputs[1].reshape(-1)
         top = {"m": TopK(np.array([[self.label_of(int(i))] for i in frames]), np.ones((len(frames), 1), np.float32))}
         objects = [[Detection("cup", 0.9, (int(i), 0, 1, 1))] for i in frames]  # a box that names the frame it was found on

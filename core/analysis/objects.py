@@ -14,12 +14,13 @@ from typing import Any
 
 import pandas as pd
 
+from core.analysis import labels
 from core.store import Store
 
 FRAME_COLUMNS = ["video_id", "run_id", "frame", "time_s", "objects", "object_classes"]
-"""Per detected frame: ``objects`` (boxes on it) and ``object_classes`` (its class names, ``; `` between, most confident first)."""
+"""Per detected frame: ``objects`` (boxes on it) and ``object_classes`` (its class names in words, ``; `` between, most confident first)."""
 SUMMARY_COLUMNS = ["video_id", "run_id", "frames", "with_objects", "mean_objects", "top_objects"]
-"""Per video: ``frames`` detected on, ``with_objects`` (share with at least one box, 0–1), ``mean_objects`` (boxes per frame) and its ``top_objects`` (the 3 classes on most frames)."""
+"""Per video: ``frames`` detected on, ``with_objects`` (share with at least one box, 0–1), ``mean_objects`` (boxes per frame) and its ``top_objects`` (the 3 classes on most frames, in words; missing when none was found)."""
 SHARE_COLUMNS = ["video_id", "label", "frames", "share"]
 """Per video and class: ``frames`` showing it and their ``share`` of the video's detected frames."""
 EXPORT_COLUMNS = ["video_id", "run_id", "frame", "time_s", "label", "score", "x", "y", "w", "h"]
@@ -35,7 +36,7 @@ def _summaries(store: Store, runs: dict[str, str]) -> dict[str, dict[str, Any] |
 def frame_table(store: Store, runs: dict[str, str]) -> pd.DataFrame:
     """Per detected frame of the runs (video id → run id): :data:`FRAME_COLUMNS`, by run and frame."""
     rows = [
-        (vid, run_id, d["frame"], d["time_s"], len(d["objects"]), "; ".join(dict.fromkeys(o["label"] for o in d["objects"])))
+        (vid, run_id, d["frame"], d["time_s"], len(d["objects"]), "; ".join(dict.fromkeys(labels.label(o["label"]) for o in d["objects"])))
         for vid, run_id in runs.items()
         for d in store.frames.objects(run_id)
     ]
@@ -47,7 +48,7 @@ def summary_table(store: Store, runs: dict[str, str]) -> pd.DataFrame:
     rows = []
     for vid, summary in _summaries(store, runs).items():
         summary = summary or {}
-        top = ", ".join(c["label"] for c in summary.get("classes", [])[:TOP_OBJECTS]) if summary else None
+        top = ", ".join(labels.label(c["label"]) for c in summary.get("classes", [])[:TOP_OBJECTS]) or None
         rows.append({"video_id": vid, "run_id": runs[vid], **{c: summary.get(c) for c in ("frames", "with_objects", "mean_objects")}, "top_objects": top})
     table = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
     return table.astype({"frames": float, "with_objects": float, "mean_objects": float})
@@ -67,6 +68,18 @@ def share_table(store: Store, runs: dict[str, str]) -> pd.DataFrame:
 def detected_videos(summary: pd.DataFrame) -> list[str]:
     """The videos of a :func:`summary_table` whose runs detected objects on at least one frame."""
     return summary.loc[summary["frames"].fillna(0) > 0, "video_id"].tolist()
+
+
+def describe(boxes: list[dict[str, Any]]) -> str:
+    """One frame's boxes in words, each class once with its count and best score, most confident
+    first: ``"car ×2 0.910 · person 0.800"``."""
+    best: dict[str, float] = {}
+    count: dict[str, int] = {}
+    for o in boxes:
+        best[o["label"]] = max(best.get(o["label"], 0.0), float(o["score"]))
+        count[o["label"]] = count.get(o["label"], 0) + 1
+    ranked = sorted(best, key=lambda name: (-best[name], name))
+    return " · ".join(f"{labels.label(name)}{f' ×{count[name]}' if count[name] > 1 else ''} {labels.confidence(best[name])}" for name in ranked)
 
 
 def frame_objects(store: Store, run_id: str, frames: list[int]) -> dict[int, list[dict[str, Any]]]:

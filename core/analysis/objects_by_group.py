@@ -11,13 +11,24 @@ GROUP_COLUMNS = ["group", "label", "frames", "group_frames", "share"]
 """Per popularity group and class: frames showing it, the group's detected frames, and their ratio."""
 
 
-def group_table(shares: pd.DataFrame, summary: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
-    """Per popularity group (``popular``, ``unpopular``) and class: :data:`GROUP_COLUMNS`, most shown first.
-
-    ``groups``: :func:`core.analysis.analytics.split_popularity` output (``video_id, group``); only
-    videos whose runs detected objects count, in the numerator and the denominator."""
+def _detected(summary: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
+    """``video_id, group, frames`` of the videos in a popularity group whose runs detected objects on at least one frame."""
     detected = summary.dropna(subset=["frames"]).merge(groups[["video_id", "group"]], on="video_id")
-    detected = detected[detected["group"].isin(["popular", "unpopular"]) & (detected["frames"] > 0)]
+    return detected[detected["group"].isin(["popular", "unpopular"]) & (detected["frames"] > 0)][["video_id", "group", "frames"]]
+
+
+def group_frames(summary: pd.DataFrame, groups: pd.DataFrame) -> pd.Series:
+    """Popularity group → frames detected on, over its videos analysed with object detection (a
+    group with none is absent). ``summary``: :func:`core.analysis.objects.summary_table`;
+    ``groups``: :func:`core.analysis.analytics.split_popularity` output (``video_id, group``)."""
+    return _detected(summary, groups).groupby("group")["frames"].sum().astype("int64")
+
+
+def group_table(shares: pd.DataFrame, summary: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
+    """Per popularity group (``popular``, ``unpopular``) and class shown in it: :data:`GROUP_COLUMNS`,
+    most shown first. Only videos whose runs detected objects count, in the numerator and the
+    denominator (:func:`group_frames`)."""
+    detected = _detected(summary, groups)
     totals = detected.groupby("group")["frames"].sum()
     merged = shares.merge(detected[["video_id", "group"]], on="video_id")
     table = merged.groupby(["group", "label"], as_index=False)["frames"].sum()
@@ -32,17 +43,21 @@ def top_by_group(table: pd.DataFrame, n: int = 20) -> pd.DataFrame:
     return ranked[ranked["rank"] <= n][["group", "rank", "label", "frames", "share"]].reset_index(drop=True)
 
 
-def lift(table: pd.DataFrame) -> pd.DataFrame:
+def lift(table: pd.DataFrame, frames: pd.Series) -> pd.DataFrame:
     """Classes over- or under-represented among popular videos' frames: ``label, popular, unpopular``
     (frames showing it), ``popular_share, unpopular_share`` (of the group's detected frames) and
     ``lift`` = (popular + s) / (popular frames + 2s) ÷ (unpopular + s) / (unpopular frames + 2s),
     s = :data:`~core.analysis.analytics.LIFT_SMOOTHING` (a frame shows a class or not, so each
-    share is smoothed as a proportion). Highest lift first."""
-    totals = table.drop_duplicates("group").set_index("group")["group_frames"].reindex(["popular", "unpopular"])
+    share is smoothed as a proportion). Highest lift first. ``table``: :func:`group_table`;
+    ``frames``: :func:`group_frames` (a group whose frames show no object still counts)."""
+    totals = frames.reindex(["popular", "unpopular"])
     if totals.isna().any():
         raise AnalysisUnavailable(
-            "Lift needs videos with detected objects in both groups. Queue analyses with “Detect objects” on for popular and unpopular videos, or change the threshold."
+            "Lift needs videos analysed with object detection in both groups. Queue analyses with “Detect objects” on for popular and "
+            "unpopular videos, or change the threshold."
         )
+    if table.empty:
+        raise AnalysisUnavailable(f"The detector found no object on any of the {int(totals.sum()):,} frames of these videos, so there is nothing to compare.")
     wide = table.pivot_table(index="label", columns="group", values="frames", aggfunc="sum", fill_value=0).reindex(
         columns=["popular", "unpopular"], fill_value=0
     )

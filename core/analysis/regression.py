@@ -271,15 +271,23 @@ def video_regression(top1: pd.DataFrame, videos: pd.DataFrame, model: str, top_n
         raise AnalysisUnavailable(f"No frames of {model} for videos with view counts.")
     top_labels = rows["label"].value_counts().sort_index().sort_values(ascending=False, kind="stable").head(top_n).index.tolist()
     shares = pd.crosstab(rows["video_id"], rows["label"], normalize="index").reindex(columns=top_labels, fill_value=0.0)
-    data = shares.rename(columns={label: _safe(label) for label in top_labels})
+    return _shares_regression(shares, views, model, "label")
+
+
+def _shares_regression(shares: pd.DataFrame, views: pd.Series, model: str, noun: str) -> RegressionResult:
+    """``views ~ share_<a> + share_<b> + …`` with one row per video: ``shares`` is video id × name
+    (shares 0–1, columns in the order of the terms), ``views`` in millions by video id. When
+    there are no more videos than coefficients the fit's ``problem`` says so ("label" or "object" shares)."""
+    data = shares.rename(columns={name: _safe(name) for name in shares.columns})
+    data.columns.name = None
     data["views"] = views.reindex(data.index)
-    formula = "views ~ " + " + ".join(data.columns.drop("views"))
+    formula = "views ~ " + " + ".join(_safe(name) for name in shares.columns)
     result = _fit(data.reset_index(drop=True), formula, "video", model, len(data))
-    n_params = len(top_labels) + 1
+    n_params = shares.shape[1] + 1
     if len(data) <= n_params:
         result.problem = (
-            f"Only {len(data)} videos for {n_params} coefficients (intercept and {len(top_labels)} label shares): the model "
-            "can fit any data, so its R², F and p-values mean nothing and are not shown. Add videos or lower the number of labels."
+            f"Only {len(data)} videos for {n_params} coefficients (intercept and {shares.shape[1]} {noun} shares): the model "
+            f"can fit any data, so its R², F and p-values mean nothing and are not shown. Add videos or lower the number of {noun}s."
         )
     return result
 
@@ -332,18 +340,16 @@ def objects_regression(shares: pd.DataFrame, summary: pd.DataFrame, videos: pd.D
         )
     totals = rows.groupby("label")["frames"].sum()
     top = totals.sort_index().sort_values(ascending=False, kind="stable").head(top_n).index.tolist()
-    data = rows.pivot_table(index="video_id", columns="label", values="share", fill_value=0.0).reindex(index=detected, columns=top, fill_value=0.0)
-    data = data.rename(columns={label: _safe(label) for label in top})
-    data.columns.name = None
-    data["views"] = views.reindex(data.index)
-    formula = "views ~ " + " + ".join(_safe(label) for label in top)
-    result = _fit(data.reset_index(drop=True), formula, "video", "objects", len(data))
-    n_params = len(top) + 1
-    if len(data) <= n_params:
-        result.problem = (
-            f"Only {len(data)} videos for {n_params} coefficients (intercept and {len(top)} object shares): the model "
-            "can fit any data, so its R², F and p-values mean nothing and are not shown. Add videos or lower the number of objects."
+    shares = rows.pivot_table(index="video_id", columns="label", values="share", fill_value=0.0).reindex(index=detected, columns=top, fill_value=0.0)
+    constant = [name for name in top if shares[name].nunique() < 2]
+    if len(constant) == len(top):
+        raise AnalysisUnavailable(
+            f"Each of these objects ({', '.join(constant)}) is on the same share of frames in every one of these {len(shares)} videos, "
+            "so there is no difference for it to explain views by. Select more varied videos."
         )
+    result = _shares_regression(shares.drop(columns=constant), views, "objects", "object")
+    if constant:
+        result.warnings.append(f"Left out {', '.join(constant)}: on the same share of frames in every video, so it cannot explain a difference in views.")
     return result
 
 

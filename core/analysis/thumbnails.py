@@ -1,5 +1,5 @@
 """Stored thumbnails with what the analysis found on them drawn: people (blue), faces (amber) and
-objects (green, named), each where the run detected them."""
+objects (green), each where the run detected them."""
 
 from __future__ import annotations
 

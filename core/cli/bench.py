@@ -318,10 +318,11 @@ def run_bench(
         if settings.objects:
             detector = shared_classifier(settings.models, cfg.weights, cfg.batch_size, settings.objects, cfg.object_side).detector
             assert detector is not None
-            _, side_inputs = decoded_inputs(path, info, plan, (detector.size,), cfg.resize)
+            prep = feed.Preprocessor(models.sizes, cfg.resize, letterbox=detector.size)
+            boxed = np.stack([sample.payload.letterboxed for sample in OpenCVSource().samples(path, info, plan, prep)])
             start = time.perf_counter()
             for lo in range(0, n, batch):
-                detector(side_inputs[detector.size][lo : lo + batch])
+                detector(boxed[lo : lo + batch])
             result["object_side"] = detector.size
             line("objects_only", time.perf_counter() - start, f"; {detector.spec.display} alone at {detector.size}×{detector.size}")
     if "pipeline" in modes:

@@ -524,7 +524,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--objects",
         action="store_true",
-        help="also detect objects (80 COCO classes, RetinaNet) on every classified frame; about 0.8 s per frame on a 2-core CPU, fast on a GPU",
+        help="also detect objects (80 COCO classes, RetinaNet) on every classified frame; about 0.9 s per frame on a 2-core CPU",
     )
     p.add_argument("--no-scenes", action="store_true", help="skip shot, black and still-picture detection")
     p.add_argument("--shot-threshold", type=float, metavar="T", help="change score that starts a new shot (default 27, PySceneDetect's)")

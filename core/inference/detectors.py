@@ -23,10 +23,13 @@ from typing import Any
 
 import numpy as np
 
+from core.config import redact
 from core.errors import WeightsUnavailable
 
 log = logging.getLogger(__name__)
 
+CHUNK = 16
+"""Frames per detector call: its activations at 512 px take about 0.1 GiB per frame, so a GPU batch of 256 frames is run in chunks."""
 MAX_OBJECTS = 20
 """Most boxes kept per frame, best first."""
 DEFAULT_THRESHOLD = 0.5
@@ -74,7 +77,8 @@ DETECTORS: dict[str, DetectorSpec] = {
         build_random=_retinanet_resnet50,
     ),
 }
-"""Registry name → detector. 512 px: trained at 800×800, but 512 costs 0.8 s per frame on a 2-core CPU against about 2 s (BENCHMARKS.md)."""
+"""Registry name → detector. 512 px: trained at 800×800, but 512 costs 0.9 s per frame on a 2-core CPU against 2.1 s (BENCHMARKS.md).
+Sides are multiples of 32 (the feature pyramid halves the input five times)."""
 DEFAULT_DETECTOR = "retinanet"
 
 
@@ -112,11 +116,11 @@ def build_detector(spec: DetectorSpec, weights: str, side: int) -> Any:
         source = spec.preset
         try:
             return ObjectDetector.from_preset(source)
-        # kagglehub raises its own, requests' and OSError types for a network failure; all mean "not downloadable here".
+        # kagglehub raises its own, requests' and OSError types for a network failure, keras-hub others for a bad download.
         except Exception as err:
             raise WeightsUnavailable(
-                f"Could not download the {spec.display} weights ({type(err).__name__}). This machine may be offline. "
-                f"Download the preset {spec.preset} from {spec.url} elsewhere, unpack it into <folder>/{spec.preset}/ here and set "
+                f"Could not get the {spec.display} weights from Kaggle ({type(err).__name__}: {redact(str(err))}). If this machine is offline, "
+                f"download the preset {spec.preset} from {spec.url} elsewhere, unpack it into <folder>/{spec.preset}/ here and set "
                 "REELSIGHT_WEIGHTS to that folder. For a trial with random weights set REELSIGHT_WEIGHTS=none; such results are labelled 'random weights'."
             ) from err
     folder = Path(weights).expanduser() / spec.preset
@@ -144,8 +148,9 @@ def _coco_names() -> dict[int, str]:
 
 
 class DetectorRunner:
-    """Runs one detector on uint8 N×S×S×3 RGB batches: the network by the plan's call path, then
-    keras-hub's box decoding and non-max suppression. Boxes come back in pixels of the S×S input."""
+    """Runs one detector on uint8 N×S×S×3 RGB batches (letterboxed frames, :func:`core.inference.feed.letterbox`):
+    the network by the plan's call path, then keras-hub's box decoding and non-max suppression.
+    Boxes come back in pixels of the S×S input."""
 
     def __init__(self, spec: DetectorSpec, weights: str, plan: Any, side: int | None = None, threshold: float = DEFAULT_THRESHOLD) -> None:
         import keras
@@ -173,25 +178,29 @@ class DetectorRunner:
 
     def raw(self, pixels: np.ndarray) -> tuple[dict[str, Any], Any]:
         """The heads' outputs (box deltas, class logits per anchor) and the normalized input, for uint8 N×S×S×3 RGB."""
-        x = pixels.astype("float32") * self._scale + self._offset
         if self.plan.call == "direct":
             import torch
 
             device = torch.device("cuda" if self.plan.accelerator else "cpu")
-            xt = torch.from_numpy(x).to(device)
+            xt = torch.from_numpy(np.ascontiguousarray(pixels)).to(device).float()  # uint8 over the bus: a quarter of float32's bytes
+            xt = xt * torch.from_numpy(self._scale).to(device) + torch.from_numpy(self._offset).to(device)
             with torch.no_grad():
                 return self._network(xt, training=False), xt
+        x = pixels.astype("float32") * self._scale + self._offset
         return self._network.predict_on_batch(x), x
 
     def __call__(self, pixels: np.ndarray) -> list[list[Detection]]:
-        """Per frame of uint8 N×S×S×3 RGB, its boxes scoring at least the threshold, best first (at most :data:`MAX_OBJECTS`)."""
-        if len(pixels) == 0:
-            return []
-        outputs, x = self.raw(pixels)
-        decoded = self.detector.decode_predictions(outputs, x)
-        boxes, scores = _numpy(decoded["boxes"]), _numpy(decoded["confidence"])
-        classes, counts = _numpy(decoded["labels"]), _numpy(decoded["num_detections"])
-        return [self._frame(boxes[i], scores[i], classes[i], int(counts[i])) for i in range(len(pixels))]
+        """Per frame of uint8 N×S×S×3 RGB, its boxes scoring at least the threshold, best first (at
+        most :data:`MAX_OBJECTS`), :data:`CHUNK` frames per network call."""
+        found: list[list[Detection]] = []
+        for start in range(0, len(pixels), CHUNK):
+            chunk = pixels[start : start + CHUNK]
+            outputs, x = self.raw(chunk)
+            decoded = self.detector.decode_predictions(outputs, x)
+            boxes, scores = _numpy(decoded["boxes"]), _numpy(decoded["confidence"])
+            classes, counts = _numpy(decoded["labels"]), _numpy(decoded["num_detections"])
+            found.extend(self._frame(boxes[i], scores[i], classes[i], int(counts[i])) for i in range(len(chunk)))
+        return found
 
     def _frame(self, boxes: np.ndarray, scores: np.ndarray, classes: np.ndarray, count: int) -> list[Detection]:
         found = []
@@ -212,8 +221,13 @@ def _numpy(value: Any) -> np.ndarray:
     return np.asarray(value)
 
 
-def scale_box(box: tuple[int, int, int, int] | list[int], side: int, width: int, height: int) -> list[int]:
-    """A box in pixels of the side×side model input → pixels of the width×height frame (the input is the frame stretched to a square)."""
+def scale_box(box: tuple[int, int, int, int] | list[int], side: int, width: int, height: int) -> list[int] | None:
+    """A box ``(x, y, w, h)`` in pixels of the letterboxed side×side input (:func:`core.inference.feed.letterbox`)
+    → ``[x, y, w, h]`` in pixels of the width×height frame, clipped to it; None when nothing of it is on the frame."""
+    factor = max(width, height) / side
     x, y, w, h = box
-    fx, fy = width / side, height / side
-    return [round(x * fx), round(y * fy), round(w * fx), round(h * fy)]
+    left, top = min(width, round(x * factor)), min(height, round(y * factor))
+    right, bottom = min(width, round((x + w) * factor)), min(height, round((y + h) * factor))
+    if right - left < 1 or bottom - top < 1:
+        return None
+    return [left, top, right - left, bottom - top]

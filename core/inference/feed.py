@@ -41,6 +41,21 @@ class FramePayload:
     """32×32 grey float32, for near-duplicate detection (see :mod:`core.inference.dedup`)."""
     people: PeopleFound | None = None
     """Faces and people on the full frame, when the run counts them."""
+    letterboxed: np.ndarray | None = None
+    """The object detector's input, when the run detects objects: RGB uint8 side×side, the frame
+    scaled to fit with its aspect ratio kept, at the top left, black below or to the right (:func:`letterbox`)."""
+
+
+def letterbox(bgr: np.ndarray, side: int) -> np.ndarray:
+    """A BGR uint8 H×W×3 frame → RGB uint8 side×side: scaled by ``side / max(H, W)`` (area filter),
+    placed at the top left, the rest black, as keras-hub's detectors were trained (aspect ratio kept).
+    A box on it maps back to the frame by multiplying by ``max(H, W) / side``."""
+    h, w = bgr.shape[:2]
+    scale = side / max(h, w)
+    fit_w, fit_h = max(1, min(side, round(w * scale))), max(1, min(side, round(h * scale)))
+    out = np.zeros((side, side, 3), np.uint8)
+    out[:fit_h, :fit_w] = cv2.cvtColor(cv2.resize(bgr, (fit_w, fit_h), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2RGB)
+    return out
 
 
 def _area(frame: np.ndarray, side: int) -> np.ndarray:
@@ -79,11 +94,13 @@ def resizer(name: str) -> Callable[[np.ndarray, int], np.ndarray]:
 class Preprocessor:
     """Turns a decoded BGR uint8 H×W×3 frame into a :class:`FramePayload` for model inputs of
     ``sizes`` (square sides in pixels). A video source hands it BGR (``bgr_input``). With a
-    ``people`` detector it also counts faces and people on the full frame."""
+    ``people`` detector it also counts faces and people on the full frame; with ``letterbox`` (a
+    side in pixels) it makes the object detector's input from the full frame too."""
 
     sizes: tuple[int, ...]
     resize: str = DEFAULT_RESIZE
     people: Callable[[np.ndarray], PeopleFound] | None = None
+    letterbox: int | None = None
     bgr_input = True
 
     def __post_init__(self) -> None:
@@ -98,7 +115,10 @@ class Preprocessor:
         thumb = cv2.resize(big_bgr, (THUMB_WIDTH, max(1, round(h * THUMB_WIDTH / w))), interpolation=cv2.INTER_AREA)
         ok, jpeg = cv2.imencode(".jpg", thumb, [cv2.IMWRITE_JPEG_QUALITY, THUMB_QUALITY])
         found = self.people(bgr) if self.people is not None else None
-        return FramePayload(inputs=inputs, thumb_jpeg=jpeg.tobytes() if ok else b"", signature=dedup.signature(inputs[sizes[-1]]), people=found)
+        boxed = letterbox(bgr, self.letterbox) if self.letterbox else None
+        return FramePayload(
+            inputs=inputs, thumb_jpeg=jpeg.tobytes() if ok else b"", signature=dedup.signature(inputs[sizes[-1]]), people=found, letterboxed=boxed
+        )
 
 
 def make_payload(rgb: np.ndarray, sizes: tuple[int, ...], resize: str = DEFAULT_RESIZE) -> FramePayload:

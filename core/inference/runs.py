@@ -187,7 +187,7 @@ def _windows(
     for sample in samples:
         decision = policy.decide(sample.payload.signature)
         if decision == dedup.REUSE:
-            sample = replace(sample, payload=replace(sample.payload, inputs={}))
+            sample = replace(sample, payload=replace(sample.payload, inputs={}, letterboxed=None))
         else:
             pending += 1
         window.append(sample)
@@ -208,15 +208,21 @@ def _per_frame(preds: dict[str, Any]) -> list[dict[str, dict[str, list]]]:
 
 @dataclass(frozen=True)
 class _Frame:
-    """Where a frame's boxes are drawn: the detector's square input side and the full frame's size, in pixels."""
+    """Where a frame's boxes are drawn: the detector's letterboxed input side and the full frame's size, in pixels."""
 
     side: int
     width: int
     height: int
 
     def objects(self, found: list[detectors.Detection]) -> list[dict[str, Any]]:
-        """Detections on the side×side input → documents with boxes in full-frame pixels."""
-        return [{**d.to_doc(), "box": detectors.scale_box(d.box, self.side, self.width, self.height)} for d in found]
+        """Detections on the letterboxed side×side input → documents with boxes in full-frame pixels
+        (a box wholly in the black padding is dropped)."""
+        docs = []
+        for d in found:
+            box = detectors.scale_box(d.box, self.side, self.width, self.height)
+            if box is not None:
+                docs.append({**d.to_doc(), "box": box})
+        return docs
 
 
 def _docs(
@@ -302,7 +308,9 @@ class _Batch:
         batch = cls(window, decisions, unique)
         if unique:
             inputs = {s: np.stack([window[i].payload.inputs[s] for i in unique]) for s in runtime.sizes}
-            batch.future = runtime.submit(inputs, k)
+            boxed = [window[i].payload.letterboxed for i in unique]
+            letterboxed = np.stack(boxed) if all(b is not None for b in boxed) else None
+            batch.future = runtime.submit(inputs, k, letterboxed)
         return batch
 
 
@@ -486,7 +494,8 @@ def run_analyze_job(ctx: RunningJob) -> None:
     batch_size = runtime.plan.batch_size
     detector = people.PeopleDetector() if rs.people else None
     scanner = scenes.SceneScanner(info.fps, info.width, info.height, rs.scenes) if rs.scenes is not None and _scans(source) else None
-    stream = _Stream(source, path, info, rs.plan, Preprocessor(runtime.sizes, settings.resize, detector), done, batch_size, scanner)
+    preprocess = Preprocessor(runtime.sizes, settings.resize, detector, runtime.object_side if rs.objects else None)
+    stream = _Stream(source, path, info, rs.plan, preprocess, done, batch_size, scanner)
     timings = {"wait_s": 0.0, "models_s": 0.0, "store_s": 0.0}
     policy = dedup.ReusePolicy.resumed(rs.reuse_threshold, reuse_report(store, run_id))  # a resumed run carries on where its spot checks left it
     last: _Last | None = None  # the last classified frame

@@ -208,7 +208,7 @@ class BatchOutput:
 
     top_k: dict[str, TopK]
     objects: list[list[Detection]] | None = None
-    """Per frame, boxes in pixels of the detector's square input (:attr:`InferenceRuntime.object_side`)."""
+    """Per frame, boxes in pixels of the detector's letterboxed square input (:attr:`InferenceRuntime.object_side`)."""
 
 
 class InferenceRuntime:
@@ -228,8 +228,8 @@ class InferenceRuntime:
 
     @property
     def sizes(self) -> tuple[int, ...]:
-        """Every square input side the feed must make: the classifiers' and the detector's."""
-        return tuple(sorted({s.size for s in self.specs} | ({self.detector.size} if self.detector else set())))
+        """The classifiers' square input sides (the detector's letterboxed input is :attr:`object_side`)."""
+        return tuple(sorted({s.size for s in self.specs}))
 
     @property
     def object_side(self) -> int | None:
@@ -253,14 +253,14 @@ class InferenceRuntime:
         """Model name → top-k for a batch; ``inputs``: input side → uint8 N×side×side×3 RGB."""
         return {spec.name: self.runners[spec.name].top_k(inputs[spec.size], k) for spec in self.specs}
 
-    def run(self, inputs: dict[int, np.ndarray], k: int) -> BatchOutput:
-        """:meth:`top_k`, and the detector's boxes when there is one."""
-        objects = self.detector(inputs[self.detector.size]) if self.detector else None
+    def run(self, inputs: dict[int, np.ndarray], k: int, letterboxed: np.ndarray | None = None) -> BatchOutput:
+        """:meth:`top_k`, and the detector's boxes on ``letterboxed`` (uint8 N×side×side×3) when there is a detector."""
+        objects = self.detector(letterboxed) if self.detector is not None and letterboxed is not None else None
         return BatchOutput(self.top_k(inputs, k), objects)
 
-    def submit(self, inputs: dict[int, np.ndarray], k: int) -> Future:
+    def submit(self, inputs: dict[int, np.ndarray], k: int, letterboxed: np.ndarray | None = None) -> Future:
         """:meth:`run` on the runtime's model thread; the future holds its :class:`BatchOutput`."""
-        return self._pool.submit(self.run, inputs, k)
+        return self._pool.submit(self.run, inputs, k, letterboxed)
 
     def measure(self, batches: int | None = None) -> float:
         """Frames per second through every model at the plan's batch size, from ``batches``
@@ -269,10 +269,11 @@ class InferenceRuntime:
         batches = batches or (3 if self.plan.accelerator else 1)
         rng = np.random.default_rng(0)
         inputs = {s: rng.integers(0, 256, (self.plan.batch_size, s, s, 3), dtype=np.uint8) for s in self.sizes}
-        self.run(inputs, 1)
+        boxed = rng.integers(0, 256, (self.plan.batch_size, self.object_side, self.object_side, 3), dtype=np.uint8) if self.object_side else None
+        self.run(inputs, 1, boxed)
         start = time.perf_counter()
         for _ in range(batches):
-            self.run(inputs, 1)
+            self.run(inputs, 1, boxed)
         return batches * self.plan.batch_size / (time.perf_counter() - start)
 
 
