@@ -147,3 +147,23 @@ def test_the_detector_side_must_suit_its_feature_pyramid(env) -> None:
     for bad in ("500", "32", "4096", "big"):
         with pytest.raises(ConfigError, match="REELSIGHT_OBJECT_SIDE"):
             load_settings(object_side=bad)
+
+
+def test_a_grayscale_video_is_detected_on_too(store, settings, tmp_path: Path) -> None:
+    import cv2
+
+    cap = cv2.VideoCapture(str(CLIP))
+    path = tmp_path / "grey.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 25, (704, 576), isColor=False)
+    for _ in range(75):
+        ok, frame = cap.read()
+        assert ok
+        writer.write(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY))
+    writer.release()
+    settings = dataclasses.replace(settings, object_side=SIDE)
+    video_id, _ = ingest.add_file(store, settings, path)
+    rs = RunSettings(fps=1.0, models=("resnet50",), top_k=1, objects="retinanet", people=False, scenes=None, reuse_threshold=None)
+    run_id, job_id = request_analysis(store, video_id, rs)
+    assert Worker(store, settings, worker_id="test-worker").run(burst=True) == 1
+    assert jobs.get_job(store, job_id)["state"] == "done"
+    assert store.runs.get(run_id)["objects"]["frames"] == 3
