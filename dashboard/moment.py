@@ -1,5 +1,5 @@
 """One moment of a video: a player started at that time beside the frame, enlarged, with every
-model's labels. Opened by clicking a timeline point or a thumbnail; the time lives in the URL
+model's labels and the boxes and objects found on it. Opened by clicking a timeline point or a thumbnail; the time lives in the URL
 (``t``), so a shared link opens the same moment.
 """
 
@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from core.analysis import labels
+from core.analysis import labels, objects
 from core.analysis.charts import TIMELINE_PICK
 from core.errors import ReelsightError
 from dashboard import data, state
@@ -64,15 +64,18 @@ def show_moment(video_id: str, run_id: str, frames: pd.DataFrame, models: list[s
         with player:
             _player(video_id, time_s)
         with still:
-            thumbs = data.thumbnails(data.db_key(), run_id, (frame,))
+            thumbs = data.thumbnails_with_boxes(data.db_key(), run_id, (frame,))
             if frame in thumbs:
-                st.image(thumbs[frame], width="stretch", caption="The sampled frame (thumbnail, enlarged)")
+                st.image(thumbs[frame], width="stretch", caption="The sampled frame (thumbnail, enlarged), with the people, faces and objects found on it")
             preds = data.frame_predictions(data.db_key(), run_id, (frame,)).get(frame, {})
             for model in models:
                 top = preds.get(model) or []
                 st.markdown(
                     f"**{labels.model_name(model)}**  \n" + "  \n".join(f"{plain(labels.label(name))} · {labels.confidence(score)}" for name, score in top)
                 )
+            found = data.frame_objects(data.db_key(), run_id, (frame,)).get(frame)
+            if found:
+                st.markdown(f"**Objects**  \n{plain(objects.describe(found))}")
         if st.button("Close", icon=":material/close:", key="moment.close"):
             open_moment(None)
             st.rerun()

@@ -189,6 +189,8 @@ def test_run_pages_show_objects_on_screen(store, library: dict[str, str], page: 
     }
     if page == "pages/explorer.py":
         assert "Objects: car ×2 0.800 · person 0.800" in texts(at)
+        moment = open_page(page, {"video": street, "t": "1.0"})  # the moment of frame 1 (one car), as a Play click opens it
+        assert any(m.value.startswith("**Objects**") and "car 0\\.800" in m.value for m in moment.markdown)
     else:
         assert "car; person" in at.dataframe[1].value["Objects found"].tolist()
     at = open_page(page, {"video": old})
