@@ -136,3 +136,18 @@ def write_frames(path: Path, frames: list[np.ndarray], fps: float) -> Path:
         writer.write(frame)
     writer.release()
     return path
+
+
+def write_grey_copy(source: Path, path: Path, n_frames: int, start: int = 0, fps: float = 25) -> Path:
+    """``n_frames`` frames of ``source`` from frame ``start``, written as a single-channel (grayscale) MJPG AVI."""
+    cap = cv2.VideoCapture(str(source))
+    cap.set(cv2.CAP_PROP_POS_FRAMES, start)
+    width, height = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (width, height), isColor=False)
+    for _ in range(n_frames):
+        ok, frame = cap.read()
+        assert ok, f"{source} has fewer than {start + n_frames} frames"
+        writer.write(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY))
+    writer.release()
+    cap.release()
+    return path

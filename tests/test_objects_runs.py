@@ -20,6 +20,7 @@ from core.jobs import queue as jobs
 from core.media import ingest
 from core.worker import Worker
 from tests.conftest import SHARED_DATA
+from tests.media import write_grey_copy
 
 CLIP = SHARED_DATA / "videos" / "pyscenedetect_issue-195-aspect-ratio.mp4"
 """704×576, 25 fps."""
@@ -150,16 +151,7 @@ def test_the_detector_side_must_suit_its_feature_pyramid(env) -> None:
 
 
 def test_a_grayscale_video_is_detected_on_too(store, settings, tmp_path: Path) -> None:
-    import cv2
-
-    cap = cv2.VideoCapture(str(CLIP))
-    path = tmp_path / "grey.avi"
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 25, (704, 576), isColor=False)
-    for _ in range(75):
-        ok, frame = cap.read()
-        assert ok
-        writer.write(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY))
-    writer.release()
+    path = write_grey_copy(CLIP, tmp_path / "grey.avi", 75)
     settings = dataclasses.replace(settings, object_side=SIDE)
     video_id, _ = ingest.add_file(store, settings, path)
     rs = RunSettings(fps=1.0, models=("resnet50",), top_k=1, objects="retinanet", people=False, scenes=None, reuse_threshold=None)

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import cv2
-
 from core.inference.runs import RunSettings, request_analysis
 from core.jobs import queue as jobs
 from core.media import ingest
 from core.media.people import summarize
 from core.worker import Worker
 from tests.conftest import SHARED_DATA
+from tests.media import write_grey_copy
 
 TWO_WOMEN_CLIP = SHARED_DATA / "videos" / "pyscenedetect_issue-195-aspect-ratio.mp4"
 """704×576, 25 fps; two women face the camera from about 8 s to 12.5 s."""
@@ -52,15 +51,7 @@ def test_a_run_can_leave_people_out(store, settings) -> None:
 
 
 def test_a_grayscale_video_is_counted_too(store, settings, tmp_path: Path) -> None:
-    cap = cv2.VideoCapture(str(TWO_WOMEN_CLIP))
-    cap.set(cv2.CAP_PROP_POS_FRAMES, 200)
-    path = tmp_path / "grey.avi"
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 25, (704, 576), isColor=False)
-    for _ in range(125):
-        ok, frame = cap.read()
-        assert ok
-        writer.write(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY))
-    writer.release()
+    path = write_grey_copy(TWO_WOMEN_CLIP, tmp_path / "grey.avi", 125, start=200)
     run_id, run = _analyse(store, settings, path, trim_start_s=0.0, trim_end_s=0.0)
     assert run["n_frames"] == 5 and run["people"]["frames"] == 5
     assert run["people"]["person_share"] > 0
