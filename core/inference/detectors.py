@@ -159,15 +159,21 @@ class DetectorRunner:
         self.spec, self.plan, self.threshold = spec, plan, threshold
         self.size = side or spec.size
         self.detector = build_detector(spec, weights, self.size)
+        fixed = self.detector.inputs[0].shape[1]
+        if fixed is not None and fixed != self.size:  # a preset built for one input size: use it
+            log.info("%s takes %d×%d inputs only; using that instead of %d", spec.display, fixed, fixed, self.size)
+            self.size = int(fixed)
         self.detector.prediction_decoder = NonMaxSuppression(
             bounding_box_format=self.detector.bounding_box_format, from_logits=True, confidence_threshold=threshold, max_detections=MAX_OBJECTS
         )
         converter = getattr(getattr(self.detector, "preprocessor", None), "image_converter", None)
-        scale = getattr(converter, "scale", None) if converter is not None else None
-        offset = getattr(converter, "offset", None) if converter is not None else None
-        # A preset carries its own normalization; the random architecture gets ImageNet's, as RetinaNet's presets use.
-        self._scale = np.asarray(scale if scale is not None else [1 / (255 * s) for s in IMAGENET_STD], "float32")
-        self._offset = np.asarray(offset if offset is not None else [-m / s for m, s in zip(IMAGENET_MEAN, IMAGENET_STD, strict=True)], "float32")
+        if converter is not None:  # a preset carries its own normalization: pixel × scale + offset
+            scale, offset = getattr(converter, "scale", None), getattr(converter, "offset", None)
+            self._scale = np.asarray(1.0 if scale is None else scale, "float32")
+            self._offset = np.asarray(0.0 if offset is None else offset, "float32")
+        else:  # the random architecture gets ImageNet's mean and deviation, as RetinaNet's presets use
+            self._scale = np.asarray([1 / (255 * s) for s in IMAGENET_STD], "float32")
+            self._offset = np.asarray([-m / s for m, s in zip(IMAGENET_MEAN, IMAGENET_STD, strict=True)], "float32")
         self._network = keras.Model(self.detector.inputs, self.detector.output)  # the raw heads, compiled by predict_on_batch
         self.names = _coco_names()
 
