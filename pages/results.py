@@ -81,15 +81,15 @@ with right:
     st.markdown(f"**Frames** · {labels.count(len(table))} rows")
     pages = max(1, -(-len(table) // PAGE_SIZE))
     page = st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1, key=f"{state.RESULTS_PAGE}.{run_id}.{model}")
-    view = table.iloc[(page - 1) * PAGE_SIZE : page * PAGE_SIZE].copy()
     counted = data.people_counts(db, ((video_id, run_id),)).set_index("frame")  # empty when the run did not count people
     found = data.objects_per_frame(db, ((video_id, run_id),)).set_index("frame")  # empty when the run did not detect objects
+    found_columns = {"persons": counted["persons"], "faces": counted["faces"], "object_classes": found["object_classes"]}
+    table = table.assign(**{name: table["frame"].map(values) for name, values in found_columns.items() if len(values)})  # the CSV below holds them too
+    view = table.iloc[(page - 1) * PAGE_SIZE : page * PAGE_SIZE].copy()
     boxed = len(counted) or len(found)
     thumbs = (data.thumbnails_with_boxes if boxed else data.thumbnails)(db, run_id, tuple(int(f) for f in view["frame"]))
     view.insert(0, "thumbnail", view["frame"].map(thumbs))
-    view = view.assign(
-        persons=view["frame"].map(counted["persons"]), faces=view["frame"].map(counted["faces"]), object_classes=view["frame"].map(found["object_classes"])
-    )
+    view = view.reindex(columns=[*view.columns, *(name for name in found_columns if name not in view.columns)])  # a run without them: empty, hidden
     k = int(s.get("top_k", 5))
     reuse_columns = ["reused_from", "spot_check"] if s.get("reuse_threshold") is not None else []
     shown = (

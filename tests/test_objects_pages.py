@@ -212,3 +212,34 @@ def test_regression_page_offers_objects_on_screen(store) -> None:
     assert "per object, the share of its frames showing it" in texts(at)
     assert [m.label for m in at.metric][:2] == ["R²", "Adj. R²"]
     assert {"share of car", "share of dog"} <= set(at.dataframe[0].value.iloc[:, 0])
+
+
+def _downloaded(at, label: str) -> bytes:
+    """The bytes behind the download button ``label`` of the last AppTest run. AppTest keeps them in
+    the in-memory media storage of a mock runtime it drops after the run, so the storage is found by type."""
+    import gc
+
+    from streamlit.runtime.media_file_storage import MediaFileStorageError
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    [button] = [b for b in at.get("download_button") if label in b.proto.label]
+    file_id = button.proto.url.rsplit("/", 1)[-1].split(".")[0]
+    for storage in (o for o in gc.get_objects() if isinstance(o, MemoryMediaFileStorage)):
+        try:
+            return storage.get_file(file_id).content
+        except MediaFileStorageError:  # another run's storage
+            continue
+    raise AssertionError(f"no stored file for {label!r}")
+
+
+def test_results_csv_holds_the_people_and_objects_the_page_shows(store, library: dict[str, str]) -> None:
+    import io
+
+    street, kitchen, old = list(library)
+    at = open_page("pages/results.py", {"video": street})
+    shown = at.dataframe[1].value["Objects found"].tolist()
+    csv = pd.read_csv(io.BytesIO(_downloaded(at, "Download all frames")))
+    assert csv["object_classes"].tolist()[: len(shown)] == shown and len(csv) == 8
+    assert "persons" not in csv.columns  # this run did not count people: no empty column
+    at = open_page("pages/results.py", {"video": old})
+    assert "object_classes" not in pd.read_csv(io.BytesIO(_downloaded(at, "Download all frames"))).columns
