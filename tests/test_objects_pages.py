@@ -243,3 +243,13 @@ def test_results_csv_holds_the_people_and_objects_the_page_shows(store, library:
     assert "persons" not in csv.columns  # this run did not count people: no empty column
     at = open_page("pages/results.py", {"video": old})
     assert "object_classes" not in pd.read_csv(io.BytesIO(_downloaded(at, "Download all frames"))).columns
+
+
+def test_the_report_shows_what_the_overview_shows(store, library: dict[str, str]) -> None:
+    from core.analysis.report import build_report
+
+    report = build_report(store)
+    table = report.videos.set_index("title")
+    assert table.loc["Street", "top_objects"] == "car, person" and table.loc["Kitchen", "with_objects"] == 0.25 and pd.isna(table.loc["Old", "with_objects"])
+    assert ">Top objects</th>" in report.html and ">Frames with objects</th>" in report.html and "car, person" in report.html
+    assert ">Frames with people</th>" not in report.html  # no run counted people: the empty column is left out

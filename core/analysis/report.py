@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.analysis import aggregates, analytics, categories, labels, regression, units
+from core.analysis import aggregates, analytics, categories, labels, objects, people, regression, units
 from core.analysis.charts import BLUE, ORANGE, bootstrap_chart, label_counts_bar, score_histogram
 from core.analysis.wordclouds import wordcloud_png
 from core.errors import ReelsightError
@@ -152,6 +152,7 @@ def build_report(
     if label_categories is not None:
         summary = aggregates.with_labels(summary, counts)
     overview = analytics.overview_table(summary, frames, groups).drop(columns=["channel"], errors="ignore")
+    overview = objects.with_objects(people.with_people(overview, people.summary_table(store, runs)), objects.summary_table(store, runs))  # as the Overview page
     page = _render(videos, overview, top1, models, confidence, top_features, regressions, clouds, threshold, notes, sample_size, draws, seed, unit)
     return Report(html=page, videos=overview, top_features=top_features, confidence=confidence, regressions=regressions, wordclouds=clouds, notes=notes)
 
