@@ -57,13 +57,14 @@ def objects_section(video_id: str, run_id: str, title: str) -> None:
 def popularity_section(runs: tuple[tuple[str, str], ...], groups: pd.DataFrame) -> None:
     """Per popularity group, the object classes shown on most frames and their lift; a hint when no selected run detected objects."""
     summary = data.objects_summary(data.db_key(), runs)
-    if not objects.detected_videos(summary):
+    detected = objects.detected_videos(summary)
+    if not detected:
         st.caption(":material/category: Objects (person, car, dog, …) appear here for videos analysed with “Detect objects” on.")
         return
     st.subheader("Objects on screen")
     st.caption(
         "Per group, the COCO object classes shown on most frames of its videos (a frame counts once per class), over the videos analysed with "
-        f"object detection ({len(objects.detected_videos(summary))} of {len(summary)})."
+        f"object detection ({len(detected)} of {len(summary)})."
     )
     table = objects_by_group.group_table(data.objects_shares(data.db_key(), runs), summary, groups)
     frames = objects_by_group.group_frames(summary, groups)

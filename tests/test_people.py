@@ -8,7 +8,8 @@ import pytest
 
 from benchmarks.people import LABELS, Labelled, load_image, presence_scores, read_labels
 from core.errors import FrameError
-from core.media.people import PeopleDetector, PeopleFound, cascade_path, draw_on_jpeg, summarize
+from core.media.boxes import redraw_jpeg
+from core.media.people import PeopleDetector, PeopleFound, cascade_path, draw, summarize
 from tests.conftest import SHARED_DATA
 
 TWO_WOMEN = Labelled("videos/pyscenedetect_issue-195-aspect-ratio.mp4", 225, 2, 2)
@@ -93,12 +94,12 @@ def test_per_video_summary() -> None:
 def test_boxes_are_drawn_on_a_thumbnail() -> None:
     thumb = np.full((131, 160, 3), 128, np.uint8)
     jpeg = cv2.imencode(".jpg", thumb)[1].tobytes()
-    drawn = cv2.imdecode(np.frombuffer(draw_on_jpeg(jpeg, PeopleFound([[352, 288, 176, 144]], []), 704), np.uint8), cv2.IMREAD_COLOR)
+    drawn = cv2.imdecode(np.frombuffer(redraw_jpeg(jpeg, lambda image: draw(image, PeopleFound([[352, 288, 176, 144]], []), 704)), np.uint8), cv2.IMREAD_COLOR)
     original = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
     changed = np.abs(drawn.astype(int) - original.astype(int)).sum(axis=2) > 60
     ys, xs = np.nonzero(changed)
     assert 78 <= xs.min() <= 82 and 118 <= xs.max() <= 122 and 63 <= ys.min() <= 67  # the box, scaled by 160/704
-    assert draw_on_jpeg(b"not a jpeg", PeopleFound([[0, 0, 1, 1]], []), 10) == b"not a jpeg"
+    assert redraw_jpeg(b"not a jpeg", lambda image: draw(image, PeopleFound([[0, 0, 1, 1]], []), 10)) == b"not a jpeg"
 
 
 def test_the_labelled_set_is_sound() -> None:

@@ -79,6 +79,7 @@ def cmd_delete(args: argparse.Namespace) -> None:
 
 def cmd_analyze(args: argparse.Namespace) -> None:
     from core.inference import RunSettings, request_analysis
+    from core.inference.detectors import DEFAULT_DETECTOR
 
     fps = None if args.every_frame else args.fps
     store = _store(args)
@@ -95,7 +96,7 @@ def cmd_analyze(args: argparse.Namespace) -> None:
         print(f"trimming {args.trim_start:g} s at the start and {args.trim_end:g} s at the end", file=sys.stderr)
     rs = RunSettings(
         fps=fps, trim_start_s=args.trim_start, trim_end_s=args.trim_end, models=args.models, top_k=args.top_k, reuse_threshold=_reuse_threshold(args),
-        scenes=_scene_settings(args), people=not args.no_people, objects="retinanet" if args.objects else None,
+        scenes=_scene_settings(args), people=not args.no_people, objects=DEFAULT_DETECTOR if args.objects else None,
     )  # fmt: skip
     run_id, job_id = request_analysis(store, args.video_id, rs)
     print(f"run {run_id} queued", file=sys.stderr)
@@ -411,6 +412,7 @@ def cmd_bench(args: argparse.Namespace) -> None:
     import json
 
     from core.cli.bench import BenchSettings, run_bench
+    from core.inference.detectors import DEFAULT_DETECTOR
 
     if args.video is None:
         from core.cli.bench import synthetic_clip
@@ -427,7 +429,7 @@ def cmd_bench(args: argparse.Namespace) -> None:
         batch=args.batch,
         reuse_threshold=threshold,
         scenes=not args.no_scenes,
-        objects="retinanet" if args.objects else None,
+        objects=DEFAULT_DETECTOR if args.objects else None,
     )
     result = run_bench(args.video, settings, tuple(m.strip() for m in args.modes.split(",")))
     print(

@@ -246,7 +246,7 @@ def _docs(
             doc["audit"] = checks[i]
         if sample.payload.people is not None:
             doc["people"] = sample.payload.people.to_doc()
-        if objects is not None and frame is not None:
+        if objects is not None and frame is not None:  # the run detects objects
             doc["objects"] = frame.objects(objects[i])
         frame_docs.append(doc)
         thumb_docs.append({"_id": key, "run_id": run_id, "frame": sample.index, "jpeg": sample.payload.thumb_jpeg})

@@ -25,7 +25,6 @@ import cv2
 import numpy as np
 
 from core.errors import FrameError
-from core.media.boxes import redraw_jpeg
 
 Box = list[int]
 """``[x, y, w, h]`` in full-frame pixels."""
@@ -213,8 +212,3 @@ def draw(bgr: np.ndarray, found: PeopleFound, frame_width: int) -> np.ndarray:
             bottom_right = (round((x + w) * factor), round((y + h) * factor))
             cv2.rectangle(bgr, top_left, bottom_right, colour, thickness)
     return bgr
-
-
-def draw_on_jpeg(jpeg: bytes, found: PeopleFound, frame_width: int) -> bytes:
-    """:func:`draw` on a JPEG (a stored thumbnail); the JPEG back unchanged when it cannot be decoded."""
-    return redraw_jpeg(jpeg, lambda image: draw(image, found, frame_width))
