@@ -12,8 +12,9 @@ from core.analysis.charts import people_timeline
 from dashboard import data, widgets
 
 HELP = (
-    "Counted on every sampled frame by OpenCV's face and people detectors. They find upright people at least about a third of "
-    "the frame tall and faces turned to the camera; small, seated or cropped people and faces in profile are often missed."
+    "Counted on every sampled frame by OpenCV's face and people detectors. They find upright people at least about 45% of "
+    "the frame's height (in a widescreen video) and faces turned to the camera at least an eighth of it; smaller, seated or "
+    "cropped people and faces in profile are missed."
 )
 
 

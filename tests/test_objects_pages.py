@@ -253,3 +253,38 @@ def test_the_report_shows_what_the_overview_shows(store, library: dict[str, str]
     assert table.loc["Street", "top_objects"] == "car, person" and table.loc["Kitchen", "with_objects"] == 0.25 and pd.isna(table.loc["Old", "with_objects"])
     assert ">Top objects</th>" in report.html and ">Frames with objects</th>" in report.html and "car, person" in report.html
     assert ">Frames with people</th>" not in report.html  # no run counted people: the empty column is left out
+
+
+def test_the_report_compares_objects_as_the_popularity_page_does(store, library: dict[str, str], tmp_path) -> None:
+    import io
+
+    from core.analysis.report import build_report, write_report
+
+    report = build_report(store, threshold=1_000_000)
+    assert report.on_screen is not None and report.on_screen.people is None  # no run counted people: no people section
+    assert "Objects on screen: popular vs unpopular" in report.html and "(2 of 3)" in report.html
+    assert "People on screen: popular vs unpopular" not in report.html
+    assert report.on_screen.object_lift["label"].tolist() == ["car", "person", "cup"]
+    assert report.html.count("Top-20 objects") == 2  # a chart per group (plotly writes the titles' "·" as an escape)
+    write_report(report, tmp_path)
+    page = open_page("pages/popularity.py", {"threshold": "1000000"})
+    assert (tmp_path / "top_objects.csv").read_bytes() == _downloaded(page, "Download top-20 objects")
+    lift = pd.read_csv(tmp_path / "lift_objects.csv")
+    shown = next(d.value for d in page.dataframe if "Lift" in d.value.columns)
+    assert lift["label"].tolist() == shown["Label"].tolist() and lift["lift"].tolist() == pytest.approx(shown["Lift"].tolist(), rel=0, abs=0)
+    assert not (tmp_path / "people_by_group.csv").exists()
+    assert pd.read_csv(io.BytesIO((tmp_path / "top_objects.csv").read_bytes()))["group"].tolist() == ["popular", "popular", "unpopular"]
+
+
+def test_the_report_compares_people_per_group(store, library: dict[str, str]) -> None:
+    from core.analysis.report import build_report
+    from core.media.people import summarize
+
+    street, kitchen, _ = list(library)
+    store.runs.set(library[street], people=summarize([1] * 8, [2] * 8))  # people on every frame
+    store.runs.set(library[kitchen], people=summarize([0] * 8, [1, 0, 0, 0] * 2))  # on a quarter of them
+    report = build_report(store, threshold=1_000_000)
+    table = report.on_screen.people.set_index("group")
+    assert table.loc["popular", "person_share"] == 1.0 and table.loc["unpopular", "person_share"] == 0.25
+    assert table.loc["popular", "videos"] == 1 and table.loc["unpopular", "videos"] == 1  # the old video counted nobody: not in the means
+    assert "People on screen: popular vs unpopular" in report.html and "25%" in report.html

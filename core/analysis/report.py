@@ -1,5 +1,5 @@
 """The stakeholder report: one self-contained HTML file (interactive charts, tables, settings,
-run ids, random-weights flag) plus CSVs and word-cloud PNGs. ``python -m core report`` and the
+run ids, random-weights flag, people and objects per popularity group) plus CSVs and word-cloud PNGs. ``python -m core report`` and the
 dashboard's download button both call :func:`build_report`.
 
 The page reads like the dashboard: column and model names, labels and numbers go through
@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.analysis import aggregates, analytics, categories, labels, objects, people, regression, units
+from core.analysis import aggregates, analytics, categories, labels, objects, objects_by_group, people, regression, units
 from core.analysis.charts import BLUE, ORANGE, bootstrap_chart, label_counts_bar, score_histogram
 from core.analysis.wordclouds import wordcloud_png
 from core.errors import ReelsightError
@@ -60,6 +60,50 @@ class Report:
     regressions: dict[str, regression.RegressionResult]
     wordclouds: dict[tuple[str, str], bytes]
     notes: list[str] = field(default_factory=list)
+    on_screen: OnScreenByGroup | None = None
+    """People and objects per popularity group, as the Popular vs unpopular page shows them (None
+    without a popularity split)."""
+
+
+@dataclass
+class OnScreenByGroup:
+    """People and objects per popularity group; each part is None when no selected run counted it."""
+
+    people: pd.DataFrame | None = None
+    """:func:`core.analysis.people.by_group` (written as ``people_by_group.csv``)."""
+    top_objects: pd.DataFrame | None = None
+    """:func:`core.analysis.objects_by_group.top_by_group` (``top_objects.csv``, as the page's download)."""
+    object_lift: pd.DataFrame | None = None
+    """:func:`core.analysis.objects_by_group.lift` (``lift_objects.csv``); None with ``lift_reason`` when it cannot be computed."""
+    object_frames: dict[str, int] = field(default_factory=dict)
+    """Popularity group → frames detected on."""
+    object_videos: tuple[int, int] = (0, 0)
+    """Videos analysed with object detection, of the selected videos."""
+    lift_reason: str | None = None
+
+
+def on_screen_by_group(
+    store: Store, runs: dict[str, str], groups: pd.DataFrame, people_summary: pd.DataFrame, objects_summary: pd.DataFrame
+) -> OnScreenByGroup:
+    """The Popular vs unpopular page's people and objects sections for ``runs`` (video → run):
+    ``groups`` from :func:`core.analysis.analytics.split_popularity`, the summaries from
+    :func:`core.analysis.people.summary_table` and :func:`core.analysis.objects.summary_table`."""
+    out = OnScreenByGroup()
+    by_group = people.by_group(people_summary, groups)
+    if by_group["videos"].sum():
+        out.people = by_group
+    detected = objects.detected_videos(objects_summary)
+    if detected:
+        table = objects_by_group.group_table(objects.share_table(store, runs), objects_summary, groups)
+        frames = objects_by_group.group_frames(objects_summary, groups)
+        out.top_objects = objects_by_group.top_by_group(table)
+        out.object_frames = {str(k): int(v) for k, v in frames.items()}
+        out.object_videos = (len(detected), len(objects_summary))
+        try:
+            out.object_lift = objects_by_group.lift(table, frames)
+        except analytics.AnalysisUnavailable as err:
+            out.lift_reason = str(err)
+    return out
 
 
 def _table(frame: pd.DataFrame, columns: list[str] | None = None) -> str:
@@ -128,9 +172,12 @@ def build_report(
         notes.append(
             f"Labels are read as {len(set(label_categories.values()) | {categories.OTHER})} categories: each frame counts under the category of its top-1 label."
         )
+    people_summary, objects_summary = people.summary_table(store, runs), objects.summary_table(store, runs)
+    on_screen = None
     try:
         threshold, groups = analytics.split_popularity(videos, threshold)
         top_features = analytics.top_features(analytics.group_counts(counts, groups))
+        on_screen = on_screen_by_group(store, runs, groups, people_summary, objects_summary)
     except analytics.AnalysisUnavailable as err:
         notes.append(str(err))
         groups = videos.assign(group="no views")
@@ -152,9 +199,18 @@ def build_report(
     if label_categories is not None:
         summary = aggregates.with_labels(summary, counts)
     overview = analytics.overview_table(summary, frames, groups).drop(columns=["channel"], errors="ignore")
-    overview = objects.with_objects(people.with_people(overview, people.summary_table(store, runs)), objects.summary_table(store, runs))  # as the Overview page
-    page = _render(videos, overview, top1, models, confidence, top_features, regressions, clouds, threshold, notes, sample_size, draws, seed, unit)
-    return Report(html=page, videos=overview, top_features=top_features, confidence=confidence, regressions=regressions, wordclouds=clouds, notes=notes)
+    overview = objects.with_objects(people.with_people(overview, people_summary), objects_summary)  # as the Overview page
+    page = _render(videos, overview, top1, models, confidence, top_features, regressions, clouds, threshold, notes, sample_size, draws, seed, unit, on_screen)
+    return Report(
+        html=page,
+        videos=overview,
+        top_features=top_features,
+        confidence=confidence,
+        regressions=regressions,
+        wordclouds=clouds,
+        notes=notes,
+        on_screen=on_screen,
+    )
 
 
 LEFT_OUT_WORDS = {"black": "black segments", "static": "still pictures", "trims": "what lies outside the saved intro/outro trims"}
@@ -175,7 +231,9 @@ def _unit_notes(unit: str, leave_out: list[str], top1: pd.DataFrame, runs: dict[
     return notes
 
 
-def _render(videos, overview, top1, models, confidence, top_features, regressions, clouds, threshold, notes, sample_size, draws, seed, unit="frames") -> str:
+def _render(
+    videos, overview, top1, models, confidence, top_features, regressions, clouds, threshold, notes, sample_size, draws, seed, unit="frames", on_screen=None
+) -> str:
     figures: list[str] = []
     row = "shot" if unit == "shots" else "frame"
 
@@ -244,6 +302,9 @@ def _render(videos, overview, top1, models, confidence, top_features, regression
                 parts.append(f"<div>{fig_html(label_counts_bar(rows, f'{labels.model_name(model)} · {group} videos', count_col='count', color=color))}</div>")
         parts.append("</div>")
 
+    if on_screen is not None:
+        parts += _on_screen_parts(on_screen, fig_html)
+
     if clouds:
         parts.append("<h2>Word clouds</h2><div class='grid'>")
         for (vid, model), png in clouds.items():
@@ -280,6 +341,53 @@ def _render(videos, overview, top1, models, confidence, top_features, regression
     return f"<!doctype html><html><head><meta charset='utf-8'><title>Reelsight report</title><style>{CSS}</style></head><body>{''.join(parts)}</body></html>"
 
 
+LIFT_ROWS_SHOWN = 20
+"""Object classes listed in the report's lift table (highest lift first); the CSV holds all."""
+
+
+def _on_screen_parts(on_screen: OnScreenByGroup, fig_html) -> list[str]:
+    """The Popular vs unpopular page's people and objects sections, as HTML parts."""
+    parts = []
+    if on_screen.people is not None:
+        parts += [
+            "<h2>People on screen: popular vs unpopular</h2>",
+            "<p class='muted'>Per group, the mean over its videos of the share of frames with people, people per frame and the share of frames with a face.</p>",
+            _table(on_screen.people),
+        ]
+    if on_screen.top_objects is None:
+        return parts
+    detected, total = on_screen.object_videos
+    parts += [
+        "<h2>Objects on screen: popular vs unpopular</h2>",
+        "<p class='muted'>Per group, the COCO object classes shown on most frames of its videos (a frame counts once per class), over the "
+        f"videos analysed with object detection ({labels.count(detected)} of {labels.count(total)}).</p><div class='grid'>",
+    ]
+    for group, color in (("popular", BLUE), ("unpopular", ORANGE)):
+        rows = on_screen.top_objects[on_screen.top_objects["group"] == group]
+        if group not in on_screen.object_frames:
+            parts.append(f"<div>{_note(f'No {group} video was analysed with object detection.')}</div>")
+        elif rows.empty:
+            parts.append(
+                f"<div>{_note(f'The detector found no object on the {labels.count(on_screen.object_frames[group])} frames of the {group} videos.')}</div>"
+            )
+        else:
+            title = f"Top-20 objects · {group} videos"
+            parts.append(f"<div>{fig_html(label_counts_bar(rows, title, color=color, x_title='Frames showing this object'))}</div>")
+    parts.append("</div>")
+    if on_screen.object_lift is None:
+        parts.append(_note(on_screen.lift_reason or "No lift to show."))
+    else:
+        lift = on_screen.object_lift
+        parts.append(
+            "<h3>Lift · objects over-represented among popular videos</h3><p class='muted'>Lift = share of popular videos' frames showing the object ÷ "
+            f"the same share for unpopular videos (each smoothed by {analytics.LIFT_SMOOTHING:g} frame). Above 1: more typical of popular videos."
+            + (f" The {LIFT_ROWS_SHOWN} highest of {labels.count(len(lift))} classes; lift_objects.csv holds all." if len(lift) > LIFT_ROWS_SHOWN else "")
+            + "</p>"
+        )
+        parts.append(_table(lift.head(LIFT_ROWS_SHOWN)))
+    return parts
+
+
 def write_report(report: Report, out_dir: str | Path) -> Path:
     """Write ``report.html`` and the CSV/TXT/PNG files next to it; returns the HTML path."""
     out = output_dir(out_dir)
@@ -292,4 +400,9 @@ def write_report(report: Report, out_dir: str | Path) -> Path:
         (out / f"regression_{model}_summary.txt").write_text(result.summary, encoding="utf-8")
     for (vid, model), png in report.wordclouds.items():
         (out / f"wordcloud_{vid}_{model}.png").write_bytes(png)
+    on_screen = report.on_screen
+    if on_screen is not None:
+        for table, name in ((on_screen.people, "people_by_group.csv"), (on_screen.top_objects, "top_objects.csv"), (on_screen.object_lift, "lift_objects.csv")):
+            if table is not None:
+                to_csv(table, out / name)
     return out / "report.html"

@@ -7,8 +7,9 @@ OpenCV wheel, so the results are real on a machine without internet.
   Triggs, trained on upright pedestrians), on a copy scaled to :data:`PERSON_WIDTH`.
 
 Both run on downscaled copies of one halved frame, so a 720p frame costs about 50 ms on one core (BENCHMARKS.md).
-The price: a face smaller than ``FACE_MIN_PX × width / FACE_WIDTH`` pixels, or a person shorter
-than ``128 × width / PERSON_WIDTH`` pixels, is not found; seated, cropped or sideways people and
+The price: a face smaller than ``FACE_MIN_PX × width / FACE_WIDTH`` pixels (89 on a 1280-wide
+frame), or a person whose box is shorter than ``128 × width / PERSON_WIDTH`` (HOG's window: 410
+pixels on a 1280-wide frame, the body inside it about three quarters of that), is not found; seated, cropped or sideways people and
 profile faces are often missed (precision and recall on a labelled set: BENCHMARKS.md).
 
 Boxes are ``[x, y, w, h]`` in pixels of the full frame.
@@ -33,8 +34,9 @@ FACE_CASCADE = "haarcascade_frontalface_alt2.xml"
 """Of the wheel's frontal-face cascades, the one with the fewest false alarms on the labelled set (BENCHMARKS.md)."""
 FACE_WIDTH = 288
 """Faces are searched in a copy of the frame this wide (pixels); narrower frames are used as they are."""
-FACE_MIN_PX = 16
-"""Smallest face searched, in pixels of that copy (71 pixels tall on a 1280×720 frame)."""
+FACE_MIN_PX = 20
+"""Smallest face searched, in pixels of that copy: the cascade's own 20 × 20 window (89 pixels
+tall on a 1280×720 frame, an eighth of its height)."""
 FACE_SCALE_STEP = 1.15
 FACE_MIN_NEIGHBORS = 3
 PERSON_WIDTH = 400
