@@ -7,8 +7,11 @@ and opens each page ``--repeat`` times in a fresh browser context (empty browser
 has *settled* when the script has stopped running, nothing is stale, no lazy-loading skeleton is
 left, and every plotly and Vega-Lite chart has drawn its marks. The first visit after the server starts ("first") also pays for the page's
 imports; later visits in a new browser ("again") find the server's caches warm but download and
-compile the page's JavaScript; a second visit in that browser ("cached") finds it in its cache. Checkouts are interleaved per
-round so that machine noise hits them alike.
+compile the page's JavaScript; a second visit in that browser ("cached") finds it in its cache;
+"clicked" is how an analyst moves between pages: a new browser opens the start page (Videos),
+then the page's sidebar link is clicked, and the time runs from the click (no page reload: only
+the page's own elements' JavaScript is new). Checkouts are interleaved per round so that machine
+noise hits them alike.
 
 Run: ``python -m benchmarks.browser --root /path/to/old --root . [--pages confidence,overview]``.
 Prints one line per checkout and page and writes ``--json``.
@@ -84,6 +87,38 @@ def _visit(browser, url: str, times: int = 1) -> tuple[list[float], int]:
     return elapsed, charts
 
 
+def _heading(browser, url: str) -> str:
+    """The page's ``h1`` text once settled (what a click on its sidebar link must bring up)."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_function(SETTLED, polling=50, timeout=120_000)
+    text = page.locator("h1").first.inner_text().strip()
+    context.close()
+    return text
+
+
+def _clicked(browser, url: str, name: str, heading: str) -> float:
+    """Seconds from a click on the page's sidebar link to a settled page, in a fresh browser
+    context that has just opened the dashboard's start page (``url``): how an analyst moves between
+    pages, with no page reload (only the page's own elements' JavaScript is new to the browser)."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_function(SETTLED, polling=50, timeout=120_000)
+    link = page.locator(f'[data-testid="stSidebarNavLink"][href$="/{name}"]')
+    start = time.perf_counter()
+    link.click()
+    page.wait_for_function(
+        f"() => {{ const h = document.querySelector('h1'); return !!h && h.textContent.trim().startsWith({json.dumps(heading)}) && ({SETTLED})(); }}",
+        polling=50,
+        timeout=120_000,
+    )
+    elapsed = time.perf_counter() - start
+    context.close()
+    return elapsed
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--root", type=Path, action="append", help="a checkout to measure (repeat the option to compare)")
@@ -110,9 +145,10 @@ def main() -> None:
 
     if not args.library:
         populate(open_store(load_settings()), n_videos=args.videos, n_frames=args.frames)
-    kinds = ("first", "again", "cached")
+    kinds = ("first", "again", "cached", "clicked")
     times: dict[str, dict[str, dict[str, list[float]]]] = {str(r): {p: {k: [] for k in kinds} for p in pages} for r in roots}
     charts: dict[str, dict[str, int]] = {str(r): {} for r in roots}
+    headings: dict[str, str] = {}
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"])
         for _ in range(args.repeat):
@@ -127,6 +163,9 @@ def main() -> None:
                         (again, cached), _ = _visit(browser, f"{url}/{name}", times=2)
                         times[str(root)][name]["again"].append(again)
                         times[str(root)][name]["cached"].append(cached)
+                    for name in pages:  # a new browser opens the start page, then the analyst clicks the page in the sidebar
+                        heading = headings.setdefault(name, _heading(browser, f"{url}/{name}"))
+                        times[str(root)][name]["clicked"].append(_clicked(browser, url, name, heading))
                 finally:
                     proc.terminate()
                     proc.wait(timeout=30)
