@@ -25,16 +25,31 @@ from core.errors import JobCancelled, JobError, LeaseLost, ReelsightError, Worke
 from core.inference import MODEL_NAMES, InferenceRuntime, current_plan, describe_device
 from core.inference.detectors import DETECTORS, DetectorRunner
 from core.inference.feed import resizer
-from core.media import open_source, sweep_downloads
+from core.media import open_source, preview, sweep_downloads
 from core.store import Store, new_id
 
 log = logging.getLogger(__name__)
 
 
 def analyze_and_aggregate(ctx: JobContext) -> None:
-    """An ``analyze`` job, then the finished run's aggregates for the pages (:mod:`core.analysis.aggregates`)."""
+    """An ``analyze`` job, then the finished run's aggregates for the pages (:mod:`core.analysis.aggregates`),
+    then, for an upload that browsers cannot play, a browser copy for the moment player
+    (:mod:`core.media.preview`; a failure there is a warning: the analysis is kept)."""
     inference.run_analyze_job(ctx)
     analysis.aggregates.write(ctx.store, ctx.job["params"]["run_id"])
+    encoding: list[bool] = []
+
+    def started() -> None:
+        encoding.append(True)
+        ctx.progress("browser copy", 0, 1)
+
+    try:
+        preview.ensure_preview(ctx.store, ctx.job["params"]["video_id"], on_encode=started)
+    except ReelsightError as err:
+        ctx.warn(f"The analysis is done, but the video will not play in the browser: {err}")
+    else:
+        if encoding:
+            ctx.progress("browser copy", 1, 1)
 
 
 HANDLERS: dict[str, Callable[[JobContext], None]] = {

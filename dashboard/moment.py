@@ -20,12 +20,13 @@ from dashboard.text import plain, safe_link
 
 
 def video_source(video_id: str) -> str | None:
-    """What ``st.video`` can play for a video: its stored file, or its link (YouTube's player,
-    or the file at an allowed host); None when neither is available here."""
+    """What ``st.video`` can play for a video: its browser copy (made by the worker for an upload
+    browsers cannot play, :mod:`core.media.preview`) or its stored file, or its link (YouTube's
+    player, or the file at an allowed host); None when neither is available here."""
     video = data.store().videos.find(video_id) or {}
     if video.get("blob"):
         try:
-            return str(Path(data.store().blobs.local_path(video["blob"])))
+            return str(Path(data.store().blobs.local_path(video.get("preview_blob") or video["blob"])))
         except ReelsightError:
             return None
     return safe_link(video.get("webpage_url") or video.get("url"), data.settings().allowed_hosts)
@@ -89,6 +90,12 @@ def _player(video_id: str, time_s: float) -> None:
         st.info("The video file is not available on this server, so it cannot be played here.", icon=":material/videocam_off:")
     else:
         st.video(source, start_time=int(time_s))
+        video = data.store().videos.find(video_id) or {}
+        if video.get("blob") and not video.get("preview_blob") and not video.get("playable"):  # analysed before browser copies, or the copy failed
+            st.caption(
+                ":material/info: If the player stays empty, this file's format does not play in browsers. "
+                "Analyse the video again: the worker then makes a copy that does."
+            )
 
 
 def clicked_time(event: Any, key: str) -> float | None:

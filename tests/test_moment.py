@@ -55,3 +55,13 @@ def test_play_under_a_thumbnail_opens_that_moment_and_close_closes_it(store, upl
     assert _videos(at)[0].proto.start_time == 2
     [b for b in at.button if b.key == "moment.close"][0].click().run()
     assert _videos(at) == [] and "t" not in at.query_params
+
+
+def test_a_file_never_checked_for_browsers_says_how_to_make_it_play(store, uploaded: dict[str, str]) -> None:
+    query = {"videos": uploaded["video_id"], "video": uploaded["video_id"], "t": "1.2"}
+    hint = "this file's format does not play in browsers"
+    at = open_page("pages/explorer.py", query)
+    assert any(hint in c.value for c in at.caption)  # analysed before the worker made browser copies
+    store.videos.set(uploaded["video_id"], playable=True)  # what the worker records for a file browsers play
+    at = open_page("pages/explorer.py", query)
+    assert not any(hint in c.value for c in at.caption) and len(_videos(at)) == 1

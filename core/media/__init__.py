@@ -8,6 +8,7 @@
   downloads (:func:`sweep_downloads` at worker start-up, :func:`remove_download`).
 - The video catalogue: :func:`list_videos`, :func:`set_views`, :func:`delete_video`, :func:`effective_views`.
 - Annotated output (public module :mod:`core.media.annotate`) and boxes drawn on thumbnails (public module :mod:`core.media.boxes`).
+- Browser copies of uploads that browsers cannot play, for the moment player (public module :mod:`core.media.preview`).
 - People and faces on a frame, counts and boxes, from detectors inside the OpenCV wheel (public module :mod:`core.media.people`).
 - Scene structure from decoded frames (public module :mod:`core.media.scenes`): shots with PySceneDetect's
   content detector, black and static segments, fed inside the analysis decode pass; intro and outro trims
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING
 from core._lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from core.media import annotate, boxes, frames, people, scenes, trims
+    from core.media import annotate, boxes, frames, people, preview, scenes, trims
     from core.media.downloads import download, remove_download, sweep_downloads, video_file
     from core.media.fetch import check_url, host_allowed
     from core.media.ingest import VIDEO_EXTENSIONS, add_file, add_source, add_upload, add_url, is_url
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     {
-        "annotate": "annotate", "boxes": "boxes", "frames": "frames", "people": "people", "scenes": "scenes", "trims": "trims",
+        "annotate": "annotate", "boxes": "boxes", "frames": "frames", "people": "people", "preview": "preview", "scenes": "scenes", "trims": "trims",
         **dict.fromkeys(["VIDEO_EXTENSIONS", "add_file", "add_source", "add_upload", "add_url", "is_url"], "ingest"),
         **dict.fromkeys(["download", "remove_download", "sweep_downloads", "video_file"], "downloads"),
         **dict.fromkeys(["check_url", "host_allowed"], "fetch"),

@@ -54,7 +54,7 @@ class VideoRepository(Repository):
         return doc["_id"], True
 
     def delete_with_results(self, video_id: str) -> dict[str, int]:
-        """Delete a video with its runs, frames, thumbnails, jobs and stored file.
+        """Delete a video with its runs, frames, thumbnails, jobs and stored file (and its browser copy).
 
         Running jobs are asked to cancel first; children go before the video document, so an
         interrupted delete can simply be repeated. Returns counts of what was removed.
@@ -68,7 +68,8 @@ class VideoRepository(Repository):
             counts["scenes"] = self._scenes.delete_runs(run_ids)
         counts["runs"] = self._runs.delete_for_video(video_id)
         counts["jobs"] = self._jobs.delete_for_video(video_id)
-        if video.get("blob"):
-            self._blobs.delete(video["blob"])
+        for key in ("blob", "preview_blob"):  # the file and its browser copy
+            if video.get(key):
+                self._blobs.delete(video[key])
         self._c.delete_one({"_id": video_id})
         return counts
