@@ -37,19 +37,17 @@ def analyze_and_aggregate(ctx: JobContext) -> None:
     (:mod:`core.media.preview`; a failure there is a warning: the analysis is kept)."""
     inference.run_analyze_job(ctx)
     analysis.aggregates.write(ctx.store, ctx.job["params"]["run_id"])
-    encoding: list[bool] = []
+    analysed = dict(ctx.store.jobs.get(ctx.job["_id"]).get("progress") or {})
 
     def started() -> None:
-        encoding.append(True)
-        ctx.progress("browser copy", 0, 1)
+        ctx.progress("browser copy", 0, None)
 
     try:
         preview.ensure_preview(ctx.store, ctx.job["params"]["video_id"], on_encode=started)
     except ReelsightError as err:
         ctx.warn(f"The analysis is done, but the video will not play in the browser: {err}")
-    else:
-        if encoding:
-            ctx.progress("browser copy", 1, 1)
+    if analysed.get("stage"):  # the job ends showing what it analysed, not the copy
+        ctx.progress(analysed["stage"], int(analysed.get("done") or 0), analysed.get("total"))
 
 
 HANDLERS: dict[str, Callable[[JobContext], None]] = {

@@ -43,6 +43,20 @@ def test_a_tall_video_becomes_480_lines_of_h264(tmp_path: Path) -> None:
     assert size == (854, 480) and count == 12 and preview.plays_in_browsers(out)
 
 
+def test_odd_sizes_are_made_even(tmp_path: Path) -> None:
+    import subprocess
+
+    import imageio_ffmpeg
+
+    source = tmp_path / "odd.avi"  # MPEG-4 Part 2 at 321 × 241, as some cameras and encoders write it
+    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=321x241:rate=5", "-t", "2", "-c:v", "mpeg4", str(source)]
+    subprocess.run(cmd, check=True)
+    out = preview.write_preview(source, tmp_path / "preview.mp4")
+    cap = cv2.VideoCapture(str(out))
+    assert (int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))) == (320, 240)
+    cap.release()
+
+
 def test_ffmpeg_failure_is_one_clear_error(tmp_path: Path) -> None:
     bad = tmp_path / "broken.mp4"
     bad.write_bytes(b"not a video at all" * 100)

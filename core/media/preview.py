@@ -52,13 +52,14 @@ def plays_in_browsers(path: str | Path) -> bool:
 
 
 def write_preview(source: Path, target: Path, height: int = PREVIEW_HEIGHT) -> Path:
-    """Encode ``source`` as H.264 MP4 (sound as AAC) at most ``height`` lines tall into ``target``.
+    """Encode ``source`` as H.264 MP4 (sound as AAC) at most ``height`` lines tall into ``target``
+    (both sides even, as H.264's 4:2:0 needs: a 321 × 241 video becomes 320 × 240).
     Raises :class:`VideoOpenError` with ffmpeg's last words when it fails."""
     import imageio_ffmpeg
 
     command = [
         imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-y", "-loglevel", "error", "-i", str(source),
-        "-map", "0:v:0", "-map", "0:a:0?", "-vf", f"scale=-2:'min({height},ih)':flags=area,format=yuv420p",
+        "-map", "0:v:0", "-map", "0:a:0?", "-vf", f"scale=-2:'trunc(min({height},ih)/2)*2':flags=area,format=yuv420p",
         "-c:v", "libx264", "-preset", "veryfast", "-crf", "26", "-c:a", "aac", "-b:a", "96k", "-movflags", "+faststart",
         str(target),
     ]  # fmt: skip
