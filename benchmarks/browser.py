@@ -164,8 +164,9 @@ def main() -> None:
                         times[str(root)][name]["again"].append(again)
                         times[str(root)][name]["cached"].append(cached)
                     for name in pages:  # a new browser opens the start page, then the analyst clicks the page in the sidebar
-                        heading = headings.setdefault(name, _heading(browser, f"{url}/{name}"))
-                        times[str(root)][name]["clicked"].append(_clicked(browser, url, name, heading))
+                        if name not in headings:
+                            headings[name] = _heading(browser, f"{url}/{name}")
+                        times[str(root)][name]["clicked"].append(_clicked(browser, url, name, headings[name]))
                 finally:
                     proc.terminate()
                     proc.wait(timeout=30)

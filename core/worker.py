@@ -21,7 +21,7 @@ from pymongo.errors import PyMongoError
 
 from core import analysis, inference, jobs, screentime, yt8m
 from core.config import Settings
-from core.errors import JobCancelled, JobError, LeaseLost, ReelsightError, WorkerStopping
+from core.errors import JobCancelled, JobError, LeaseLost, NotFoundError, ReelsightError, VideoOpenError, WorkerStopping
 from core.inference import MODEL_NAMES, InferenceRuntime, current_plan, describe_device
 from core.inference.detectors import DETECTORS, DetectorRunner
 from core.inference.feed import resizer
@@ -32,22 +32,17 @@ log = logging.getLogger(__name__)
 
 
 def analyze_and_aggregate(ctx: JobContext) -> None:
-    """An ``analyze`` job, then the finished run's aggregates for the pages (:mod:`core.analysis.aggregates`),
-    then, for an upload that browsers cannot play, a browser copy for the moment player
-    (:mod:`core.media.preview`; a failure there is a warning: the analysis is kept)."""
+    """An ``analyze`` job, then the finished run's aggregates for the pages (:mod:`core.analysis.aggregates`);
+    an upload that browsers cannot play then gets a browser-copy job of its own (:mod:`core.media.preview`),
+    so the copy can neither delay nor fail the analysis."""
     inference.run_analyze_job(ctx)
     analysis.aggregates.write(ctx.store, ctx.job["params"]["run_id"])
-    analysed = dict(ctx.store.jobs.get(ctx.job["_id"]).get("progress") or {})
-
-    def started() -> None:
-        ctx.progress("browser copy", 0, None)
-
+    video_id = ctx.job["params"]["video_id"]
     try:
-        preview.ensure_preview(ctx.store, ctx.job["params"]["video_id"], on_encode=started)
-    except ReelsightError as err:
-        ctx.warn(f"The analysis is done, but the video will not play in the browser: {err}")
-    if analysed.get("stage"):  # the job ends showing what it analysed, not the copy
-        ctx.progress(analysed["stage"], int(analysed.get("done") or 0), analysed.get("total"))
+        if preview.needs_copy(ctx.store, video_id):
+            preview.request_copy(ctx.store, video_id)
+    except (VideoOpenError, NotFoundError) as err:  # the analysis is done and kept; only the player may stay empty
+        log.warning("job %s: no browser copy queued for %s: %s", ctx.job["_id"], video_id, err)
 
 
 HANDLERS: dict[str, Callable[[JobContext], None]] = {
@@ -56,6 +51,7 @@ HANDLERS: dict[str, Callable[[JobContext], None]] = {
     screentime.APPLY_JOB: screentime.run_apply_job,
     yt8m.IMPORT_JOB: yt8m.run_import_job,
     yt8m.TRAIN_JOB: yt8m.run_train_job,
+    preview.COPY_JOB: preview.run_copy_job,
 }
 """Job kind → function that executes it."""
 

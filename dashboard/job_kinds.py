@@ -14,6 +14,7 @@ from typing import Any
 
 from core.analysis import labels
 from core.inference import ANALYZE_JOB
+from core.media.preview import COPY_JOB
 from core.screentime import APPLY_JOB as SCREENTIME_JOB
 from core.screentime import TRAIN_JOB as CLASSIFIER_JOB
 from core.yt8m import IMPORT_JOB as YT8M_IMPORT_JOB
@@ -91,6 +92,11 @@ def _analyze_results(job: dict[str, Any], lib: Library) -> Link | None:
     return Link("pages/results.py", {state.QP_VIDEO: p["video_id"], state.QP_RUN: p.get("run_id")})
 
 
+def _video_results(job: dict[str, Any], lib: Library) -> Link | None:
+    video_id = job["params"].get("video_id")
+    return Link("pages/explorer.py", {state.QP_VIDEO: video_id}) if video_id in lib.video_titles else None
+
+
 def _screentime_title(job: dict[str, Any], lib: Library) -> str:
     run = lib.screentime_runs.get(job["params"].get("run_id"))
     if run is None:
@@ -143,6 +149,7 @@ JOB_KINDS: dict[str, JobKind] = {
     CLASSIFIER_JOB: JobKind(title=lambda job, lib: f"Train classifier {job['params'].get('name')}", results=_classifier_results, summary=_nothing),
     YT8M_IMPORT_JOB: JobKind(title=lambda job, lib: f"Import YouTube-8M {_dataset_name(job, lib)}", results=_yt8m_results, summary=_imported),
     YT8M_TRAIN_JOB: JobKind(title=_yt8m_train_title, results=_yt8m_results, summary=_nothing),
+    COPY_JOB: JobKind(title=lambda job, lib: f"Browser copy of {_video(job, lib)}", results=_video_results, summary=_nothing),
 }
 """Job kind → how the Jobs page shows it. A kind missing here is shown by its name as words, without a link."""
 

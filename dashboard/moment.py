@@ -15,20 +15,24 @@ import streamlit as st
 from core.analysis import labels, objects
 from core.analysis.charts import TIMELINE_PICK
 from core.errors import ReelsightError
+from core.media.preview import COPY_JOB, request_copy
 from dashboard import data, state
 from dashboard.text import plain, safe_link
 
 
 def video_source(video_id: str) -> str | None:
-    """What ``st.video`` can play for a video: its browser copy (made by the worker for an upload
-    browsers cannot play, :mod:`core.media.preview`) or its stored file, or its link (YouTube's
+    """What ``st.video`` can play for a video: its browser copy (made by a worker job for an upload
+    browsers cannot play, :mod:`core.media.preview`), else its stored file, or its link (YouTube's
     player, or the file at an allowed host); None when neither is available here."""
     video = data.store().videos.find(video_id) or {}
+    for key in ("preview_blob", "blob"):
+        if video.get(key):
+            try:
+                return str(Path(data.store().blobs.local_path(video[key])))
+            except ReelsightError:
+                continue  # a copy whose file is gone: the original may still play
     if video.get("blob"):
-        try:
-            return str(Path(data.store().blobs.local_path(video.get("preview_blob") or video["blob"])))
-        except ReelsightError:
-            return None
+        return None
     return safe_link(video.get("webpage_url") or video.get("url"), data.settings().allowed_hosts)
 
 
@@ -90,12 +94,28 @@ def _player(video_id: str, time_s: float) -> None:
         st.info("The video file is not available on this server, so it cannot be played here.", icon=":material/videocam_off:")
     else:
         st.video(source, start_time=int(time_s))
-        video = data.store().videos.find(video_id) or {}
-        if video.get("blob") and not video.get("preview_blob") and not video.get("playable"):  # analysed before browser copies, or the copy failed
-            st.caption(
-                ":material/info: If the player stays empty, this file's format does not play in browsers. "
-                "Analyse the video again: the worker then makes a copy that does."
-            )
+        _copy_hint(video_id)
+
+
+def _copy_hint(video_id: str) -> None:
+    """Under the player of an upload not known to play in browsers: that a copy is on its way, or a
+    button that queues one (the worker checks the file and makes a copy only if it is needed)."""
+    store = data.store()
+    video = store.videos.find(video_id) or {}
+    if not video.get("blob") or video.get("preview_blob") or video.get("playable"):
+        return
+    if store.jobs.pending(COPY_JOB, video_id):
+        st.caption(":material/hourglass_top: A copy that browsers can play is being made for this video (Jobs page); reopen this moment when it is done.")
+        return
+    st.caption(":material/info: If the player stays empty, this file's format (AVI, MPEG-4 Part 2, HEVC, …) does not play in browsers.")
+    if st.button(
+        "Make a browser copy",
+        icon=":material/movie:",
+        key="moment.copy",
+        help="A worker converts the video to H.264 for the player; the analysis is not touched.",
+    ):
+        request_copy(store, video_id)
+        st.rerun()
 
 
 def clicked_time(event: Any, key: str) -> float | None:

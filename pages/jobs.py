@@ -27,7 +27,7 @@ LEASE_HELP = (
 # What a stage's progress counts; any other stage counts frames. (A bare string here would be drawn on the page.)
 STAGE_UNITS = {
     "download": "bytes", "train head": "epochs", "fine-tune": "epochs", "features": "images", "read images": "images",
-    "annotate": "video frames", "import": "videos", "scan": "videos", "train": "epochs",
+    "annotate": "video frames", "import": "videos", "scan": "videos", "train": "epochs", "browser copy": "seconds of video",
 }  # fmt: skip
 
 ensure_shell()

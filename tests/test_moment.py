@@ -59,7 +59,7 @@ def test_play_under_a_thumbnail_opens_that_moment_and_close_closes_it(store, upl
 
 def test_a_file_never_checked_for_browsers_says_how_to_make_it_play(store, uploaded: dict[str, str]) -> None:
     query = {"videos": uploaded["video_id"], "video": uploaded["video_id"], "t": "1.2"}
-    hint = "this file's format does not play in browsers"
+    hint = "this file's format (AVI, MPEG-4 Part 2, HEVC, …) does not play in browsers"
     at = open_page("pages/explorer.py", query)
     assert any(hint in c.value for c in at.caption)  # analysed before the worker made browser copies
     store.videos.set(uploaded["video_id"], playable=True)  # what the worker records for a file browsers play

@@ -322,6 +322,17 @@ def test_a_videos_jobs_are_cancelled_then_deleted_unless_running(repo: Store) ->
     assert sorted(j["_id"] for j in repo.jobs.list()) == sorted([running, unrelated])
 
 
+def test_a_pending_job_is_one_queued_or_running_of_that_kind_for_that_video(repo: Store) -> None:
+    assert not repo.jobs.pending("browser_copy", "v")
+    job = repo.jobs.insert(new_job("browser_copy", {"video_id": "v"}))
+    repo.jobs.insert(new_job("analyze", {"video_id": "w"}))
+    assert repo.jobs.pending("browser_copy", "v") and not repo.jobs.pending("browser_copy", "w") and not repo.jobs.pending("analyze", "v")
+    repo.jobs.claim("w1", 60, job_id=job)
+    assert repo.jobs.pending("browser_copy", "v")  # running
+    assert repo.jobs.update_owned(job, "w1", {"state": "done"})
+    assert not repo.jobs.pending("browser_copy", "v")
+
+
 def test_live_workers_are_recent_and_not_stopped(repo: Store) -> None:
     now = utcnow()
     repo.workers.save("old", last_seen=now - dt.timedelta(minutes=5), state="idle")

@@ -1,11 +1,13 @@
-"""Browser previews: an H.264 copy of an uploaded video whose own file browsers cannot play.
+"""Browser copies: an H.264 copy of an uploaded video whose own file browsers cannot play.
 
 The moment player (``st.video``) hands the stored file to the browser, which plays H.264, VP8,
-VP9 and AV1 in MP4 or WebM, and nothing else everywhere: an AVI, an MPEG-4 Part 2 (``mp4v``) file
-from OpenCV or a camera, or a phone's HEVC ``.mov`` shows an empty player. After analysing such a
-video the worker writes a preview with the ffmpeg binary that ``imageio-ffmpeg`` ships (libx264,
-at most :data:`PREVIEW_HEIGHT` lines, AAC sound kept, ``+faststart``), and the player uses it.
-Only the worker writes previews; the dashboard reads them.
+VP9 and AV1 in MP4 or WebM, and nothing else everywhere: an AVI, an MPEG-4 Part 2 file from
+OpenCV or a camera, or a phone's HEVC ``.mov`` shows an empty player. Such a video gets a copy
+made by a job of its own (:data:`COPY_JOB`), queued by the worker after an analysis or by the
+dashboard's button, so a slow or failed copy never touches the analysis. The copy is made with the
+ffmpeg binary that ``imageio-ffmpeg`` ships: libx264, fitting in :data:`COPY_BOX` × :data:`COPY_BOX`
+pixels (480 lines for a landscape video, 480 columns for a portrait one), AAC sound kept,
+``+faststart``. Only the worker reads and writes video files here; the dashboard only queues.
 """
 
 from __future__ import annotations
@@ -13,28 +15,35 @@ from __future__ import annotations
 import logging
 import subprocess
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import cv2
 
-from core.errors import VideoOpenError
+from core.errors import NotFoundError, VideoOpenError
+from core.jobs import enqueue
 from core.store import Store
 
 log = logging.getLogger(__name__)
 
+COPY_JOB = "browser_copy"
+"""Job kind: make a video's browser copy."""
 BROWSER_CODECS = frozenset({"avc1", "avc3", "h264", "x264", "vp08", "vp80", "vp09", "vp90", "av01"})
 """FourCC codes (lower case) of the codecs every current browser plays."""
 BROWSER_CONTAINERS = frozenset({".mp4", ".m4v", ".webm"})
 """File types browsers play those codecs in (``video/mp4``, ``video/webm``)."""
-PREVIEW_HEIGHT = 480
-"""A preview has at most this many lines (smaller videos keep their size)."""
-PREVIEW_TIMEOUT_S = 3600
-"""ffmpeg is stopped after this long (a 4-hour video at 480p takes about a quarter of it on 2 cores)."""
+COPY_BOX = 854
+"""A copy fits in a square this many pixels wide (854 × 480 for 16:9, 480 × 854 for 9:16); smaller videos keep their size."""
+COPY_MIN_TIMEOUT_S = 900
+"""ffmpeg is stopped after this long, or after twice the video's duration if that is longer (480p
+encodes at 40–70 frames/s on 2 busy cores, so 30 fps video takes about half to three quarters of
+its duration)."""
 
 
 def fourcc(path: str | Path) -> str:
-    """The video codec's FourCC as OpenCV reads it, lower case (``"avc1"``, ``"mp4v"``, ``"hev1"``);
+    """The video codec's FourCC as OpenCV reads it, lower case (``"avc1"``, ``"fmp4"``, ``"hev1"``);
     empty when the file reports none. Raises :class:`VideoOpenError` for a file OpenCV cannot open."""
     cap = cv2.VideoCapture(str(path))
     try:
@@ -47,55 +56,102 @@ def fourcc(path: str | Path) -> str:
 
 
 def plays_in_browsers(path: str | Path) -> bool:
-    """Whether browsers play ``path`` as it is: one of :data:`BROWSER_CODECS` in one of :data:`BROWSER_CONTAINERS`."""
+    """Whether browsers play ``path`` as it is: one of :data:`BROWSER_CODECS` in one of
+    :data:`BROWSER_CONTAINERS`. (The codec name only: a rare 10-bit or 4:4:4 H.264 file passes
+    though browsers do not play it.)"""
     return Path(path).suffix.lower() in BROWSER_CONTAINERS and fourcc(path) in BROWSER_CODECS
 
 
-def write_preview(source: Path, target: Path, height: int = PREVIEW_HEIGHT) -> Path:
-    """Encode ``source`` as H.264 MP4 (sound as AAC) at most ``height`` lines tall into ``target``
-    (both sides even, as H.264's 4:2:0 needs: a 321 × 241 video becomes 320 × 240).
-    Raises :class:`VideoOpenError` with ffmpeg's last words when it fails."""
+def write_copy(source: Path, target: Path, duration_s: float = 0.0, on_progress: Callable[[float], None] | None = None, box: int = COPY_BOX) -> Path:
+    """Encode ``source`` as H.264 MP4 (sound as AAC), fitting in ``box`` × ``box`` with both sides
+    even (H.264's 4:2:0 needs them: 321 × 241 becomes 320 × 240), into ``target``.
+
+    ``on_progress(seconds_encoded)`` is called as ffmpeg reports (about twice a second); an
+    exception it raises (a cancelled job) stops ffmpeg and goes up. ffmpeg is stopped after
+    :data:`COPY_MIN_TIMEOUT_S` or twice ``duration_s``. Raises :class:`VideoOpenError` when it
+    fails; its own message goes to the log, not to the user."""
     import imageio_ffmpeg
 
+    scale = f"scale=w='min(iw,{box})':h='min(ih,{box})':force_original_aspect_ratio=decrease:force_divisible_by=2:flags=area,format=yuv420p"
     command = [
-        imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-y", "-loglevel", "error", "-i", str(source),
-        "-map", "0:v:0", "-map", "0:a:0?", "-vf", f"scale=-2:'trunc(min({height},ih)/2)*2':flags=area,format=yuv420p",
+        imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-y", "-loglevel", "error", "-nostats", "-progress", "pipe:1", "-i", str(source),
+        "-map", "0:v:0", "-map", "0:a:0?", "-vf", scale,
         "-c:v", "libx264", "-preset", "veryfast", "-crf", "26", "-c:a", "aac", "-b:a", "96k", "-movflags", "+faststart",
         str(target),
     ]  # fmt: skip
-    try:
-        done = subprocess.run(command, capture_output=True, timeout=PREVIEW_TIMEOUT_S, check=False)
-    except subprocess.TimeoutExpired as err:
-        raise VideoOpenError(f"Making a browser copy of {source.name} took over {PREVIEW_TIMEOUT_S // 60} minutes and was stopped.") from err
-    if done.returncode != 0 or not target.is_file() or target.stat().st_size == 0:
-        message = done.stderr.decode(errors="replace").strip()[-300:] or "no message"
-        raise VideoOpenError(f"Making a browser copy of {source.name} failed (ffmpeg exit {done.returncode}): {message}")
+    limit = max(COPY_MIN_TIMEOUT_S, 2 * duration_s)
+    with tempfile.TemporaryFile() as stderr:
+        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr)
+        timed_out = threading.Event()
+
+        def stop() -> None:  # a stalled or endless encode is stopped
+            timed_out.set()
+            proc.kill()
+
+        watchdog = threading.Timer(limit, stop)
+        watchdog.start()
+        assert proc.stdout is not None
+        try:
+            for line in proc.stdout:  # key=value lines, a block about twice a second
+                key, _, value = line.decode(errors="replace").strip().partition("=")
+                if key == "out_time_us" and value.isdigit() and on_progress is not None:
+                    on_progress(int(value) / 1e6)
+            code = proc.wait()
+        finally:
+            watchdog.cancel()
+            if proc.poll() is None:  # stopped early (a cancelled job): leave no encoder behind
+                proc.kill()
+                proc.wait()
+        stderr.seek(0)
+        message = stderr.read().decode(errors="replace").strip()
+    if code != 0 or not target.is_file() or target.stat().st_size == 0:
+        log.warning("ffmpeg exit %s on %s: %s", code, source.name, message[-2000:] or "no message")
+        if timed_out.is_set():
+            raise VideoOpenError(f"Making a browser copy of {source.name} took over {limit / 60:.0f} minutes and was stopped.")
+        raise VideoOpenError(f"ffmpeg could not convert {source.name} for the browser (exit {code}); the worker's log has its message.")
     return target
 
 
-def ensure_preview(store: Store, video_id: str, on_encode: Callable[[], None] | None = None) -> str | None:
-    """Give an uploaded video a browser preview if its own file does not play in browsers.
-
-    Returns the preview's blob key, or None when none is needed (a link, a playable file); the
-    answer is remembered on the video (``playable`` or ``preview_blob``), so a second analysis does
-    nothing. ``on_encode`` is called just before encoding starts (the worker shows the stage).
-    Raises :class:`VideoOpenError` when ffmpeg fails (the video is left as it was)."""
+def needs_copy(store: Store, video_id: str) -> bool:
+    """Whether a video needs a browser copy: an upload without one whose file browsers do not play
+    (checked once, from the file's header, and remembered as ``playable``). Worker side: it opens the file."""
     video = store.videos.find(video_id) or {}
     if not video.get("blob") or video.get("preview_blob") or video.get("playable"):
-        return video.get("preview_blob")
-    path = Path(store.blobs.local_path(video["blob"]))
-    if plays_in_browsers(path):
+        return False
+    if plays_in_browsers(store.blobs.local_path(video["blob"])):
         store.videos.set(video_id, playable=True)
+        return False
+    return True
+
+
+def request_copy(store: Store, video_id: str) -> str | None:
+    """Queue a browser copy of a video unless one is queued or running; returns the job id, or
+    None when one is already on its way. Below analyses in the queue (priority −1)."""
+    if store.jobs.pending(COPY_JOB, video_id):
         return None
-    if on_encode is not None:
-        on_encode()
-    with tempfile.TemporaryDirectory(prefix="reelsight-preview-") as tmp:
-        preview = write_preview(path, Path(tmp) / "preview.mp4")
-        blob = store.blobs.put_file(preview, "preview.mp4")
-    try:
-        store.videos.set(video_id, preview_blob=blob)
-    except BaseException:
-        store.blobs.delete(blob)  # nothing half-written: no preview file without its video
-        raise
-    log.info("%s: wrote a browser preview (its own file is %s)", video_id, fourcc(path) or "of an unknown codec")
-    return blob
+    return enqueue(store, COPY_JOB, {"video_id": video_id}, priority=-1)
+
+
+def run_copy_job(ctx: Any) -> None:
+    """A :data:`COPY_JOB`: make and store the video's browser copy if it still needs one.
+    ``ctx`` is the worker's job context (``store``, ``job``, ``progress``)."""
+    store, video_id = ctx.store, ctx.job["params"]["video_id"]
+    video = store.videos.find(video_id)
+    if video is None:
+        raise NotFoundError("The video was deleted before its browser copy was made.")
+    if not needs_copy(store, video_id):
+        return
+    source = Path(store.blobs.local_path(video["blob"]))
+    codec = fourcc(source)
+    duration = float(video.get("duration") or 0.0)
+    total = max(1, round(duration))
+    ctx.progress("browser copy", 0, total)
+    with tempfile.TemporaryDirectory(prefix="reelsight-copy-") as tmp:
+        copy = write_copy(source, Path(tmp) / "copy.mp4", duration, lambda s: ctx.progress("browser copy", min(total, round(s)), total, throttle_s=1.0))
+        blob = store.blobs.put_file(copy, "copy.mp4")
+    current = store.videos.find(video_id)
+    if current is None or current.get("preview_blob") or not store.videos.set(video_id, preview_blob=blob):
+        store.blobs.delete(blob)  # deleted meanwhile, or another copy got there first: keep no stray file
+        return
+    ctx.progress("browser copy", total, total)
+    log.info("%s: browser copy stored (its own file is %s)", video_id, codec or "of an unknown codec")

@@ -93,6 +93,10 @@ class JobRepository(Repository):
         flt = {"state": {"$in": list(states)}} if states else {}
         return list(self._c.find(flt, sort=[("created_at", -1)], limit=limit))
 
+    def pending(self, kind: str, video_id: str) -> bool:
+        """Whether a job of ``kind`` for the video is queued or running."""
+        return self._c.count_documents({"kind": kind, "params.video_id": video_id, "state": {"$in": ["queued", "running"]}}) > 0
+
     def cancel_for_video(self, video_id: str) -> None:
         """Ask running jobs of a video to stop and cancel its queued ones."""
         self._c.update_many({"params.video_id": video_id, "state": "running"}, {"$set": {"cancel_requested": True}})
