@@ -33,7 +33,9 @@ def test_documented_journey(env, clip: Path, tmp_path: Path) -> None:
     assert job_id in listing.stdout and "queued" in listing.stdout
     worker = cli("worker", "--burst", env=env)
     assert worker.returncode == 0, worker.stderr
-    assert "done" in cli("jobs", env=env).stdout
+    listing = cli("jobs", env=env).stdout.splitlines()
+    assert any(" browser_copy " in line for line in listing[1:])  # the clip is MPEG-4 Part 2: a browser copy followed the analysis
+    assert all(line[listing[0].index("state") :].startswith("done ") for line in listing[1:])  # a long kind keeps the columns aligned
     exported = cli("export", video_id, "--out", str(tmp_path / "out"), env=env)
     assert exported.returncode == 0, exported.stderr
     table = pd.read_csv(tmp_path / "out" / "predictions.csv")

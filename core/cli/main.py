@@ -139,7 +139,8 @@ def cmd_jobs(args: argparse.Namespace) -> None:
     if not rows:
         print("no jobs")
         return
-    print(f"{'job_id':<13} {'kind':<8} {'state':<10} {'stage':<15} {'progress':>11} {'per_s':>8} {'eta_s':>7}  video_id     error")
+    kind_w = max(8, *(len(job["kind"]) for job in rows))  # train_classifier, browser_copy, … keep the columns aligned
+    print(f"{'job_id':<13} {'kind':<{kind_w}} {'state':<10} {'stage':<15} {'progress':>11} {'per_s':>8} {'eta_s':>7}  video_id     error")
     for job in rows:
         p = job.get("progress") or {}
         prog = f"{p.get('done', 0)}/{p.get('total') if p.get('total') is not None else '?'}"
@@ -147,7 +148,7 @@ def cmd_jobs(args: argparse.Namespace) -> None:
         eta = "" if p.get("eta_s") is None or not running else f"{p['eta_s']:.0f}"
         rate = "" if not p.get("rate") or not running else f"{p['rate']:.1f}"
         print(
-            f"{job['_id']:<13} {job['kind']:<8} {job['state']:<10} {p.get('stage', ''):<15} {prog:>11} {rate:>8} {eta:>7}  {job['params'].get('video_id', ''):<12} {job.get('error') or job.get('warning') or ''}"
+            f"{job['_id']:<13} {job['kind']:<{kind_w}} {job['state']:<10} {p.get('stage', ''):<15} {prog:>11} {rate:>8} {eta:>7}  {job['params'].get('video_id', ''):<12} {job.get('error') or job.get('warning') or ''}"
         )
     for job_id, note in waits.items():
         print(f"job {job_id}: {note}")
