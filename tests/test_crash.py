@@ -52,7 +52,7 @@ def test_sigkilled_worker_loses_nothing(store, settings, env, tmp_path: Path, mo
     # No heartbeat any more: once the lease has run out, a new worker reaps and resumes the job.
     _wait(lambda: jobs.get_job(store, job_id)["lease_until"] < jobs.utcnow(), 2 * LEASE_S + 5, "the lease to expire")
     monkeypatch.setenv("REELSIGHT_LEASE_S", str(LEASE_S))
-    assert Worker(store, load_settings(), worker_id="rescuer").run(burst=True) == 1
+    assert Worker(store, load_settings(), worker_id="rescuer").run(burst=True) == 2  # the analysis, then its browser copy (MPEG-4 Part 2 clip)
 
     job = jobs.get_job(store, job_id)
     assert job["state"] == "done" and job["attempts"] == 2 and job["worker_id"] == "rescuer"

@@ -162,7 +162,7 @@ def test_the_worker_stores_scenes_in_its_decode_pass_and_not_when_off(store, set
     video_id, _ = ingest.add_file(store, settings, structured)
     on, _ = request_analysis(store, video_id, RunSettings(fps=1, models=("resnet50",), top_k=1))
     off, _ = request_analysis(store, video_id, RunSettings(fps=1, models=("resnet50",), top_k=1, scenes=None))
-    assert Worker(store, settings, worker_id="test").run(burst=True) == 2
+    assert Worker(store, settings, worker_id="test").run(burst=True) == 3  # two analyses, then one browser copy (MPEG-4 Part 2 clip)
 
     doc = store.scenes.of_run(on, signatures=True)
     result = SceneResult.from_doc(doc)
