@@ -159,3 +159,11 @@ def test_the_moment_offers_a_copy_and_says_when_one_is_coming(store, settings, c
     at = open_page("pages/explorer.py", query)
     assert any("is being made" in c.value for c in at.caption) and not [b for b in at.button if b.key == "moment.copy"]
     assert preview.request_copy(store, video_id) is None  # one copy job at a time
+
+
+def test_uploads_never_checked_can_be_queued_at_once(store, settings, clip: Path, h264_clip: Path) -> None:
+    old, playable = ingest.add_file(store, settings, clip)[0], ingest.add_file(store, settings, h264_clip)[0]  # e.g. analysed before copies existed
+    assert len(preview.request_unchecked_copies(store)) == 2 and preview.request_unchecked_copies(store) == []  # one job per video at a time
+    assert _drain(store, settings) == 2
+    assert store.videos.find(old)["preview_blob"] and store.videos.find(playable)["playable"] is True
+    assert preview.request_unchecked_copies(store) == []  # both are known now

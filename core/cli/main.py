@@ -167,6 +167,15 @@ def cmd_retry(args: argparse.Namespace) -> None:
     print(args.job_id)
 
 
+def cmd_browser_copies(args: argparse.Namespace) -> None:
+    from core.media.preview import request_unchecked_copies
+
+    queued = request_unchecked_copies(_store(args))
+    print(f"{len(queued)} browser-copy job(s) queued" + (": a worker checks each upload and converts those browsers cannot play" if queued else ""))
+    for job_id in queued:
+        print(job_id)
+
+
 def cmd_export(args: argparse.Namespace) -> None:
     from core.analysis.results import export_predictions
 
@@ -550,6 +559,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("retry", help="retry a failed or cancelled job")
     p.add_argument("job_id")
     p.set_defaults(func=cmd_retry)
+
+    p = sub.add_parser("browser-copies", help="queue browser copies of uploads not checked yet (e.g. analysed before copies existed)")
+    p.set_defaults(func=cmd_browser_copies)
 
     p = sub.add_parser("export", help="write DIR/predictions.csv")
     p.add_argument("video_id", nargs="?")

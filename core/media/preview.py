@@ -132,6 +132,14 @@ def request_copy(store: Store, video_id: str) -> str | None:
     return enqueue(store, COPY_JOB, {"video_id": video_id}, priority=-1)
 
 
+def request_unchecked_copies(store: Store) -> list[str]:
+    """Queue a copy job for every upload not yet checked (no copy, not known to play), e.g. those
+    analysed before browser copies existed; the worker makes a copy only where one is needed.
+    Returns the new job ids."""
+    unchecked = [v["_id"] for v in store.videos.list() if v.get("blob") and not v.get("preview_blob") and not v.get("playable")]
+    return [job for job in (request_copy(store, video_id) for video_id in unchecked) if job is not None]
+
+
 def run_copy_job(ctx: Any) -> None:
     """A :data:`COPY_JOB`: make and store the video's browser copy if it still needs one.
     ``ctx`` is the worker's job context (``store``, ``job``, ``progress``)."""
