@@ -15,7 +15,7 @@ import streamlit as st
 from core.analysis import labels, objects
 from core.analysis.charts import TIMELINE_PICK
 from core.errors import ReelsightError
-from core.media.preview import COPY_JOB, request_copy
+from core.media.preview import COPY_JOB, request_copy, unchecked
 from dashboard import data, state
 from dashboard.text import plain, safe_link
 
@@ -102,7 +102,7 @@ def _copy_hint(video_id: str) -> None:
     button that queues one (the worker checks the file and makes a copy only if it is needed)."""
     store = data.store()
     video = store.videos.find(video_id) or {}
-    if not video.get("blob") or video.get("preview_blob") or video.get("playable"):
+    if not unchecked(video):
         return
     if store.jobs.pending(COPY_JOB, video_id):
         st.caption(":material/hourglass_top: A copy that browsers can play is being made for this video (Jobs page); reopen this moment when it is done.")

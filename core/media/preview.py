@@ -112,11 +112,17 @@ def write_copy(source: Path, target: Path, duration_s: float = 0.0, on_progress:
     return target
 
 
+def unchecked(video: dict[str, Any]) -> bool:
+    """Whether a video document is an upload whose file has not been checked yet: no browser copy,
+    and not known to play as it is."""
+    return bool(video.get("blob")) and not video.get("preview_blob") and not video.get("playable")
+
+
 def needs_copy(store: Store, video_id: str) -> bool:
     """Whether a video needs a browser copy: an upload without one whose file browsers do not play
     (checked once, from the file's header, and remembered as ``playable``). Worker side: it opens the file."""
     video = store.videos.find(video_id) or {}
-    if not video.get("blob") or video.get("preview_blob") or video.get("playable"):
+    if not unchecked(video):
         return False
     if plays_in_browsers(store.blobs.local_path(video["blob"])):
         store.videos.set(video_id, playable=True)
@@ -136,8 +142,8 @@ def request_unchecked_copies(store: Store) -> list[str]:
     """Queue a copy job for every upload not yet checked (no copy, not known to play), e.g. those
     analysed before browser copies existed; the worker makes a copy only where one is needed.
     Returns the new job ids."""
-    unchecked = [v["_id"] for v in store.videos.list() if v.get("blob") and not v.get("preview_blob") and not v.get("playable")]
-    return [job for job in (request_copy(store, video_id) for video_id in unchecked) if job is not None]
+    queued = (request_copy(store, v["_id"]) for v in store.videos.list() if unchecked(v))
+    return [job for job in queued if job is not None]
 
 
 def run_copy_job(ctx: Any) -> None:
@@ -150,7 +156,6 @@ def run_copy_job(ctx: Any) -> None:
     if not needs_copy(store, video_id):
         return
     source = Path(store.blobs.local_path(video["blob"]))
-    codec = fourcc(source)
     duration = float(video.get("duration") or 0.0)
     total = max(1, round(duration))
     ctx.progress("browser copy", 0, total)
@@ -162,4 +167,4 @@ def run_copy_job(ctx: Any) -> None:
         store.blobs.delete(blob)  # deleted meanwhile, or another copy got there first: keep no stray file
         return
     ctx.progress("browser copy", total, total)
-    log.info("%s: browser copy stored (its own file is %s)", video_id, codec or "of an unknown codec")
+    log.info("%s: browser copy stored", video_id)
