@@ -49,6 +49,25 @@ def test_codecs_browsers_play_and_those_they_do_not(clip: Path, h264_clip: Path,
         preview.fourcc(tmp_path / "missing.mp4")
 
 
+def _h264(path: Path, pixels: str) -> Path:
+    """1 s of ffmpeg's test pattern, 320×240, H.264 in MP4 with the pixel format ``pixels``."""
+    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=10:duration=1"]
+    subprocess.run([*command, "-c:v", "libx264", "-pix_fmt", pixels, str(path)], check=True, capture_output=True, timeout=60)
+    return path
+
+
+@pytest.mark.parametrize(("pixels", "plays"), [("yuv420p", True), ("yuvj420p", True), ("yuv420p10le", False), ("yuv422p", False), ("yuv444p", False)])
+def test_h264_plays_only_in_8_bit_4_2_0(tmp_path: Path, pixels: str, plays: bool) -> None:
+    """H.264 High 10, 4:2:2 and 4:4:4 are H.264 too ("avc1"), but no browser plays them: they get a
+    copy, which is 8-bit 4:2:0 and plays."""
+    source = _h264(tmp_path / f"{pixels}.mp4", pixels)
+    assert preview.fourcc(source) in preview.H264_CODECS
+    assert preview.plays_in_browsers(source) is plays
+    if not plays:
+        copy = preview.write_copy(source, tmp_path / "copy.mp4")
+        assert preview.stream_format(copy)[1] == "i420" and preview.plays_in_browsers(copy)
+
+
 @pytest.mark.parametrize(("size", "expected"), [((1280, 720), (854, 480)), ((720, 1280), (480, 854)), ((320, 240), (320, 240))])
 def test_a_copy_fits_in_the_box_and_keeps_its_shape(tmp_path: Path, size: tuple[int, int], expected: tuple[int, int]) -> None:
     source = write_clip(tmp_path / "in.mp4", n_frames=12, fps=6, width=size[0], height=size[1])

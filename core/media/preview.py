@@ -2,7 +2,8 @@
 
 The moment player (``st.video``) hands the stored file to the browser, which plays H.264, VP8,
 VP9 and AV1 in MP4 or WebM, and nothing else everywhere: an AVI, an MPEG-4 Part 2 file from
-OpenCV or a camera, or a phone's HEVC ``.mov`` shows an empty player. Such a video gets a copy
+OpenCV or a camera, a phone's HEVC ``.mov``, or H.264 in 10 bits or 4:2:2/4:4:4 colour (from
+editing software) shows an empty player. Such a video gets a copy
 made by a job of its own (:data:`COPY_JOB`), queued by the worker after an analysis or by the
 dashboard's button, so a slow or failed copy never touches the analysis. The copy is made with the
 ffmpeg binary that ``imageio-ffmpeg`` ships: libx264, fitting in :data:`COPY_BOX` × :data:`COPY_BOX`
@@ -42,24 +43,47 @@ encodes at 40–70 frames/s on 2 busy cores, so 30 fps video takes about half to
 its duration)."""
 
 
-def fourcc(path: str | Path) -> str:
-    """The video codec's FourCC as OpenCV reads it, lower case (``"avc1"``, ``"fmp4"``, ``"hev1"``);
-    empty when the file reports none. Raises :class:`VideoOpenError` for a file OpenCV cannot open."""
+H264_CODECS = frozenset({"avc1", "avc3", "h264", "x264"})
+H264_BROWSER_PIXELS = frozenset({"i420", "yv12", "nv12"})
+"""Pixel formats (OpenCV's FourCC of the decoder's output, lower case) in which every browser plays
+H.264: 8-bit 4:2:0. Chrome and Firefox do not decode High 10 (``yuv420p10le``), 4:2:2 (``y42b``)
+or 4:4:4 (``444p``) H.264 in software, so those get a copy; VP9 and AV1 play in 10 bits too."""
+
+
+def _tag(code: int) -> str:
+    """A FourCC number as its four characters, lower case, without padding."""
+    return "".join(chr((code >> 8 * i) & 0xFF) for i in range(4)).strip("\x00 ").lower()
+
+
+def stream_format(path: str | Path) -> tuple[str, str]:
+    """``(codec, pixels)``: the video codec's FourCC (``"avc1"``, ``"fmp4"``, ``"hev1"``) and the
+    decoder's pixel format (``"i420"`` for 8-bit 4:2:0), as OpenCV reads them, lower case; empty
+    when the file reports none. Raises :class:`VideoOpenError` for a file OpenCV cannot open."""
     cap = cv2.VideoCapture(str(path))
     try:
         if not cap.isOpened():
             raise VideoOpenError(f"{Path(path).name} is not a video OpenCV can read.")
-        code = int(cap.get(cv2.CAP_PROP_FOURCC))
+        codec, pixels = int(cap.get(cv2.CAP_PROP_FOURCC)), int(cap.get(cv2.CAP_PROP_CODEC_PIXEL_FORMAT))
     finally:
         cap.release()
-    return "".join(chr((code >> 8 * i) & 0xFF) for i in range(4)).strip("\x00 ").lower()
+    return _tag(codec), _tag(pixels) if pixels > 0 else ""
+
+
+def fourcc(path: str | Path) -> str:
+    """The video codec's FourCC as OpenCV reads it, lower case (see :func:`stream_format`)."""
+    return stream_format(path)[0]
 
 
 def plays_in_browsers(path: str | Path) -> bool:
     """Whether browsers play ``path`` as it is: one of :data:`BROWSER_CODECS` in one of
-    :data:`BROWSER_CONTAINERS`. (The codec name only: a rare 10-bit or 4:4:4 H.264 file passes
-    though browsers do not play it.)"""
-    return Path(path).suffix.lower() in BROWSER_CONTAINERS and fourcc(path) in BROWSER_CODECS
+    :data:`BROWSER_CONTAINERS`, and for H.264 a pixel format of :data:`H264_BROWSER_PIXELS` (or
+    one OpenCV does not report)."""
+    if Path(path).suffix.lower() not in BROWSER_CONTAINERS:
+        return False
+    codec, pixels = stream_format(path)
+    if codec in H264_CODECS:
+        return not pixels or pixels in H264_BROWSER_PIXELS
+    return codec in BROWSER_CODECS
 
 
 def write_copy(source: Path, target: Path, duration_s: float = 0.0, on_progress: Callable[[float], None] | None = None, box: int = COPY_BOX) -> Path:
