@@ -4,7 +4,8 @@
   ``videos/pyscenedetect_testvideo.mp4`` and on 720p copies of the labelled frames (scaled up
   from their own size, so people are present to be searched for), with OpenCV held to one thread:
   frames per CPU second of this process, the fastest of five passes (``per_core_fps``, as
-  ``timeit`` does; the median and slowest passes are given too), and per wall-clock second.
+  ``timeit`` does; the median and slowest passes are given too), and per wall-clock second, with
+  how busy the machine was meanwhile (``machine_busy``: other processes' share of the CPUs, steal).
 - **Quality**: ``benchmarks/people_labels.csv`` holds 64 frames from ``shared/data`` (video
   frames decoded in order to ``frame``, and sports photos), each labelled by eye with the number
   of faces and of people. A *person* is a human whose head or torso is in the frame, however
@@ -24,7 +25,6 @@ import argparse
 import csv
 import json
 import os
-import platform
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +32,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from core.cli.machine_busy import BusyMeter, cpu_model
 from core.media.people import PeopleDetector
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -122,6 +123,7 @@ def speed(detector: PeopleDetector, images: list[np.ndarray], passes: int = 5) -
         detector(images[0])  # builds the detectors
         cpu = np.zeros((passes, len(images)))
         wall = []
+        meter = BusyMeter()
         for p in range(passes):
             start = time.perf_counter()
             for i, image in enumerate(images):
@@ -138,6 +140,7 @@ def speed(detector: PeopleDetector, images: list[np.ndarray], passes: int = 5) -
             "median_pass_fps": round(float(np.median(per_pass)), 1),
             "worst_pass_fps": round(float(per_pass.min()), 1),
             "wall_fps": round(n / float(np.median(wall)), 1),
+            "machine_busy": meter.stop().to_doc(),
         }
     finally:
         cv2.setNumThreads(threads)
@@ -152,7 +155,7 @@ def main() -> None:
     clip = speed_frames()
     labelled_720 = [cv2.resize(load_image(i), (1280, 720), interpolation=cv2.INTER_LINEAR) for i in labels]
     result = {
-        "machine": f"{platform.processor() or platform.machine()}, {cv2.getNumberOfCPUs()} CPUs, OpenCV {cv2.__version__}",
+        "machine": f"{cpu_model()}, {cv2.getNumberOfCPUs()} CPUs, OpenCV {cv2.__version__}",
         "load_average_at_start": round(os.getloadavg()[0], 2),
         "speed_720p_clip": speed(detector, clip),
         "speed_720p_labelled": speed(detector, labelled_720),

@@ -171,7 +171,7 @@ with col_analyze, st.container(border=True):
     count_people = st.toggle(
         "Count faces and people",
         value=True,
-        help="Counts the faces and people on every sampled frame, with their boxes, with detectors that ship with OpenCV. Costs about 50 ms of one processor core per sampled frame.",
+        help="Counts the faces and people on every sampled frame, with their boxes, with detectors that ship with OpenCV. Costs about 25–50 ms of one processor core per sampled frame.",
     )
     find_objects = st.toggle(
         "Detect objects",

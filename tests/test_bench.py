@@ -108,6 +108,7 @@ def test_three_modes_give_the_same_top1_without_reuse(tmp_path: Path) -> None:
     assert result["top1_agreement_naive"] >= 0.75
     assert result["top1_agreement_centred"] == 1.0  # nothing reused, so nothing can differ
     assert {"naive_fps", "model_only_fps", "pipeline_fps", "device", "backend", "batch"} <= set(result)
+    assert 0.0 <= result["pipeline_machine_busy"]["others_share"] <= 1.0  # recorded with every pipeline figure
 
 
 @pytest.mark.slow

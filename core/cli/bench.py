@@ -36,6 +36,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from core.cli.machine_busy import BusyMeter, cpu_model
 from core.config import load_settings
 from core.errors import ReelsightError
 from core.inference import MODEL_NAMES, InferenceRuntime, NullRuntime, RunSettings, dedup, describe_device, feed, request_analysis, top_k
@@ -243,11 +244,12 @@ def pipeline(
     if runtime is not None:
         worker.classifier = lambda models, objects=None: runtime  # type: ignore[method-assign]
     worker.classifier(settings.models, rs.objects)  # built (and cached) before the clock starts, as for the other modes
-    start, cpu = time.perf_counter(), time.process_time()
+    start, cpu, meter = time.perf_counter(), time.process_time(), BusyMeter()
     worker.run_one(job_id)
     seconds = time.perf_counter() - start
     run = store.runs.get(run_id)
-    run["cpu_s"] = time.process_time() - cpu  # every thread of this process: robust to other processes on the machine
+    run["cpu_s"] = time.process_time() - cpu  # every thread of this process; not immune to neighbours, hence ``busy``
+    run["busy"] = meter.stop()
     job = store.jobs.get(job_id)
     if job["state"] != "done":
         raise ReelsightError(f"The pipeline run failed: {job.get('error')}")
@@ -294,7 +296,7 @@ def run_bench(
         "video": path.name, "resolution": f"{info.width}x{info.height}", "frames": n, "fps_setting": settings.fps, "batch": batch, "models": list(settings.models),
         "reuse_threshold": settings.reuse_threshold, "scenes": settings.scenes, "objects": settings.objects, "device": describe_device()[0], "backend": rt.backend,
         "runtime": rt.describe(), "weights": cfg.weights, "video_source": source.name, "decode_workers": getattr(source, "workers", 1), "resize": cfg.resize,
-        "cores": default_workers(),
+        "cores": default_workers(), "cpu": cpu_model(),
     }  # fmt: skip
     top1: dict[str, dict[str, np.ndarray]] = {}
 
@@ -333,6 +335,7 @@ def run_bench(
         result["classified_fraction"] = 1 - run.get("n_reused", 0) / n
         result["pipeline_timings_s"] = run.get("timings", {})
         result["pipeline_s"], result["pipeline_cpu_s"] = seconds, run["cpu_s"]
+        result["pipeline_machine_busy"] = run["busy"].to_doc()
         result["store_share"] = run.get("timings", {}).get("store_s", 0.0) / seconds
         result["reuse_checks"] = run.get("reuse_checks", {})
         top1["pipeline"] = {m: np.array(labels, dtype=object) for m, labels in run["top1"].items()}
@@ -342,7 +345,7 @@ def run_bench(
         line(
             "pipeline",
             seconds,
-            f"; {run['cpu_s']:.1f} CPU s; {result['classified_fraction']:.0%} of frames through the models; waited {waits.get('wait_s', 0):.1f} s on the feed, {waits.get('models_s', 0):.1f} s on the models; storage {result['store_share']:.1%}",
+            f"; {run['cpu_s']:.1f} CPU s; {result['classified_fraction']:.0%} of frames through the models; waited {waits.get('wait_s', 0):.1f} s on the feed, {waits.get('models_s', 0):.1f} s on the models; storage {result['store_share']:.1%}; {run['busy'].describe()}",
         )
     if "naive" in modes:
         seconds, top1["naive"] = naive(path, indices, models)

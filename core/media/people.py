@@ -6,7 +6,8 @@ OpenCV wheel, so the results are real on a machine without internet.
 - People: OpenCV's HOG people detector (``cv2.HOGDescriptor_getDefaultPeopleDetector``, Dalal–
   Triggs, trained on upright pedestrians), on a copy scaled to :data:`PERSON_WIDTH`.
 
-Both run on downscaled copies of one halved frame, so a 720p frame costs about 50 ms on one core (BENCHMARKS.md).
+Both run on downscaled copies of one halved frame, so a 720p frame costs 22–25 ms of one core on
+the 2-core CI-class machine, up to 50 ms on the slower hosts of that class (BENCHMARKS.md).
 The price: a face smaller than ``FACE_MIN_PX × width / FACE_WIDTH`` pixels (89 on a 1280-wide
 frame), or a person whose box is shorter than ``128 × width / PERSON_WIDTH`` (HOG's window: 410
 pixels on a 1280-wide frame, the body inside it about three quarters of that), is not found; seated, cropped or sideways people and
