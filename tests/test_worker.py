@@ -12,6 +12,7 @@ import pytest
 
 from core.analysis import analytics
 from core.analysis.results import PREDICTION_COLUMNS, export_predictions, frame_table, label_counts, latest_run, list_runs
+from core.errors import IngestError
 from core.inference.models import imagenet_labels
 from core.inference.runs import RunSettings, request_analysis
 from core.jobs import queue as jobs
@@ -122,6 +123,23 @@ def test_missing_weights_fail_the_job_clearly_then_retry_succeeds(store, setting
     drain(store, settings)
     assert jobs.get_job(store, job_id)["state"] == "done"
     assert store.db["frames"].count_documents({"run_id": run_id}) == 3
+
+
+@pytest.mark.allow_errors
+def test_trims_that_leave_nothing_are_refused_when_asked_and_when_the_length_is_known_only_later(store, settings, clip: Path) -> None:
+    video_id, _ = ingest.add_file(store, settings, clip)
+    duration = frames.probe(clip).duration_s
+    with pytest.raises(IngestError, match=r"Trimming .* leaves nothing of a .* s video\. Choose shorter trims\."):
+        request_analysis(store, video_id, RunSettings(fps=1, trim_start_s=duration / 2, trim_end_s=duration / 2, models=("resnet50",)))
+    assert store.db["runs"].count_documents({"video_id": video_id}) == 0 and store.db["jobs"].count_documents({}) == 0
+    # A link not downloaded yet has no length: the worker checks once it has probed the file, and the
+    # run fails with the same message instead of finishing "done" with no frames as the video's latest.
+    store.db["videos"].update_one({"_id": video_id}, {"$unset": {"duration": "", "fps": "", "frame_count": ""}})
+    run_id, job_id = request_analysis(store, video_id, RunSettings(fps=1, trim_end_s=duration + 1, models=("resnet50",)))
+    drain(store, settings)
+    job = jobs.get_job(store, job_id)
+    assert job["state"] == "failed" and "leaves nothing of a" in job["error"]
+    assert store.db["runs"].find_one({"_id": run_id}).get("finished_at") is None and store.db["frames"].count_documents({"run_id": run_id}) == 0
 
 
 def test_cancel_reaches_a_running_job(store, settings, clip: Path) -> None:

@@ -38,7 +38,7 @@ from core.inference.feed import FramePayload, Preprocessor
 from core.inference.models import MODEL_NAMES, parse_model_names
 from core.inference.runtime import InferenceRuntime
 from core.jobs import RunningJob
-from core.media import VideoSource, frames, open_source, people, scenes, video_file
+from core.media import VideoSource, frames, open_source, people, scenes, trims, video_file
 from core.store import Store, new_id, new_job, utcnow
 
 log = logging.getLogger(__name__)
@@ -109,8 +109,9 @@ class RunSettings:
 
 
 def request_analysis(store: Store, video_id: str, run_settings: RunSettings) -> tuple[str, str]:
-    """Create a run and queue its job (both or neither). Returns ``(run_id, job_id)``; earlier runs are kept."""
-    store.videos.get(video_id)
+    """Create a run and queue its job (both or neither). Returns ``(run_id, job_id)``; earlier runs are
+    kept. Raises :class:`IngestError` for trims that leave nothing of the video (when its length is known)."""
+    trims.check_trims(trims.video_duration(store.videos.get(video_id)), run_settings.trim_start_s, run_settings.trim_end_s)
     run_id = new_id()
     job = new_job(JOB_KIND, {"video_id": video_id, "run_id": run_id})
     job_id = store.runs.create_with_job({"_id": run_id, "video_id": video_id, "created_at": utcnow(), "settings": run_settings.to_doc()}, job)
@@ -468,6 +469,7 @@ def run_analyze_job(ctx: RunningJob) -> None:
     rs = RunSettings.from_doc(run["settings"])
     path = video_file(ctx, video)
     info = frames.probe(path)
+    trims.check_trims(info.duration_s, rs.trim_start_s, rs.trim_end_s)  # a download's length is known only now
     if video.get("fps") is None:
         store.videos.set(
             video_id, fps=info.fps, frame_count=info.frame_count, width=info.width, height=info.height, duration=video.get("duration") or info.duration_s

@@ -187,15 +187,26 @@ def suggest_for_video(store: Store, video_id: str) -> TrimSuggestion:
     return suggest(SceneResult.from_doc(doc), others, run_id=doc["_id"])
 
 
+def video_duration(video: dict[str, Any]) -> float | None:
+    """A video document's length in seconds: its ``duration``, else frames over frame rate; None when unknown."""
+    duration = video.get("duration") or (video.get("frame_count") or 0) / (video.get("fps") or 1)
+    return float(duration) if duration and math.isfinite(duration) and duration > 0 else None
+
+
+def check_trims(duration_s: float | None, start_s: float, end_s: float) -> None:
+    """Raise :class:`IngestError` unless the trims (seconds from the start and from the end) are
+    zero or more and leave some of a ``duration_s``-second video (not checked when it is None)."""
+    if not (math.isfinite(start_s) and math.isfinite(end_s)) or start_s < 0 or end_s < 0:
+        raise IngestError("Trims must be zero or more seconds.")
+    if duration_s and start_s + end_s >= duration_s:
+        length = f"{duration_s:.1f}" if duration_s >= 1 else f"{duration_s:.2g}"
+        raise IngestError(f"Trimming {start_s:g} s and {end_s:g} s leaves nothing of a {length} s video. Choose shorter trims.")
+
+
 def accept_trims(store: Store, video_id: str, start_s: float, end_s: float, suggested: bool) -> dict[str, Any]:
     """Keep the trims an analyst accepted (``suggested``) or edited for a video: the Videos page
     fills the next analysis with them. Returns the stored ``trims`` field."""
-    video = store.videos.get(video_id)
-    if not (math.isfinite(start_s) and math.isfinite(end_s)) or start_s < 0 or end_s < 0:
-        raise IngestError("Trims must be zero or more seconds.")
-    duration = video.get("duration") or (video.get("frame_count") or 0) / (video.get("fps") or 1) or None
-    if duration and start_s + end_s >= duration:
-        raise IngestError(f"Trimming {start_s:g} s and {end_s:g} s leaves nothing of a {duration:.1f} s video. Choose shorter trims.")
+    check_trims(video_duration(store.videos.get(video_id)), start_s, end_s)
     trims = {"start_s": float(start_s), "end_s": float(end_s), "source": "suggested" if suggested else "edited"}
     store.videos.set(video_id, trims=trims)
     return trims
