@@ -15,7 +15,7 @@ from core.inference.dedup import DEFAULT_THRESHOLD as REUSE_THRESHOLD
 from core.inference.detectors import DEFAULT_DETECTOR
 from core.media import VIDEO_EXTENSIONS, add_upload, add_url, delete_video, set_views
 from core.media.scenes import SceneSettings
-from dashboard import data, state, trims, widgets
+from dashboard import data, scene_settings, state, trims, widgets
 from dashboard.shell import ensure_shell
 from dashboard.text import plain, safe_link
 from dashboard.widgets import guarded, no_views_notice, succeeded
@@ -184,8 +184,9 @@ with col_analyze, st.container(border=True):
         "Find shots, black and still pictures",
         value=True,
         key="videos.find_shots",
-        help="In the same pass over the video: shot changes (for counting shots and the timeline bands) and black or still segments (for the suggested intro and outro trims). Costs about 10–25% more analysis time (BENCHMARKS.md).",
+        help="In the same pass over the video: shot changes (for counting shots and the timeline bands) and black or still segments (for the suggested intro and outro trims). Costs about 4–10% more processor time (BENCHMARKS.md).",
     )
+    scene_values = scene_settings.settings_inputs(disabled=not find_shots)
     c1, c2, c3 = st.columns(3)
     fps = c1.number_input("Frames per second", min_value=0.1, max_value=60.0, value=1.0, step=0.5, disabled=every, help="The source study used 24.")
     trim_start = c2.number_input("Trim start (s)", min_value=0.0, value=0.0, step=1.0, help="Skip title cards.")
@@ -211,7 +212,7 @@ with col_analyze, st.container(border=True):
                 top_k=int(top_k),
                 reuse_threshold=REUSE_THRESHOLD if reuse else None,
                 people=count_people,
-                scenes=SceneSettings() if find_shots else None,
+                scenes=SceneSettings(**scene_values) if find_shots else None,
                 objects=DEFAULT_DETECTOR if find_objects else None,
             )
         )

@@ -48,3 +48,19 @@ def test_shots_export_and_trim_auto(env, tmp_path: Path) -> None:
     assert both.returncode == 2 and "not both" in both.stderr
     bad = cli("analyze", video_id, "--shot-threshold", "0", env=env)
     assert bad.returncode == 2 and "cut threshold must be above 0" in bad.stderr
+
+
+def test_the_black_and_still_thresholds_are_settings_of_the_analysis(env, store, clip: Path) -> None:
+    video_id = cli("add", str(clip), env=env).stdout.strip().splitlines()[-1]
+    options = ["--black-level", "20", "--black-min-s", "1", "--still-threshold", "0.5", "--still-min-s", "3", "--min-shot-frames", "5"]
+    queued = cli("analyze", video_id, *options, env=env)
+    assert queued.returncode == 0, queued.stderr
+    run = store.db["runs"].find_one({"video_id": video_id})
+    assert run["settings"]["scenes"] == {
+        "shot_threshold": 27.0, "min_shot_frames": 5, "black_luma": 20.0, "black_min_s": 1.0, "static_diff": 0.5, "static_min_s": 3.0,
+    }  # fmt: skip
+    off = cli("analyze", video_id, "--no-scenes", "--black-level", "20", env=env)
+    assert off.returncode == 2 and off.stderr.count("\n") == 1 and "leave out --black-level" in off.stderr
+    bad = cli("analyze", video_id, "--still-min-s", "-1", env=env)
+    assert bad.returncode == 2 and "Minimum segment durations must be 0 to 3600 seconds." in bad.stderr
+    assert store.db["runs"].count_documents({"video_id": video_id}) == 1  # nothing queued by the refused ones

@@ -100,3 +100,20 @@ def test_a_selected_video_without_views_is_named(store) -> None:
 def test_the_no_views_sentence(titles: list[str], sentence: str | None) -> None:
     made = no_views_sentence(titles)
     assert made is None if sentence is None else made.startswith(sentence)
+
+
+def test_the_shot_and_segment_settings_reach_the_queued_run(store) -> None:
+    add_video(store, "synthetic:a", "Video A", views=10)
+    at = open_page("pages/videos.py")
+    at.number_input(key="videos.scene_settings.black_luma").set_value(30.0)
+    at.number_input(key="videos.scene_settings.static_min_s").set_value(4.0)
+    at.number_input(key="videos.scene_settings.shot_threshold").set_value(40.0)
+    at.run()
+    button(at, "Queue analysis").click()
+    at.run()
+    assert not at.exception
+    scenes = store.db["runs"].find_one({})["settings"]["scenes"]
+    assert (scenes["black_luma"], scenes["static_min_s"], scenes["shot_threshold"], scenes["black_min_s"]) == (30.0, 4.0, 40.0, 0.5)
+    at.toggle(key="videos.find_shots").set_value(False)
+    at.run()
+    assert at.number_input(key="videos.scene_settings.black_luma").disabled, "no thresholds without detection"

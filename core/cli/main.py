@@ -401,12 +401,27 @@ def cmd_yt8m_train(args: argparse.Namespace) -> None:
 
 
 def _scene_settings(args: argparse.Namespace) -> Any:
-    """``--no-scenes`` / ``--shot-threshold`` → the run's scene settings (None: detection off)."""
+    """``--no-scenes`` and the threshold options (:data:`SCENE_OPTIONS`) → the run's scene settings
+    (None: detection off). Raises :class:`core.errors.IngestError` for a value out of range."""
     from core.media.scenes import SceneSettings
 
+    given = {field: getattr(args, field) for field in SCENE_OPTIONS.values() if getattr(args, field) is not None}
     if args.no_scenes:
+        if given:
+            raise ReelsightError(f"--no-scenes turns shot detection off; leave out {', '.join(o for o, f in SCENE_OPTIONS.items() if f in given)}.")
         return None
-    return SceneSettings() if args.shot_threshold is None else SceneSettings(shot_threshold=args.shot_threshold)
+    return SceneSettings(**given)
+
+
+SCENE_OPTIONS = {
+    "--shot-threshold": "shot_threshold",
+    "--min-shot-frames": "min_shot_frames",
+    "--black-level": "black_luma",
+    "--black-min-s": "black_min_s",
+    "--still-threshold": "static_diff",
+    "--still-min-s": "static_min_s",
+}
+"""``analyze`` options → :class:`core.media.scenes.SceneSettings` fields."""
 
 
 def _reuse_threshold(args: argparse.Namespace) -> float | None:
@@ -540,6 +555,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--no-scenes", action="store_true", help="skip shot, black and still-picture detection")
     p.add_argument("--shot-threshold", type=float, metavar="T", help="change score that starts a new shot (default 27, PySceneDetect's)")
+    p.add_argument("--min-shot-frames", type=int, metavar="N", help="a cut closer than N frames to the previous one is ignored (default 15, PySceneDetect's)")
+    p.add_argument("--black-level", type=float, metavar="L", dest="black_luma", help="a frame whose mean brightness (0-255) is under L is black (default 12)")
+    p.add_argument("--black-min-s", type=float, metavar="S", help="shortest black segment, seconds (default 0.5)")
+    p.add_argument(
+        "--still-threshold",
+        type=float,
+        metavar="D",
+        dest="static_diff",
+        help="a frame differing from the one before by under D grey levels (mean) is still (default 1)",
+    )
+    p.add_argument("--still-min-s", type=float, metavar="S", dest="static_min_s", help="shortest still-picture segment, seconds (default 2)")
     p.set_defaults(func=cmd_analyze)
 
     p = sub.add_parser("worker", help="process queued jobs")
