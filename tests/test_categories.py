@@ -117,6 +117,16 @@ def test_labels_are_accepted_as_stored_or_as_words_in_any_case_and_extra_columns
     assert parse_mapping_csv(text.encode("utf-8-sig")) == {"tobacco_shop": "Shops", "German_shepherd": "Pets", "beagle": "Pets"}
 
 
+@pytest.mark.parametrize("sep", [";", "\t"], ids=["semicolons", "tabs"])
+def test_a_spreadsheet_csv_with_semicolons_or_tabs_is_read_like_one_with_commas(sep: str) -> None:
+    """Spreadsheets in countries whose decimal mark is a comma write "CSV" with semicolons."""
+    text = f'"Label"{sep}Category{sep}Notes\ntobacco_shop{sep}Shops, retail{sep}x\nbeagle{sep}Pets{sep}\n'
+    assert parse_mapping_csv(text.encode("utf-8-sig")) == {"tobacco_shop": "Shops, retail", "beagle": "Pets"}
+    assert _problems(f"label{sep}category\nunicorn{sep}Pets\n").problems == [
+        "Row 2: “unicorn” is not an ImageNet label. Use a label as the Label categories page's CSV writes it."
+    ]
+
+
 def test_a_category_our_csv_protected_from_spreadsheets_reads_back_as_typed() -> None:
     mapping = {"beagle": "=dogs", "pizza": "+food"}
     assert parse_mapping_csv(categories.mapping_csv(mapping)) == mapping

@@ -195,8 +195,21 @@ def _decode(data: bytes | str, name: str) -> str:
         raise CategoryMappingError(f"{name} is not UTF-8 text (byte {err.start}). Save it from your spreadsheet as “CSV UTF-8” and upload it again.") from err
 
 
+DELIMITERS = (",", ";", "\t")
+"""Column separators read: commas, semicolons (a spreadsheet's "CSV" where the decimal mark is a comma) and tabs."""
+
+
+def _delimiter(text: str) -> str:
+    """The separator whose split of the first non-empty line names both :data:`COLUMNS`; a comma otherwise."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    for d in DELIMITERS:
+        if set(COLUMNS) <= {_unquote(c).strip('"').casefold() for c in first.split(d)}:
+            return d
+    return ","
+
+
 def parse_mapping_csv(data: bytes | str, name: str = "The file") -> dict[str, str]:
-    """Read a ``label, category`` CSV into label name → category.
+    """Read a ``label, category`` CSV (commas, semicolons or tabs between columns) into label name → category.
 
     Labels may be written as runs store them (``tobacco_shop``) or as words (``tobacco shop``), in
     any case; other columns are ignored; a label listed twice with the same category is fine.
@@ -208,7 +221,7 @@ def parse_mapping_csv(data: bytes | str, name: str = "The file") -> dict[str, st
     a label listed again with another category; or a file too large, not UTF-8, without a ``label``
     or ``category`` column, with no rows or too many rows or categories. Nothing is returned then."""
     text = _decode(data, name)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     try:
         header = next(reader, None)
         while header is not None and not any(c.strip() for c in header):
