@@ -6,6 +6,9 @@ A frame *shows* a class when at least one box of that class scored above the det
 on it. A class's share of a video is the share of its detected frames that show it (0–1), so a
 frame with three cars counts once for "car", unlike the box counts. A run analysed without object
 detection has no rows in the frame tables and missing values in the summaries, never zeros.
+
+Counting shots or leaving segments out (:mod:`core.analysis.units`), :mod:`core.analysis.on_screen`
+computes the same tables from the frames.
 """
 
 from __future__ import annotations
@@ -33,14 +36,17 @@ def _summaries(store: Store, runs: dict[str, str]) -> dict[str, dict[str, Any] |
     return {vid: (store.runs.find(run_id, {"objects": 1}) or {}).get("objects") for vid, run_id in runs.items()}
 
 
-def frame_table(store: Store, runs: dict[str, str]) -> pd.DataFrame:
-    """Per detected frame of the runs (video id → run id): :data:`FRAME_COLUMNS`, by run and frame."""
-    rows = [
-        (vid, run_id, d["frame"], d["time_s"], len(d["objects"]), "; ".join(dict.fromkeys(labels.label(o["label"]) for o in d["objects"])))
-        for vid, run_id in runs.items()
-        for d in store.frames.objects(run_id)
-    ]
-    return pd.DataFrame(rows, columns=FRAME_COLUMNS)
+def frame_table(store: Store, runs: dict[str, str], classes: bool = False) -> pd.DataFrame:
+    """Per detected frame of the runs (video id → run id): :data:`FRAME_COLUMNS`, by run and frame.
+    With ``classes``, also ``classes``: the COCO class names shown on it (a tuple, each once), which
+    :func:`core.analysis.on_screen.objects_tables` reads."""
+    rows = []
+    for vid, run_id in runs.items():
+        for d in store.frames.objects(run_id):
+            names = tuple(dict.fromkeys(o["label"] for o in d["objects"]))
+            row = (vid, run_id, d["frame"], d["time_s"], len(d["objects"]), "; ".join(labels.label(n) for n in names))
+            rows.append((*row, names) if classes else row)
+    return pd.DataFrame(rows, columns=[*FRAME_COLUMNS, "classes"] if classes else FRAME_COLUMNS)
 
 
 def summary_table(store: Store, runs: dict[str, str]) -> pd.DataFrame:

@@ -15,7 +15,8 @@ from core.store import Store
 
 PEOPLE_COLUMNS = ["video_id", "run_id", "frame", "time_s", "faces", "persons"]
 SUMMARY_COLUMNS = ["video_id", "run_id", "frames", "person_share", "face_share", "mean_persons", "mean_faces"]
-"""``person_share``/``face_share``: share of frames with at least one (0–1); ``mean_*``: count per frame."""
+"""``person_share``/``face_share``: share of frames with at least one (0–1); ``mean_*``: count per frame.
+Counted per shot (:func:`core.analysis.on_screen.people_summary`), ``frames`` holds the shots and the shares and means are per shot."""
 OVERVIEW_COLUMNS = ["person_share", "mean_persons", "face_share"]
 
 

@@ -6,6 +6,11 @@ one row per run, sampled frame and model) into a table of the same shape with on
 the majority top-1 label of the shot's sampled frames, with its ``share`` of them, so every page
 that reads a top-1 table can count shots instead. :func:`exclude` drops the frames that lie in
 black or still-picture segments, or outside a video's saved intro/outro trims.
+
+Per-frame counts of people and objects go through the same filter (:func:`transform_frames`), and
+:func:`observations` makes one observation per shot by the same majority rule: a shot has a person
+(a face, an object class) when more than half of its remaining sampled frames do, and its count is
+the mean count per frame over them.
 """
 
 from __future__ import annotations
@@ -32,6 +37,25 @@ def shot_numbers(frames: np.ndarray, starts: np.ndarray) -> np.ndarray:
     return np.searchsorted(starts, frames, side="right")
 
 
+def tag_shots(rows: pd.DataFrame, shots: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` (any per-frame table with ``run_id`` and ``frame``) of the runs that have shots, with
+    each frame's ``shot`` number (from 1) added; the rows of runs without shots are left out."""
+    rows = rows[rows["run_id"].isin(set(shots["run_id"]))]
+    if rows.empty:
+        return rows.assign(shot=pd.Series(dtype="int64"))
+    parts = []
+    for run_id, frames in rows.groupby("run_id", sort=False):
+        starts = np.sort(shots.loc[shots["run_id"] == run_id, "start_frame"].to_numpy())
+        parts.append(frames.assign(shot=shot_numbers(frames["frame"].to_numpy(), starts)))
+    return pd.concat(parts, ignore_index=True)
+
+
+def majority(count: Any, frames: Any) -> Any:
+    """Whether ``count`` of a shot's ``frames`` sampled frames are more than half of them: the rule
+    by which a shot has a label (:func:`by_shot`), a person or an object. Works on scalars and Series."""
+    return count * 2 > frames
+
+
 def by_shot(top1: pd.DataFrame, shots: pd.DataFrame) -> pd.DataFrame:
     """One row per (run, model, shot) from a top-1 table and the runs' shots
     (:func:`core.analysis.scenes.shots_table`). Runs without shots are left out.
@@ -40,14 +64,10 @@ def by_shot(top1: pd.DataFrame, shots: pd.DataFrame) -> pd.DataFrame:
     higher mean score, then the name), ``score`` its mean score on those frames, ``frame`` and
     ``time_s`` those of the shot's first sampled frame; plus :data:`SHOT_EXTRA_COLUMNS`."""
     columns = list(top1.columns) + [c for c in SHOT_EXTRA_COLUMNS if c not in top1.columns]
-    rows = top1[top1["run_id"].isin(set(shots["run_id"]))]
-    if rows.empty:
+    tagged = tag_shots(top1, shots)
+    if tagged.empty:
         return pd.DataFrame(columns=columns)
-    parts = []
-    for run_id, frames in rows.groupby("run_id", sort=False):
-        starts = np.sort(shots.loc[shots["run_id"] == run_id, "start_frame"].to_numpy())
-        parts.append(frames.assign(shot=shot_numbers(frames["frame"].to_numpy(), starts)))
-    tagged = pd.concat(parts, ignore_index=True).sort_values(["run_id", "model", "frame"], kind="stable")
+    tagged = tagged.sort_values(["run_id", "model", "frame"], kind="stable")
     keys = ["run_id", "model", "shot"]
     first = tagged.groupby(keys, sort=False).first()
     size = tagged.groupby(keys, sort=False).size().rename("frames")
@@ -113,6 +133,47 @@ def transform(
     kinds = list(leave_out)
     kept = exclude(top1, segments, kinds, trims) if kinds else top1
     return by_shot(kept, shots) if unit == "shots" else kept
+
+
+def transform_frames(
+    rows: pd.DataFrame, unit: str, leave_out: Iterable[str], shots: pd.DataFrame, segments: pd.DataFrame, trims: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Per-frame rows other than labels (``video_id, run_id, frame, time_s`` and counts, e.g.
+    :func:`core.analysis.people.people_table`) as :func:`transform` treats a top-1 table: without the
+    frames in the ``leave_out`` segments (:func:`exclude`) and, for ``unit == "shots"``, with each
+    frame's ``shot`` (:func:`tag_shots`; runs without shots drop out). :func:`observations` then
+    gives one row per frame or shot."""
+    kinds = list(leave_out)
+    kept = exclude(rows, segments, kinds, trims) if kinds else rows
+    return tag_shots(kept, shots) if unit == "shots" else kept
+
+
+def observations(rows: pd.DataFrame, counts: list[str]) -> pd.DataFrame:
+    """One row per observation of :func:`transform_frames` rows: per frame, or per shot when they
+    carry a ``shot`` column. Columns: ``video_id, run_id``, ``frame`` or ``shot``, ``frames`` (its
+    sampled frames), and per count column ``c``: ``c``, the mean count per frame, and ``has_c``,
+    whether more than half of its frames have ``c > 0`` (:func:`majority`; a frame alone: whether it has one)."""
+    keys = ["video_id", "run_id", "shot" if "shot" in rows.columns else "frame"]
+    columns = [*keys, "frames", *counts, *(f"has_{c}" for c in counts)]
+    if rows.empty:
+        return pd.DataFrame(columns=columns).astype({"frames": "int64", **{c: float for c in counts}, **{f"has_{c}": bool for c in counts}})
+    grouped = rows.groupby(keys, sort=True)
+    out = grouped[counts].mean().astype(float)
+    frames = grouped.size()
+    shown = (rows[counts] > 0).groupby([rows[k] for k in keys], sort=True).sum()
+    out["frames"] = frames
+    for c in counts:
+        out[f"has_{c}"] = majority(shown[c], frames)
+    return out.reset_index()[columns]
+
+
+def in_frame_units(store: Store, rows: pd.DataFrame, unit: str = "frames", leave_out: Iterable[str] = ()) -> pd.DataFrame:
+    """:func:`transform_frames` of ``rows`` (per-frame rows of stored runs) with its runs' shots,
+    segments and saved trims read from ``store``, as :func:`in_units` does for a top-1 table."""
+    kinds = check_choice(unit, leave_out)
+    run_ids = sorted(rows["run_id"].unique())
+    trims = saved_trims(store, rows["video_id"].unique()) if "trims" in kinds else None
+    return transform_frames(rows, unit, kinds, scenes.shots_table(store, run_ids), scenes.segments_table(store, run_ids), trims)
 
 
 def in_units(store: Store, top1: pd.DataFrame, unit: str = "frames", leave_out: Iterable[str] = ()) -> pd.DataFrame:
