@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from core import jobs as core_jobs
-from core.analysis import aggregates, analytics
+from core.analysis import aggregates, analytics, on_screen, scenes, units
 from core.analysis import objects as core_objects
 from core.analysis import people as core_people
 from core.analysis import results as core_results
@@ -140,17 +140,21 @@ def regression_fit(
     level: str,
     top_n: int,
     categories: tuple[tuple[str, str], ...] = (),
+    leave_out: tuple[str, ...] = (),
+    trims: Trims = (),
 ) -> RegressionResult:
     """Keyed by the runs and the views used: a new run or an edited view count refits; the fit is
     also kept in the store (:func:`core.analysis.regression.kept_regression`), so it survives a restart.
-    ``categories`` (label → category pairs) fits on categories instead of labels."""
+    ``categories`` (label → category pairs) fits on categories instead of labels. The people and
+    objects levels leave out the ``leave_out`` segments (and ``trims``), as the page's selector says."""
     from core.analysis import regression as core_regression  # statsmodels: loaded by the pages that fit, not by every page
 
     videos = pd.DataFrame(list(views), columns=["video_id", "views"])
     if level == "people":
-        return core_regression.people_regression(people_summary(db, runs), videos)
+        return core_regression.people_regression(people_summary(db, runs, "frames", leave_out, trims), videos)
     if level == "objects":
-        return core_regression.objects_regression(objects_shares(db, runs), objects_summary(db, runs), videos, top_n)
+        chosen = ("frames", leave_out, trims)
+        return core_regression.objects_regression(objects_shares(db, runs, *chosen), objects_summary(db, runs, *chosen), videos, top_n)
     return core_regression.kept_regression(store(), dict(runs), videos, model, level, top_n, dict(categories) or None)
 
 
@@ -267,9 +271,37 @@ def people_counts(db: str, runs: tuple[tuple[str, str], ...]) -> pd.DataFrame:
     return core_people.people_table(store(), dict(runs))
 
 
+Trims = tuple[tuple[str, float, float, float], ...]
+"""Saved intro/outro trims as a cache key: rows of :func:`core.analysis.units.saved_trims` (empty unless trims are left out)."""
+
+
+def trims_key(trims: pd.DataFrame | None) -> Trims:
+    """:func:`core.analysis.units.saved_trims` rows as a hashable key (trims change on the Videos page, so they key the caches)."""
+    return () if trims is None else tuple((str(v), float(a), float(b), float(d)) for v, a, b, d in trims.itertuples(index=False, name=None))
+
+
 @st.cache_data(ttl=3600, show_spinner=False)
-def people_summary(db: str, runs: tuple[tuple[str, str], ...]) -> pd.DataFrame:
-    return core_people.summary_table(store(), dict(runs))
+def structure(db: str, run_ids: tuple[str, ...]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Shots and segments of the runs (:func:`core.analysis.scenes.shots_table`, ``segments_table``)."""
+    return scenes.shots_table(store(), list(run_ids)), scenes.segments_table(store(), list(run_ids))
+
+
+def _in_units(db: str, rows: pd.DataFrame, runs: tuple[tuple[str, str], ...], unit: str, leave_out: tuple[str, ...], trims: Trims) -> pd.DataFrame:
+    """:func:`core.analysis.units.transform_frames` of per-frame rows of ``runs``, with their cached shots and segments."""
+    shots, segments = structure(db, tuple(sorted(r for _, r in runs)))
+    saved = pd.DataFrame(list(trims), columns=["video_id", "start_s", "end_s", "duration_s"]) if "trims" in leave_out else None
+    return units.transform_frames(rows, unit, leave_out, shots, segments, saved)
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def people_summary(db: str, runs: tuple[tuple[str, str], ...], unit: str = "frames", leave_out: tuple[str, ...] = (), trims: Trims = ()) -> pd.DataFrame:
+    """People per video of the (video id, run id) pairs as the unit selector counts: the stored
+    summaries (:func:`core.analysis.people.summary_table`, one small read per run) for frames with
+    nothing left out, else :func:`core.analysis.on_screen.people_summary` of the cached frames."""
+    if unit == "frames" and not leave_out:
+        return core_people.summary_table(store(), dict(runs))
+    rows = people_counts(db, runs)
+    return on_screen.people_summary(_in_units(db, rows, runs, unit, leave_out, trims), dict(runs), counted=rows["run_id"].unique())
 
 
 @st.cache_data(ttl=3600, show_spinner=False)
@@ -279,15 +311,28 @@ def thumbnails_with_boxes(db: str, run_id: str, frames: tuple[int, ...]) -> dict
 
 
 @st.cache_data(ttl=3600, show_spinner=False)
-def objects_summary(db: str, runs: tuple[tuple[str, str], ...]) -> pd.DataFrame:
-    """:func:`core.analysis.objects.summary_table` of the (video id, run id) pairs."""
-    return core_objects.summary_table(store(), dict(runs))
+def objects_summary(db: str, runs: tuple[tuple[str, str], ...], unit: str = "frames", leave_out: tuple[str, ...] = (), trims: Trims = ()) -> pd.DataFrame:
+    """:func:`core.analysis.objects.summary_table` of the (video id, run id) pairs (stored summaries)
+    for frames with nothing left out, else as the unit selector counts (:func:`objects_in_units`)."""
+    if unit == "frames" and not leave_out:
+        return core_objects.summary_table(store(), dict(runs))
+    return objects_in_units(db, runs, unit, leave_out, trims)[0]
 
 
 @st.cache_data(ttl=3600, show_spinner=False)
-def objects_shares(db: str, runs: tuple[tuple[str, str], ...]) -> pd.DataFrame:
-    """:func:`core.analysis.objects.share_table` of the (video id, run id) pairs."""
-    return core_objects.share_table(store(), dict(runs))
+def objects_shares(db: str, runs: tuple[tuple[str, str], ...], unit: str = "frames", leave_out: tuple[str, ...] = (), trims: Trims = ()) -> pd.DataFrame:
+    """:func:`core.analysis.objects.share_table` of the (video id, run id) pairs (stored summaries)
+    for frames with nothing left out, else as the unit selector counts (:func:`objects_in_units`)."""
+    if unit == "frames" and not leave_out:
+        return core_objects.share_table(store(), dict(runs))
+    return objects_in_units(db, runs, unit, leave_out, trims)[1]
+
+
+@st.cache_data(ttl=3600, show_spinner="Counting objects…")
+def objects_in_units(db: str, runs: tuple[tuple[str, str], ...], unit: str, leave_out: tuple[str, ...], trims: Trims = ()) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`core.analysis.on_screen.objects_tables` of the runs' detected frames, segments left out and counted by ``unit``."""
+    rows = core_objects.frame_table(store(), dict(runs), classes=True)
+    return on_screen.objects_tables(_in_units(db, rows, runs, unit, leave_out, trims), dict(runs), counted=rows["run_id"].unique())
 
 
 @st.cache_data(ttl=3600, show_spinner=False)

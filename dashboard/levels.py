@@ -66,16 +66,16 @@ def mapping_key(level: str) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(found.items())) if found else ()
 
 
-def dummies_note(raw_top1: pd.DataFrame, level_top1: pd.DataFrame, model: str) -> str | None:
-    """At a category level, the frame-level regression's dummy count against the labels', in plain
-    words (``raw_top1``: any table of ``model, label`` rows, e.g. the label counts; ``level_top1``: the
-    same as categories); None when the model has no frames."""
+def dummies_note(raw_top1: pd.DataFrame, level_top1: pd.DataFrame, model: str, row: str = "frame") -> str | None:
+    """At a category level, the regression's dummy count against the labels', in plain words
+    (``raw_top1``: any table of ``model, label`` rows, e.g. the label counts; ``level_top1``: the
+    same as categories; ``row``: what one row is, ``frame`` or ``shot``); None when the model has no rows."""
     raw = raw_top1[raw_top1["model"] == model]["label"].nunique()
     grouped = level_top1[level_top1["model"] == model]["label"].nunique()
     if raw == 0:
         return None
     return (
-        f"Read by category, these frames carry {grouped} categories instead of {raw} labels, so the frame-level model has "
+        f"Read by category, these {row}s carry {grouped} categories instead of {raw} labels, so the {row}-level model has "
         f"{max(grouped - 1, 0)} category dummies instead of {max(raw - 1, 0)} label dummies: far fewer coefficients, each backed by "
-        "more frames, so each estimate is steadier and the table is short enough to read."
+        f"more {row}s, so each estimate is steadier and the table is short enough to read."
     )

@@ -54,19 +54,23 @@ def objects_section(video_id: str, run_id: str, title: str) -> None:
     widgets.download_csv(data.objects_boxes(data.db_key(), pair), f"objects_{video_id}.csv", "Download boxes (CSV)")
 
 
-def popularity_section(runs: tuple[tuple[str, str], ...], groups: pd.DataFrame) -> None:
-    """Per popularity group, the object classes shown on most frames and their lift; a hint when no selected run detected objects."""
-    summary = data.objects_summary(data.db_key(), runs)
+def popularity_section(scope: Any, groups: pd.DataFrame) -> None:
+    """Per popularity group, the object classes shown on most frames (shots, counting shots) and their
+    lift, for the scope's runs counted as its unit selector says (:attr:`dashboard.scope.Scope.objects_summary`);
+    a hint when no selected run detected objects."""
+    summary = scope.objects_summary
     detected = objects.detected_videos(summary)
     if not detected:
         st.caption(":material/category: Objects (person, car, dog, …) appear here for videos analysed with “Detect objects” on.")
         return
+    row = "shot" if scope.unit == "shots" else "frame"
     st.subheader("Objects on screen")
     st.caption(
-        "Per group, the COCO object classes shown on most frames of its videos (a frame counts once per class), over the videos analysed with "
-        f"object detection ({len(detected)} of {len(summary)})."
+        f"Per group, the COCO object classes shown on most {row}s of its videos (a {row} counts once per class"
+        + ("; a shot shows a class when more than half of its frames do" if row == "shot" else "")
+        + f"), over the videos analysed with object detection ({len(detected)} of {len(summary)})."
     )
-    table = objects_by_group.group_table(data.objects_shares(data.db_key(), runs), summary, groups)
+    table = objects_by_group.group_table(scope.objects_shares, summary, groups)
     frames = objects_by_group.group_frames(summary, groups)
     top = objects_by_group.top_by_group(table)
     left, right = st.columns(2)
@@ -77,10 +81,11 @@ def popularity_section(runs: tuple[tuple[str, str], ...], groups: pd.DataFrame) 
                 st.info(f"No {group} video was analysed with object detection.", icon=":material/category:")
                 continue
             if rows.empty:
-                st.info(f"The detector found no object on the {frames[group]:,} frames of the {group} videos.", icon=":material/category:")
+                st.info(f"The detector found no object on the {frames[group]:,} {row}s of the {group} videos.", icon=":material/category:")
                 continue
             widgets.vega_chart(
-                label_counts_spec(rows, f"Top-20 objects · {group} videos", color=color, x_title="Frames showing this object"), f"objects_top20_{group}"
+                label_counts_spec(rows, f"Top-20 objects · {group} videos", color=color, x_title=f"{row.capitalize()}s showing this object"),
+                f"objects_top20_{group}",
             )
     try:
         lift = objects_by_group.lift(table, frames)
@@ -89,8 +94,8 @@ def popularity_section(runs: tuple[tuple[str, str], ...], groups: pd.DataFrame) 
         return
     with st.expander("Lift · objects over-represented among popular videos", icon=":material/trending_up:"):
         st.caption(
-            "Lift = share of popular videos' frames showing the object ÷ the same share for unpopular videos "
-            f"(each smoothed by {LIFT_SMOOTHING:g} frame). Above 1: more typical of popular videos."
+            f"Lift = share of popular videos' {row}s showing the object ÷ the same share for unpopular videos "
+            f"(each smoothed by {LIFT_SMOOTHING:g} {row}). Above 1: more typical of popular videos."
         )
         widgets.table(lift, config={"lift": st.column_config.NumberColumn(format="%.2f")})
         widgets.download_csv(lift, "lift_objects.csv")

@@ -37,6 +37,28 @@ class Scope:
     or ``custom`` (see :mod:`dashboard.levels`)."""
     mapping: dict[str, str] | None = None
     """Label → category at ``level`` (None at label level)."""
+    unit: str = "frames"
+    """What one observation is: ``frames`` or ``shots`` (the unit selector, :mod:`dashboard.units`)."""
+    leave_out: tuple[str, ...] = ()
+    """The segments left out (:data:`core.analysis.units.SEGMENT_CHOICES`)."""
+    trims: data.Trims = ()
+    """The saved trims (:func:`dashboard.data.trims_key`) when ``trims`` is left out, else empty."""
+
+    @cached_property
+    def people_summary(self) -> pd.DataFrame:
+        """:data:`core.analysis.people.SUMMARY_COLUMNS` per video, counted by :attr:`unit` without the :attr:`leave_out` segments
+        (the stored summaries for frames with nothing left out)."""
+        return data.people_summary(self.db, tuple(sorted(self.runs.items())), self.unit, self.leave_out, self.trims)
+
+    @cached_property
+    def objects_summary(self) -> pd.DataFrame:
+        """:func:`core.analysis.objects.summary_table` per video, counted as :attr:`people_summary` is."""
+        return data.objects_summary(self.db, tuple(sorted(self.runs.items())), self.unit, self.leave_out, self.trims)
+
+    @cached_property
+    def objects_shares(self) -> pd.DataFrame:
+        """:func:`core.analysis.objects.share_table` per video and class, counted as :attr:`people_summary` is."""
+        return data.objects_shares(self.db, tuple(sorted(self.runs.items())), self.unit, self.leave_out, self.trims)
 
     @cached_property
     def models(self) -> list[str]:

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from core.analysis import analytics, categories, scenes, units
+from core.analysis import analytics, categories, units
 from dashboard import data, state
 
 QP_UNIT = "unit"
@@ -26,15 +26,13 @@ SKIP_NAMES = {"black": "Black", "static": "Still pictures", "trims": "Intro and 
 WHY_SHOTS = (
     "The frames of one shot are near copies of each other, so counting each sampled frame as a separate observation "
     "overstates how much evidence there is. Counting shots gives each shot one vote: its most frequent top-1 label, "
-    "with the share of its frames that agree."
+    "with the share of its frames that agree. People and objects likewise: a shot has a person, a face or an object when "
+    "more than half of its frames do, and its count is the mean count per frame over them."
 )
 
 
-@st.cache_data(ttl=3600, show_spinner=False)
-def structure(db: str, run_ids: tuple[str, ...]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Shots and segments of the runs (:func:`core.analysis.scenes.shots_table`, ``segments_table``)."""
-    store = data.store()
-    return scenes.shots_table(store, list(run_ids)), scenes.segments_table(store, list(run_ids))
+structure = data.structure
+"""Shots and segments of the runs, cached (:func:`dashboard.data.structure`)."""
 
 
 def saved_trims(video_ids: list[str]) -> pd.DataFrame:
@@ -114,13 +112,17 @@ def apply(scope: Any, unit_choice: bool = True) -> Any:
     base = type(scope)
     cls = _CLASSES.setdefault(base, type(f"Unit{base.__name__}", (_Units, base), {}))
     fields = {f.name: getattr(scope, f.name) for f in dataclasses.fields(scope)}
+    fields.update(unit=unit, leave_out=tuple(skip), trims=data.trims_key(trims))
     top1 = transform(categories.at_level(data.top1(scope.db, tuple(sorted(scope.runs.values()))), scope.mapping))
     fields["stats"] = units.run_aggregates(top1)
     out = cls(**fields)
     object.__setattr__(out, "_transform", transform)
     out.__dict__["top1"] = top1
     if unit == "shots":
-        st.caption(f"{len(top1):,} shot rows: each shot counts once, with its most frequent label.")
+        st.caption(
+            f"{len(top1):,} shot rows: each shot counts once, with its most frequent label. People and objects: a shot has them "
+            "when more than half of its frames do, and its counts are the mean per frame."
+        )
     return out
 
 
@@ -132,9 +134,19 @@ WHY_SHOT_MODEL = (
 )
 
 
+def shot_rows(scope: Any, by_label: bool = False) -> pd.DataFrame:
+    """One top-1 row per shot of the scope's runs (:func:`core.analysis.units.by_shot`), its
+    segments left out; at the scope's level, or (``by_label``) of the ImageNet labels themselves."""
+    if not by_label:
+        return units.by_shot(scope.top1, structure(scope.db, tuple(sorted(scope.runs.values())))[0])
+    shots, segments = structure(scope.db, tuple(sorted(scope.runs.values())))
+    trims = pd.DataFrame(list(scope.trims), columns=["video_id", "start_s", "end_s", "duration_s"]) if scope.trims else None
+    return units.transform(data.top1(scope.db, tuple(sorted(scope.runs.values()))), "shots", scope.leave_out, shots, segments, trims)
+
+
 def regression_rows(scope: Any, level: str) -> pd.DataFrame | None:
     """The top-1 rows the Regression page fits: per shot for ``level == "shot"``; the scope's
     (segment-filtered) frames when segments are left out; None: the stored frames, as before."""
     if level == "shot":
-        return units.by_shot(scope.top1, structure(scope.db, tuple(sorted(scope.runs.values())))[0])
+        return shot_rows(scope)
     return scope.top1 if st.query_params.get(QP_SKIP) else None

@@ -25,12 +25,11 @@ try:
     threshold, groups = analytics.split_popularity(scope.videos, widgets.float_param(state.QP_THRESHOLD))
 except analytics.AnalysisUnavailable:
     threshold, groups = None, scope.videos.assign(group="no views")
-runs_key = tuple(sorted(scope.runs.items()))
 table = people.with_people(
-    analytics.overview_table(scope.summary, {run_id: doc["frames"] for run_id, doc in scope.stats.items()}, groups),
-    data.people_summary(data.db_key(), runs_key),
+    analytics.overview_table(scope.summary, {run_id: doc["frames"] for run_id, doc in scope.stats.items()}, groups, scope.unit),
+    scope.people_summary,  # counted as the unit selector says, like the labels
 )
-table = objects.with_objects(table, data.objects_summary(data.db_key(), runs_key))  # columns hidden when no run detected objects
+table = objects.with_objects(table, scope.objects_summary)  # columns hidden when no run detected objects
 pages = -(-len(table) // VIDEOS_PER_PAGE)
 page = (
     int(st.number_input(f"Page (of {pages}, {VIDEOS_PER_PAGE} videos each)", min_value=1, max_value=pages, value=1, key=state.OVERVIEW_PAGE))

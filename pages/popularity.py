@@ -6,7 +6,7 @@ import streamlit as st
 
 from core.analysis import analytics, labels, people
 from core.analysis.charts import BLUE, ORANGE, label_counts_spec
-from dashboard import data, levels, state, widgets
+from dashboard import levels, state, widgets
 from dashboard.objects import popularity_section
 from dashboard.people import people_columns
 from dashboard.scope import analysis_scope
@@ -49,7 +49,7 @@ st.caption(f"Popular: **{threshold:,}** views or more. Median of the selected vi
 state.set_params(**{state.QP_THRESHOLD: None if threshold == int(round(median)) else str(threshold)})
 _, groups = analytics.split_popularity(scope.videos, threshold)
 
-people_summary = data.people_summary(data.db_key(), tuple(sorted(scope.runs.items())))
+people_summary = scope.people_summary  # counted as the unit selector says, like the labels
 widgets.table(
     people.with_people(groups, people_summary).sort_values("views", ascending=False),
     ["title", "views", "group", *people.OVERVIEW_COLUMNS],
@@ -63,11 +63,16 @@ if counts.get("popular", 0) == 0 or counts.get("unpopular", 0) == 0:
 people_by_group = people.by_group(people_summary, groups)
 if people_by_group["videos"].sum():
     st.subheader("People on screen")
-    st.caption("Per group, the mean over its videos of the share of frames with people, people per frame and the share of frames with a face.")
+    st.caption(
+        "Per group, the mean over its videos of the share of shots with people, people per frame (each shot's mean) and the share of shots "
+        "with a face; a shot has people (a face) when more than half of its frames do."
+        if scope.unit == "shots"
+        else "Per group, the mean over its videos of the share of frames with people, people per frame and the share of frames with a face."
+    )
     widgets.table(people_by_group, config=people_columns())
 else:  # a table of two empty groups says nothing
     st.caption(":material/person: People on screen appear here for videos analysed with “Count faces and people” on.")
-popularity_section(tuple(sorted(scope.runs.items())), groups)
+popularity_section(scope, groups)
 
 grouped = scope.group_counts(groups)
 features = analytics.top_features(grouped, n=20)

@@ -98,13 +98,19 @@ elif level == "shot":
     st.caption(unit_choice.WHY_SHOT_MODEL)
 else:
     st.caption(f"One row per sampled frame: its top-1 {noun}, and its video's views in millions.")
-    note = levels.dummies_note(scope.label_counts, scope.counts, model) if scope.level != "label" else None
+rows = None if level in ("people", "objects") else unit_choice.regression_rows(scope, level)  # people, objects: one row per video, no frames
+if scope.level != "label" and level in ("frame", "shot"):  # categories: far fewer dummies, at either level
+    note = (
+        levels.dummies_note(unit_choice.shot_rows(scope, by_label=True), rows, model, row="shot")
+        if level == "shot"
+        else levels.dummies_note(scope.label_counts, scope.counts, model)
+    )
     if note:
         st.info(note, icon=":material/category:")
-rows = None if level in ("people", "objects") else unit_choice.regression_rows(scope, level)  # people, objects: one row per video, no frames
 try:
     if rows is None:
-        show(data.regression_fit(data.db_key(), runs_key, views_key, model, level, top_n, levels.mapping_key(scope.level)), f"{model}_{level}s")
+        fit = data.regression_fit(data.db_key(), runs_key, views_key, model, level, top_n, levels.mapping_key(scope.level), scope.leave_out, scope.trims)
+        show(fit, f"{model}_{level}s")
     else:
         views = pd.DataFrame(list(views_key), columns=["video_id", "views"])
         fits = {"video": lambda: regression.video_regression(rows, views, model, top_n), "shot": lambda: units.shot_regression(rows, views, model)}

@@ -293,10 +293,11 @@ def agreement(top1: pd.DataFrame, model_a: str, model_b: str, top: int = 5) -> p
     return pd.DataFrame(rows, columns=["video_id", "frames", "agreement", "top_disagreements"])
 
 
-def overview_table(summary: pd.DataFrame, frames: dict[str, int], videos: pd.DataFrame) -> pd.DataFrame:
+def overview_table(summary: pd.DataFrame, frames: dict[str, int], videos: pd.DataFrame, unit: str = "frames") -> pd.DataFrame:
     """One row per video, the key columns first: title, views, group, per model the mean top-1
-    confidence (``mean_top1_<model>``) and top-3 labels as words (``top3_<model>``), then frames,
-    sampling, channel, random_weights, run_id and video_id.
+    confidence (``mean_top1_<model>``) and top-3 labels as words (``top3_<model>``), then frames
+    (named ``shots`` for ``unit == "shots"``, when ``frames`` counts shot rows), sampling, channel,
+    random_weights, run_id and video_id.
 
     ``summary``: :func:`core.analysis.aggregates.summary_table` (one row per run and model, its
     ``labels`` most frequent first); ``frames``: run id → frames with a label; ``videos``:
@@ -316,7 +317,7 @@ def overview_table(summary: pd.DataFrame, frames: dict[str, int], videos: pd.Dat
             row[f"top3_{model}"] = ", ".join(f"{labels.label(r['label'])} ({r['count']})" for r in found.labels[:3]) if found is not None else None
         row.update(
             {
-                "frames": int(frames.get(video.run_id, 0)),
+                ("shots" if unit == "shots" else "frames"): int(frames.get(video.run_id, 0)),
                 "sampling": ("every frame" if settings.get("fps") is None else f"{settings['fps']:g} fps")
                 + f", trims {settings.get('trim_start_s', 0):g}/{settings.get('trim_end_s', 0):g} s, top-{settings.get('top_k', '?')}",
                 "channel": video.channel,

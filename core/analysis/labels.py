@@ -41,6 +41,7 @@ COLUMNS: dict[str, str] = {
     "views": "Views",
     "group": "Group",
     "frames": "Frames",
+    "shots": "Shots",
     "frame": "Frame",
     "sampling": "Sampling",
     "random_weights": "Random weights",
@@ -166,7 +167,7 @@ _CLASS_SECONDS = re.compile(r"(.+) \(s\)")
 
 KINDS: dict[str, str] = {
     **dict.fromkeys(
-        ["views", "frames", "frame", "count", "label_count", "popular", "unpopular", "rank", "n_obs", "df_model", "df_resid", "reused_from"]
+        ["views", "frames", "shots", "frame", "count", "label_count", "popular", "unpopular", "rank", "n_obs", "df_model", "df_resid", "reused_from"]
         + ["batch_size", "best_epoch", "support", "videos", "K"],
         "count",
     ),
