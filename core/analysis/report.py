@@ -20,6 +20,7 @@ import plotly.graph_objects as go
 
 from core.analysis import aggregates, analytics, categories, labels, objects, objects_by_group, people, regression, units
 from core.analysis.charts import BLUE, ORANGE, bootstrap_chart, label_counts_bar, score_histogram
+from core.analysis.on_screen import objects_in_units, people_in_units
 from core.analysis.wordclouds import wordcloud_png
 from core.errors import ReelsightError
 from core.exports import output_dir, to_csv
@@ -80,21 +81,24 @@ class OnScreenByGroup:
     object_videos: tuple[int, int] = (0, 0)
     """Videos analysed with object detection, of the selected videos."""
     lift_reason: str | None = None
+    unit: str = "frames"
+    """What the counts count: ``frames`` or ``shots`` (a shot shows what more than half of its frames show)."""
 
 
 def on_screen_by_group(
-    store: Store, runs: dict[str, str], groups: pd.DataFrame, people_summary: pd.DataFrame, objects_summary: pd.DataFrame
+    groups: pd.DataFrame, people_summary: pd.DataFrame, objects_summary: pd.DataFrame, object_shares: pd.DataFrame, unit: str = "frames"
 ) -> OnScreenByGroup:
-    """The Popular vs unpopular page's people and objects sections for ``runs`` (video → run):
-    ``groups`` from :func:`core.analysis.analytics.split_popularity`, the summaries from
-    :func:`core.analysis.people.summary_table` and :func:`core.analysis.objects.summary_table`."""
-    out = OnScreenByGroup()
+    """The Popular vs unpopular page's people and objects sections: ``groups`` from
+    :func:`core.analysis.analytics.split_popularity`, the summaries and shares from
+    :func:`core.analysis.on_screen.people_in_units` and :func:`core.analysis.on_screen.objects_in_units`
+    for the same ``unit`` and segments left out."""
+    out = OnScreenByGroup(unit=unit)
     by_group = people.by_group(people_summary, groups)
     if by_group["videos"].sum():
         out.people = by_group
     detected = objects.detected_videos(objects_summary)
     if detected:
-        table = objects_by_group.group_table(objects.share_table(store, runs), objects_summary, groups)
+        table = objects_by_group.group_table(object_shares, objects_summary, groups)
         frames = objects_by_group.group_frames(objects_summary, groups)
         out.top_objects = objects_by_group.top_by_group(table)
         out.object_frames = {str(k): int(v) for k, v in frames.items()}
@@ -172,12 +176,13 @@ def build_report(
         notes.append(
             f"Labels are read as {len(set(label_categories.values()) | {categories.OTHER})} categories: each frame counts under the category of its top-1 label."
         )
-    people_summary, objects_summary = people.summary_table(store, runs), objects.summary_table(store, runs)
+    people_summary = people_in_units(store, runs, unit, leave_out)  # the stored summaries for frames with nothing left out
+    objects_summary, object_shares = objects_in_units(store, runs, unit, leave_out)
     on_screen = None
     try:
         threshold, groups = analytics.split_popularity(videos, threshold)
         top_features = analytics.top_features(analytics.group_counts(counts, groups))
-        on_screen = on_screen_by_group(store, runs, groups, people_summary, objects_summary)
+        on_screen = on_screen_by_group(groups, people_summary, objects_summary, object_shares, unit)
     except analytics.AnalysisUnavailable as err:
         notes.append(str(err))
         groups = videos.assign(group="no views")
@@ -198,7 +203,7 @@ def build_report(
     summary = aggregates.summary_table(stats)
     if label_categories is not None:
         summary = aggregates.with_labels(summary, counts)
-    overview = analytics.overview_table(summary, frames, groups).drop(columns=["channel"], errors="ignore")
+    overview = analytics.overview_table(summary, frames, groups, unit).drop(columns=["channel"], errors="ignore")
     overview = objects.with_objects(people.with_people(overview, people_summary), objects_summary)  # as the Overview page
     page = _render(videos, overview, top1, models, confidence, top_features, regressions, clouds, threshold, notes, sample_size, draws, seed, unit, on_screen)
     return Report(
@@ -226,9 +231,18 @@ def _unit_notes(unit: str, leave_out: list[str], top1: pd.DataFrame, runs: dict[
         notes.append(
             f"Counted per shot: each shot counts once, with its most frequent top-1 label ({labels.count(len(top1))} shot rows). "
             "The frames of one shot are near copies, so counting them separately overstates the evidence."
-            + (f" {labels.count(missing)} of {labels.count(len(runs))} runs have no shots and are left out." if missing else "")
+            + (f" {labels.count(missing)} of {labels.count(len(runs))} runs {_no_shots(leave_out)} and are left out." if missing else "")
+        )
+        notes.append(
+            "People and objects per shot: a shot has a person, a face or an object when more than half of its remaining frames do, "
+            "and its count is the mean count per frame over them."
         )
     return notes
+
+
+def _no_shots(leave_out: list[str]) -> str:
+    """Why a run has no shot rows: it has no shots, or (segments left out) none of its frames is left."""
+    return "have no shots, or none left after leaving out segments," if leave_out else "have no shots"
 
 
 def _render(
@@ -348,19 +362,23 @@ LIFT_ROWS_SHOWN = 20
 def _on_screen_parts(on_screen: OnScreenByGroup, fig_html) -> list[str]:
     """The Popular vs unpopular page's people and objects sections, as HTML parts."""
     parts = []
+    row = "shot" if on_screen.unit == "shots" else "frame"
     if on_screen.people is not None:
-        parts += [
-            "<h2>People on screen: popular vs unpopular</h2>",
-            "<p class='muted'>Per group, the mean over its videos of the share of frames with people, people per frame and the share of frames with a face.</p>",
-            _table(on_screen.people),
-        ]
+        explained = (
+            "Per group, the mean over its videos of the share of shots with people, people per frame (each shot's mean) and the share of shots "
+            "with a face; a shot has people (a face) when more than half of its frames do."
+            if row == "shot"
+            else "Per group, the mean over its videos of the share of frames with people, people per frame and the share of frames with a face."
+        )
+        parts += ["<h2>People on screen: popular vs unpopular</h2>", f"<p class='muted'>{html.escape(explained)}</p>", _table(on_screen.people)]
     if on_screen.top_objects is None:
         return parts
     detected, total = on_screen.object_videos
     parts += [
         "<h2>Objects on screen: popular vs unpopular</h2>",
-        "<p class='muted'>Per group, the COCO object classes shown on most frames of its videos (a frame counts once per class), over the "
-        f"videos analysed with object detection ({labels.count(detected)} of {labels.count(total)}).</p><div class='grid'>",
+        f"<p class='muted'>Per group, the COCO object classes shown on most {row}s of its videos (a {row} counts once per class"
+        + ("; a shot shows a class when more than half of its frames do" if row == "shot" else "")
+        + f"), over the videos analysed with object detection ({labels.count(detected)} of {labels.count(total)}).</p><div class='grid'>",
     ]
     for group, color in (("popular", BLUE), ("unpopular", ORANGE)):
         rows = on_screen.top_objects[on_screen.top_objects["group"] == group]
@@ -368,19 +386,19 @@ def _on_screen_parts(on_screen: OnScreenByGroup, fig_html) -> list[str]:
             parts.append(f"<div>{_note(f'No {group} video was analysed with object detection.')}</div>")
         elif rows.empty:
             parts.append(
-                f"<div>{_note(f'The detector found no object on the {labels.count(on_screen.object_frames[group])} frames of the {group} videos.')}</div>"
+                f"<div>{_note(f'The detector found no object on the {labels.count(on_screen.object_frames[group])} {row}s of the {group} videos.')}</div>"
             )
         else:
             title = f"Top-20 objects · {group} videos"
-            parts.append(f"<div>{fig_html(label_counts_bar(rows, title, color=color, x_title='Frames showing this object'))}</div>")
+            parts.append(f"<div>{fig_html(label_counts_bar(rows, title, color=color, x_title=f'{row.capitalize()}s showing this object'))}</div>")
     parts.append("</div>")
     if on_screen.object_lift is None:
         parts.append(_note(on_screen.lift_reason or "No lift to show."))
     else:
         lift = on_screen.object_lift
         parts.append(
-            "<h3>Lift · objects over-represented among popular videos</h3><p class='muted'>Lift = share of popular videos' frames showing the object ÷ "
-            f"the same share for unpopular videos (each smoothed by {analytics.LIFT_SMOOTHING:g} frame). Above 1: more typical of popular videos."
+            f"<h3>Lift · objects over-represented among popular videos</h3><p class='muted'>Lift = share of popular videos' {row}s showing the object ÷ "
+            f"the same share for unpopular videos (each smoothed by {analytics.LIFT_SMOOTHING:g} {row}). Above 1: more typical of popular videos."
             + (f" The {LIFT_ROWS_SHOWN} highest of {labels.count(len(lift))} classes; lift_objects.csv holds all." if len(lift) > LIFT_ROWS_SHOWN else "")
             + "</p>"
         )
