@@ -92,3 +92,15 @@ def test_the_overview_report_counts_what_the_page_counts(store) -> None:
     assert not at.exception
     html = at.session_state[state.OVERVIEW_REPORT]
     assert "Counted per shot" in html and "Left out: black segments." in html and "samples of 30 shots" in html
+
+
+def test_the_shot_level_regression_on_categories_says_it_has_far_fewer_dummies(store) -> None:
+    _with_shots(store, n_videos=6, n_frames=60)
+    at = open_page("pages/regression.py", {"model": "resnet50", "level": "shot"})
+    label_terms = len(at.dataframe[0].value)
+    assert not at.exception and "dummies" not in texts(at)
+    at = open_page("pages/regression.py", {"model": "resnet50", "level": "shot", "by": "category"})
+    assert not at.exception
+    [note] = [i.value for i in at.info if "dummies" in i.value]
+    terms = at.dataframe[0].value["Term"]
+    assert f"the shot-level model has {len(terms) - 1} category dummies instead of {label_terms - 1} label dummies" in note
