@@ -82,7 +82,10 @@ if level == "video":
         )
     )
 elif level == "people":
-    st.caption("One row per video: its views in millions and the share of its sampled frames with at least one person on screen.")
+    st.caption(
+        "One row per video: its views in millions and the share of its sampled frames with at least one person on screen"
+        + (" (the frames of the left-out segments do not count)." if scope.leave_out else ".")
+    )
 elif level == "objects":
     top_n = int(
         st.number_input(
@@ -93,7 +96,10 @@ elif level == "objects":
             help="The COCO object classes shown on most frames of the selected videos analysed with “Detect objects”.",
         )
     )
-    st.caption("One row per video analysed with object detection: its views in millions and, per object, the share of its frames showing it.")
+    st.caption(
+        "One row per video analysed with object detection: its views in millions and, per object, the share of its frames showing it"
+        + (" (the frames of the left-out segments do not count)." if scope.leave_out else ".")
+    )
 elif level == "shot":
     st.caption(unit_choice.WHY_SHOT_MODEL)
 else:
