@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.analysis import analytics, labels
+from core.analysis import analytics, labels, objects
 from dashboard import data, levels, state, widgets
 from dashboard.scope import analysis_scope
 from dashboard.shell import ensure_shell
@@ -14,9 +14,14 @@ from dashboard.text import plain
 ensure_shell()
 VIDEOS_PER_PAGE = 3
 HITS_SHOWN = 500
+OBJECTS = "objects"
+"""The key of a video's object-class cloud beside its models' label clouds."""
 
 st.title("Word clouds")
-st.caption("Each video's top-1 labels, sized by how many frames carry them, one cloud per model, as in the source study.")
+st.caption(
+    "Each video's top-1 labels, sized by how many frames carry them, one cloud per model, as in the source study; "
+    "videos analysed with object detection get a cloud of the objects on screen too."
+)
 
 scope = analysis_scope(choose_model=False)
 if scope is None:
@@ -27,15 +32,34 @@ titles = dict(zip(scope.videos["video_id"], scope.videos["title"]))
 video_ids = list(scope.runs)
 pages = -(-len(video_ids) // VIDEOS_PER_PAGE)
 page = st.number_input(f"Page (of {pages}, {VIDEOS_PER_PAGE} videos each)", min_value=1, max_value=pages, value=1) if pages > 1 else 1
-shown = [(vid, model) for vid in video_ids[(page - 1) * VIDEOS_PER_PAGE : page * VIDEOS_PER_PAGE] for model in scope.models]
+page_videos = video_ids[(page - 1) * VIDEOS_PER_PAGE : page * VIDEOS_PER_PAGE]
+shown = [(vid, model) for vid in page_videos for model in scope.models]
 freqs = {key: analytics.label_frequencies(scope.counts, key[0], key[1], weighted=weighted) for key in shown}
+detected = objects.detected_videos(scope.objects_summary)  # a cloud of COCO object classes too, for runs that detected objects
+if detected:
+    shares = scope.objects_shares
+    for vid in page_videos:
+        if vid in detected:
+            rows = shares[shares["video_id"] == vid]
+            freqs[(vid, OBJECTS)] = dict(zip(rows["label"], rows["frames"].astype(float)))
+            shown.append((vid, OBJECTS))
 drawn = [key for key in shown if freqs[key]]
 pngs = dict(zip(drawn, data.wordclouds(tuple(tuple(sorted(freqs[key].items())) for key in drawn))))
-for vid in dict.fromkeys(v for v, _ in shown):
+unit = "shots" if scope.unit == "shots" else "frames"
+for vid in page_videos:
     st.subheader(plain(titles[vid]))
-    for column, model in zip(st.columns(len(scope.models)), scope.models):
+    clouds = [*scope.models, *([OBJECTS] if vid in detected else [])]
+    for column, model in zip(st.columns(len(scope.models) + bool(detected)), clouds):
         with column:
-            st.markdown(f"**{labels.model_name(model)}** · {labels.count(len(freqs[(vid, model)]))} {levels.noun(scope.level, plural=True)}")
+            if model == OBJECTS:
+                found = len(freqs[(vid, model)])
+                st.markdown(f"**Objects on screen** · {labels.count(found)} COCO {'class' if found == 1 else 'classes'}")
+                st.caption(f"Each class sized by the {unit} showing it (not weighted by confidence); Popular vs unpopular compares them.")
+                if (vid, model) not in pngs:
+                    st.caption(f"The detector found no object on this video's {unit}.")
+                    continue
+            else:
+                st.markdown(f"**{labels.model_name(model)}** · {labels.count(len(freqs[(vid, model)]))} {levels.noun(scope.level, plural=True)}")
             if (vid, model) not in pngs:
                 st.caption("No frames for this model.")
                 continue

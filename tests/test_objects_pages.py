@@ -204,6 +204,17 @@ def test_popularity_page_compares_objects(store, library: dict[str, str]) -> Non
     assert lift["Label"].tolist() == ["car", "person", "cup"]
 
 
+def test_word_clouds_page_draws_the_objects_on_screen_beside_the_labels(store, library: dict[str, str]) -> None:
+    street, kitchen, old = list(library)
+    at = open_page("pages/wordclouds.py")
+    assert not at.exception
+    headings = [m.value for m in at.markdown if m.value.startswith("**Objects on screen**")]
+    assert sorted(headings) == ["**Objects on screen** · 1 COCO class", "**Objects on screen** · 2 COCO classes"]  # Kitchen, Street; Old detected nothing
+    keys = {b.key for b in at.get("download_button")}
+    assert {f"wc.{street}.objects", f"wc.{kitchen}.objects"} <= keys and f"wc.{old}.objects" not in keys
+    assert "Each class sized by the frames showing it" in texts(at)
+
+
 def test_regression_page_offers_objects_on_screen(store) -> None:
     for i, pattern in enumerate([[["car"]], [["car"], []], [["dog"], ["car"], []], [["dog"]], [[]]]):
         vid = add_video(store, f"synthetic:o{i}", f"Video {i}", view_count=1_000_000 * (i + 1) ** 2, seconds=6)
