@@ -293,6 +293,12 @@ def _in_units(db: str, rows: pd.DataFrame, runs: tuple[tuple[str, str], ...], un
     return units.transform_frames(rows, unit, leave_out, shots, segments, saved)
 
 
+def without_left_out(db: str, rows: pd.DataFrame, runs: tuple[tuple[str, str], ...], leave_out: tuple[str, ...], trims: Trims = ()) -> pd.DataFrame:
+    """Per-frame ``rows`` of ``runs`` (``video_id, run_id, frame, time_s``, …) without the frames that lie in the
+    ``leave_out`` segments (frames stay frames; nothing is counted per shot)."""
+    return _in_units(db, rows, runs, "frames", leave_out, trims) if leave_out else rows
+
+
 @st.cache_data(ttl=3600, show_spinner=False)
 def people_summary(db: str, runs: tuple[tuple[str, str], ...], unit: str = "frames", leave_out: tuple[str, ...] = (), trims: Trims = ()) -> pd.DataFrame:
     """People per video of the (video id, run id) pairs as the unit selector counts: the stored

@@ -3,15 +3,19 @@ the popular-versus-unpopular section."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
 
 from core.analysis import labels, objects, objects_by_group
 from core.analysis.analytics import LIFT_SMOOTHING, AnalysisUnavailable
-from core.analysis.charts import BLUE, ORANGE, label_counts_spec
+from core.analysis.charts import BLUE, ORANGE, label_counts_spec, score_histogram_spec
+from core.inference.detectors import DEFAULT_THRESHOLD
 from dashboard import data, widgets
+
+if TYPE_CHECKING:
+    from dashboard.scope import Scope
 
 HELP = (
     "Found by a RetinaNet detector trained on COCO's 80 everyday object classes (person, car, dog, cup, laptop, …) on every "
@@ -100,3 +104,25 @@ def popularity_section(scope: Any, groups: pd.DataFrame) -> None:
         widgets.table(lift, config={"lift": st.column_config.NumberColumn(format="%.2f")})
         widgets.download_csv(lift, "lift_objects.csv")
     widgets.download_csv(top, "top_objects.csv", "Download top-20 objects (CSV)")
+
+
+def scores_section(scope: Scope, video_id: str) -> None:
+    """The Confidence page's object detector part for one video: the scores of the boxes it kept,
+    on the frames left after the segments left out (per box, whatever the unit)."""
+    if video_id not in objects.detected_videos(scope.objects_summary):
+        return
+    runs = ((video_id, scope.runs[video_id]),)
+    boxes = data.without_left_out(scope.db, data.objects_boxes(scope.db, runs), runs, scope.leave_out, scope.trims)
+    st.subheader("Object detector")
+    scores = boxes["score"]
+    st.markdown(
+        f"**RetinaNet (COCO)** · {labels.count(len(scores))} boxes on {labels.count(boxes['frame'].nunique())} frames · mean score **{labels.confidence(scores.mean())}**"
+    )
+    try:
+        widgets.vega_chart(score_histogram_spec(scores, "Score per box", counted="Boxes"), f"object_scores_{video_id}")
+    except AnalysisUnavailable as err:  # too few boxes or too little spread for a chart
+        st.info(str(err), icon=":material/info:")
+    st.caption(
+        f"Only boxes scoring at least {DEFAULT_THRESHOLD:g} are kept, so this is the upper part of the detector's scores, counted per box "
+        "(a frame with three cars gives three). The ImageNet models' top-1 confidence above is a different scale: compare videos on one, not the two."
+    )

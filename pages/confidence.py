@@ -6,7 +6,7 @@ import streamlit as st
 
 from core.analysis import aggregates, analytics, labels
 from core.analysis.charts import bootstrap_spec, score_histogram_spec
-from dashboard import state, widgets
+from dashboard import objects, state, widgets
 from dashboard.scope import analysis_scope
 from dashboard.shell import ensure_shell
 from dashboard.text import plain
@@ -82,3 +82,4 @@ for column, model in zip(columns, scope.models):
         st.caption(
             f"Mean of sample means {labels.confidence(boot.mean_of_means)} · 95% interval {labels.confidence(boot.ci_low)}–{labels.confidence(boot.ci_high)}"
         )
+objects.scores_section(scope, vid)

@@ -215,6 +215,18 @@ def test_word_clouds_page_draws_the_objects_on_screen_beside_the_labels(store, l
     assert "Each class sized by the frames showing it" in texts(at)
 
 
+def test_confidence_page_shows_the_detectors_box_scores(store, library: dict[str, str]) -> None:
+    street, kitchen, old = list(library)
+    at = open_page("pages/confidence.py", {"video": street})
+    assert not at.exception
+    assert "Object detector" in [h.value for h in at.subheader]
+    assert any(m.value == "**RetinaNet (COCO)** · 16 boxes on 8 frames · mean score **0.800**" for m in at.markdown)  # 4 × 3 + 4 × 1
+    assert any("upper part of the detector's scores" in c.value for c in at.caption)
+    assert at.info, "every box scored 0.8: a sentence instead of a one-bar histogram"
+    at = open_page("pages/confidence.py", {"video": old})
+    assert not at.exception and "Object detector" not in [h.value for h in at.subheader]
+
+
 def test_regression_page_offers_objects_on_screen(store) -> None:
     for i, pattern in enumerate([[["car"]], [["car"], []], [["dog"], ["car"], []], [["dog"]], [[]]]):
         vid = add_video(store, f"synthetic:o{i}", f"Video {i}", view_count=1_000_000 * (i + 1) ** 2, seconds=6)
