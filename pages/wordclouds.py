@@ -14,8 +14,7 @@ from dashboard.text import plain
 ensure_shell()
 VIDEOS_PER_PAGE = 3
 HITS_SHOWN = 500
-OBJECTS = "objects"
-"""The key of a video's object-class cloud beside its models' label clouds."""
+OBJECTS = "objects"  # the key of a video's object-class cloud beside its models' label clouds
 
 st.title("Word clouds")
 st.caption(
@@ -54,7 +53,6 @@ for vid in page_videos:
             if model == OBJECTS:
                 found = len(freqs[(vid, model)])
                 st.markdown(f"**Objects on screen** · {labels.count(found)} COCO {'class' if found == 1 else 'classes'}")
-                st.caption(f"Each class sized by the {unit} showing it (not weighted by confidence); Popular vs unpopular compares them.")
                 if (vid, model) not in pngs:
                     st.caption(f"The detector found no object on this video's {unit}.")
                     continue
@@ -72,6 +70,8 @@ for vid in page_videos:
                 icon=":material/download:",
                 key=f"wc.{vid}.{model}",
             )
+            if model == OBJECTS:
+                st.caption(f"Each class sized by the {unit} showing it (not weighted by confidence); Popular vs unpopular compares them.")
 
 st.subheader(f"Frames with a {levels.noun(scope.level)}")
 names = sorted(scope.counts["label"].unique(), key=lambda n: labels.label(n).casefold())

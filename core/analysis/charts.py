@@ -227,10 +227,10 @@ def _rule(x: float, text: str, line: int = 0) -> list[dict[str, Any]]:
     ]
 
 
-def score_histogram_spec(scores: pd.Series, title: str, bins: int = 20, counted: str = "Frames") -> dict[str, Any]:
-    """:func:`score_histogram` as a Vega-Lite specification (same bins, axes and mean line); ``counted`` titles the count axis."""
+def score_histogram_spec(scores: pd.Series, title: str, bins: int = 20, counted: str = "Frames", axis: str = SCORE_AXIS) -> dict[str, Any]:
+    """:func:`score_histogram` as a Vega-Lite specification (same bins, axes and mean line); ``counted`` and ``axis`` title the axes."""
     data = confidence_bins(scores, bins)
-    return _vega(title, SCORE_AXIS, counted, data, _rule(data.mean, f"mean {data.mean:.3f}"))
+    return _vega(title, axis, counted, data, _rule(data.mean, f"mean {data.mean:.3f}"))
 
 
 def bootstrap_spec(sample_means: np.ndarray, mean_of_means: float, sd: float, ci: tuple[float, float], title: str, bins: int = 30) -> dict[str, Any]:
