@@ -183,9 +183,11 @@ TABLE_FORMATS = {
 matching the formatters of :mod:`core.analysis.labels`."""
 
 
-def table(frame: pd.DataFrame, columns: list[str] | None = None, config: dict[str, Any] | None = None, hide_empty: bool = True, **kwargs: Any) -> Any:
+def table(
+    frame: pd.DataFrame, columns: list[str] | None = None, config: dict[str, Any] | None = None, hide_empty: bool = True, unit: str = "frames", **kwargs: Any
+) -> Any:
     """Show a core table the way every page does: columns named by :func:`core.analysis.labels.column`
-    (in the order of ``columns`` when given), labels as words, model names from the registry,
+    for ``unit`` (in the order of ``columns`` when given), labels as words, model names from the registry,
     Yes/No, numbers in the formats of :mod:`core.analysis.labels`, missing values as "—", and
     (``hide_empty``) no column that holds nothing.
 
@@ -197,7 +199,7 @@ def table(frame: pd.DataFrame, columns: list[str] | None = None, config: dict[st
         shown = labels.drop_empty(shown)
     view, column_config = {}, {}
     for name in shown.columns:
-        display = labels.column(name)
+        display = labels.column(name, unit)
         if display in view:
             display = f"{display} ({name})"
         values, kind = shown[name], labels.kind(name)

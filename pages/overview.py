@@ -48,6 +48,7 @@ widgets.table(
         **people_columns(),
         **object_columns(),
     },
+    unit=scope.unit,
 )
 if threshold is not None:
     st.caption(f"Popular means at least {threshold:,.0f} views (the median of the selection unless set on the Popular vs unpopular page).")

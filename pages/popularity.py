@@ -54,6 +54,7 @@ widgets.table(
     people.with_people(groups, people_summary).sort_values("views", ascending=False),
     ["title", "views", "group", *people.OVERVIEW_COLUMNS],
     config=people_columns(),
+    unit=scope.unit,
 )
 counts = groups["group"].value_counts()
 if counts.get("popular", 0) == 0 or counts.get("unpopular", 0) == 0:
@@ -69,7 +70,7 @@ if people_by_group["videos"].sum():
         if scope.unit == "shots"
         else "Per group, the mean over its videos of the share of frames with people, people per frame and the share of frames with a face."
     )
-    widgets.table(people_by_group, config=people_columns())
+    widgets.table(people_by_group, config=people_columns(), unit=scope.unit)
 else:  # a table of two empty groups says nothing
     st.caption(":material/person: People on screen appear here for videos analysed with “Count faces and people” on.")
 popularity_section(scope, groups)

@@ -143,6 +143,7 @@ def test_the_overview_counts_people_and_objects_without_black(store, library) ->
     at = open_page("pages/overview.py", {"unit": "shots"})
     table = at.dataframe[0].value.set_index("Title")
     assert "Shots" in table.columns and table.loc["Street", "Shots"] == 3 and table.loc["Street", "Top objects"] == "car"
+    assert {"Shots with people", "Shots with a face", "Shots with objects"} <= set(table.columns) and "Frames with people" not in table.columns
 
 
 @pytest.mark.pages
@@ -156,7 +157,8 @@ def test_popularity_page_and_report_count_people_and_objects_alike(store, librar
     assert not at.exception
     assert (tmp_path / "top_objects.csv").read_bytes() == _downloaded(at, "Download top-20 objects")  # read at once: the page's files go with its run
     by_group = next(d.value for d in at.dataframe if "Videos" in d.value.columns)
-    assert by_group["Frames with people"].tolist() == pytest.approx(people_shares)
+    counted = "Shots" if params.get("unit") == "shots" else "Frames"  # the column names what it counts
+    assert by_group[f"{counted} with people"].tolist() == pytest.approx(people_shares)
     top = pd.read_csv(tmp_path / "top_objects.csv")
     street_car = top[(top["group"] == "popular") & (top["label"] == "car")].iloc[0]
     assert street_car["frames"] == (4 if "skip" in params else 2)
@@ -187,7 +189,7 @@ def test_the_report_names_shot_rows_and_why_runs_are_left_out(store, library, tm
 
     report = build_report(store, unit="shots", leave_out=["black"])
     assert "shots" in report.videos.columns and "frames" not in report.videos.columns
-    assert ">Shots</th>" in report.html
+    assert ">Shots</th>" in report.html and ">Shots with people</th>" in report.html and ">Frames with people</th>" not in report.html
     write_report(report, tmp_path)
     assert "shots" in pd.read_csv(tmp_path / "videos.csv").columns
     assert "1 of 3 runs have no shots, or none left after leaving out segments, and are left out." in report.html

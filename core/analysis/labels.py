@@ -200,10 +200,21 @@ KINDS: dict[str, str] = {
 ``views_source``. Other columns are text."""
 
 
-def column(name: str) -> str:
-    """A column's display name: ``ci_low`` → "95% interval from", ``top3_resnet50`` → "Top labels · ResNet50".
+SHOT_COLUMNS: dict[str, str] = {
+    "person_share": "Shots with people",
+    "face_share": "Shots with a face",
+    "with_objects": "Shots with objects",
+}
+"""Display names of the shares that count shots when the unit selector says shots (a shot has people when more than half of its frames do)."""
+
+
+def column(name: str, unit: str = "frames") -> str:
+    """A column's display name: ``ci_low`` → "95% interval from", ``top3_resnet50`` → "Top labels · ResNet50";
+    with ``unit == "shots"``, the shares of :data:`SHOT_COLUMNS` name shots.
 
     Unknown names read as words: ``n_frames`` → "N frames"."""
+    if unit == "shots" and name in SHOT_COLUMNS:
+        return SHOT_COLUMNS[name]
     if name in COLUMNS:
         return COLUMNS[name]
     for prefix, pattern in _PER_MODEL.items():
@@ -416,12 +427,12 @@ def drop_empty(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.drop(columns=empty)
 
 
-def display_table(frame: pd.DataFrame, columns: Iterable[str] | None = None, hide_empty: bool = True) -> pd.DataFrame:
+def display_table(frame: pd.DataFrame, columns: Iterable[str] | None = None, hide_empty: bool = True, unit: str = "frames") -> pd.DataFrame:
     """``frame`` as people read it: every cell formatted as text by :func:`cell`, columns renamed
-    by :func:`column`, in the order of ``columns`` when given, and (``hide_empty``) without columns
+    by :func:`column` (for ``unit``), in the order of ``columns`` when given, and (``hide_empty``) without columns
     that hold nothing. For the HTML report and plain-text output; pages keep numbers numeric."""
     table = frame[list(columns)] if columns is not None else frame
     if hide_empty:
         table = drop_empty(table)
-    out = pd.DataFrame({column(c): [cell(c, v) for v in table[c]] for c in table.columns}, index=range(len(table)))
+    out = pd.DataFrame({column(c, unit): [cell(c, v) for v in table[c]] for c in table.columns}, index=range(len(table)))
     return out

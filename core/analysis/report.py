@@ -110,12 +110,12 @@ def on_screen_by_group(
     return out
 
 
-def _table(frame: pd.DataFrame, columns: list[str] | None = None) -> str:
-    """An HTML table as people read it (:func:`core.analysis.labels.display_table`): display names,
-    formatted numbers right-aligned, "—" for missing values, Yes/No, labels as words; text wraps."""
+def _table(frame: pd.DataFrame, columns: list[str] | None = None, unit: str = "frames") -> str:
+    """An HTML table as people read it (:func:`core.analysis.labels.display_table`): display names
+    (for ``unit``), formatted numbers right-aligned, "—" for missing values, Yes/No, labels as words; text wraps."""
     raw = frame[columns] if columns is not None else frame
     raw = labels.drop_empty(raw)
-    shown = labels.display_table(raw, hide_empty=False)
+    shown = labels.display_table(raw, hide_empty=False, unit=unit)
     numeric = [labels.kind(c) not in ("text", "label", "model", "term", "yes_no") for c in raw.columns]
     head = "".join(f"<th class='num'>{html.escape(c)}</th>" if num else f"<th>{html.escape(c)}</th>" for c, num in zip(shown.columns, numeric))
     rows = []
@@ -273,7 +273,7 @@ def _render(
         parts.append(f"<div class='warn'><b>Random weights.</b> {html.escape(labels.random_weights(n_random, len(videos)))}</div>")
     parts += [f"<div class='warn'>{html.escape(note)}</div>" for note in notes]
 
-    parts += ["<h2>Videos and runs</h2>", _table(overview, [c for c in overview.columns if c not in OVERVIEW_COLUMNS_LEFT_OUT])]
+    parts += ["<h2>Videos and runs</h2>", _table(overview, [c for c in overview.columns if c not in OVERVIEW_COLUMNS_LEFT_OUT], unit)]
     if threshold is not None:
         parts.append(f"<p class='muted'>Popular: at least {labels.count(threshold)} views.</p>")
     run_list = ", ".join(f"{titles[v]} → {r}" for v, r in zip(videos["video_id"], videos["run_id"]))
@@ -370,7 +370,11 @@ def _on_screen_parts(on_screen: OnScreenByGroup, fig_html) -> list[str]:
             if row == "shot"
             else "Per group, the mean over its videos of the share of frames with people, people per frame and the share of frames with a face."
         )
-        parts += ["<h2>People on screen: popular vs unpopular</h2>", f"<p class='muted'>{html.escape(explained)}</p>", _table(on_screen.people)]
+        parts += [
+            "<h2>People on screen: popular vs unpopular</h2>",
+            f"<p class='muted'>{html.escape(explained)}</p>",
+            _table(on_screen.people, unit=on_screen.unit),
+        ]
     if on_screen.top_objects is None:
         return parts
     detected, total = on_screen.object_videos
