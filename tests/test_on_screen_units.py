@@ -112,6 +112,15 @@ def test_object_tables_count_as_the_unit_selector_says(store, library, unit, lea
     assert pd.isna(summary.set_index("video_id").loc[old, "frames"]) and old not in set(shares["video_id"])
 
 
+def test_no_class_on_most_of_any_shot_gives_empty_shares_not_an_error(store, library) -> None:
+    street, kitchen, old = library
+    summary, shares = on_screen.objects_in_units(store, {kitchen: library[kitchen]}, "shots")  # Kitchen's cups are never on most of a shot
+    assert shares.empty and list(shares.columns) == objects.SHARE_COLUMNS and shares["share"].dtype == float
+    assert summary["frames"].tolist() == [3] and pd.isna(summary["top_objects"].iloc[0])
+    at = open_page("pages/wordclouds.py", {"unit": "shots"})
+    assert not at.exception
+
+
 def test_objects_from_frames_equal_the_stored_summaries(store, library) -> None:
     rows = objects.frame_table(store, library, classes=True)
     summary, shares = on_screen.objects_tables(rows, library, counted=rows["run_id"].unique())

@@ -6,8 +6,8 @@ The stored per-run summaries (:func:`core.analysis.people.summary_table`,
 frames with nothing left out. Any other choice reads the per-frame rows, sends them through
 :func:`core.analysis.units.transform_frames` (the same segment filter and shot numbers as the
 labels) and counts them here. Counting shots, each shot is one observation: it has a person, a face
-or an object class when more than half of its remaining sampled frames do (the majority rule of one
-label per shot, :func:`core.analysis.units.by_shot`), and its counts are the mean per frame over them.
+or an object class when more than half of its remaining sampled frames do (:func:`core.analysis.units.majority`;
+a shot's label is its most frequent one, :func:`core.analysis.units.by_shot`), and its counts are the mean per frame over them.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def people_summary(rows: pd.DataFrame, runs: dict[str, str], counted: Iterable[s
 
     Frames left out as segments are not in ``rows``, so they count nowhere. With a ``shot`` column
     (counting shots), each shot is one observation: it has a person (a face) when more than half of
-    its remaining sampled frames do (the majority rule of :func:`core.analysis.units.by_shot`), the
+    its remaining sampled frames do (:func:`core.analysis.units.majority`), the
     shares are of shots, ``mean_persons``/``mean_faces`` the mean over shots of each shot's mean
     count per frame, and ``frames`` the number of shots. Runs in ``counted`` (those that counted
     people) with no row left get ``frames`` 0 and missing values; other runs, missing values only."""
@@ -60,7 +60,7 @@ def objects_tables(rows: pd.DataFrame, runs: dict[str, str], counted: Iterable[s
 
     Frames left out as segments are not in ``rows``, so they count nowhere. With a ``shot`` column
     (counting shots), each shot is one observation: it shows a class (has objects) when more than
-    half of its remaining sampled frames do (the majority rule of :func:`core.analysis.units.by_shot`),
+    half of its remaining sampled frames do (:func:`core.analysis.units.majority`),
     ``mean_objects`` is the mean over shots of each shot's mean boxes per frame, and every ``frames``
     column counts shots. Runs in ``counted`` (those that detected objects) with no row left get
     ``frames`` 0 and missing values; other runs, missing values only."""
@@ -71,11 +71,14 @@ def objects_tables(rows: pd.DataFrame, runs: dict[str, str], counted: Iterable[s
     shown = rows[[*keys, "classes"]].explode("classes").dropna(subset=["classes"]).rename(columns={"classes": "label"})
     per_unit = shown.groupby([*keys, "label"]).size().rename("count").reset_index().merge(obs[[*keys, "frames"]], on=keys)
     shown_in = per_unit[units.majority(per_unit["count"], per_unit["frames"])]
-    shares = shown_in.groupby(["video_id", "label"]).size().rename("frames").reset_index()
-    shares["share"] = shares["frames"] / shares["video_id"].map(per_video["frames"])
-    order = {vid: i for i, vid in enumerate(runs)}
-    shares = shares.assign(_order=shares["video_id"].map(order), _minus=-shares["frames"])
-    shares = shares.sort_values(["_order", "_minus", "label"], ignore_index=True)[objects.SHARE_COLUMNS].astype({"frames": "int64", "share": float})
+    if shown_in.empty:  # no class on more than half of any shot's frames, or nothing detected on the frames left
+        shares = pd.DataFrame(columns=objects.SHARE_COLUMNS).astype({"video_id": object, "label": object, "frames": "int64", "share": float})
+    else:
+        shares = shown_in.groupby(["video_id", "label"]).size().rename("frames").reset_index()
+        shares["share"] = shares["frames"] / shares["video_id"].map(per_video["frames"])
+        order = {vid: i for i, vid in enumerate(runs)}
+        shares = shares.assign(_order=shares["video_id"].map(order), _minus=-shares["frames"])
+        shares = shares.sort_values(["_order", "_minus", "label"], ignore_index=True)[objects.SHARE_COLUMNS].astype({"frames": "int64", "share": float})
     top = shares.groupby("video_id", sort=False)["label"].agg(lambda names: ", ".join(labels.label(n) for n in names.iloc[: objects.TOP_OBJECTS]))
     summary = pd.DataFrame({"video_id": list(runs), "run_id": list(runs.values())}).join(per_video, on="video_id")
     summary.loc[summary["run_id"].isin(set(counted)), "frames"] = summary["frames"].fillna(0)
