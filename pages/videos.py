@@ -221,16 +221,25 @@ with col_analyze, st.container(border=True):
                 v: dataclasses.replace(rs, **dict(zip(("trim_start_s", "trim_end_s"), trims.trims_for(store, v, trim_start, trim_end, use_saved))))
                 for v in chosen
             }
-            queued = [r for r in (guarded(lambda v=v: request_analysis(store, v, per_video[v])) for v in chosen) if r]
+            queued, refused = [], []
+            for v in chosen:
+                try:
+                    queued.append(request_analysis(store, v, per_video[v]))
+                except ReelsightError as err:  # e.g. trims longer than this video: said for it, the others still queue
+                    refused.append(f"{plain(titles[v])} was not queued: {plain(str(err))}")
             if queued:
                 state.flash(
                     state.VIDEOS_FLASH,
                     "success",
                     f"Queued {len(queued)} analysis run{'s' if len(queued) > 1 else ''}. Follow {'them' if len(queued) > 1 else 'it'} on the Jobs page; earlier runs are kept.",
                 )
+                for message in refused:
+                    state.flash(state.VIDEOS_FLASH, "error", message)
                 st.session_state.pop(state.VIDEOS_JUST_ADDED, None)
                 data.clear_video_caches()
                 st.rerun()
+            for message in refused:
+                st.error(message, icon=":material/error:")
 
 with st.container(border=True):
     trims.panel(store, titles)

@@ -117,3 +117,20 @@ def test_the_shot_and_segment_settings_reach_the_queued_run(store) -> None:
     at.toggle(key="videos.find_shots").set_value(False)
     at.run()
     assert at.number_input(key="videos.scene_settings.black_luma").disabled, "no thresholds without detection"
+
+
+def test_a_video_whose_trims_leave_nothing_is_named_while_the_others_queue(store) -> None:
+    short = add_video(store, "synthetic:short", "Short", views=10, seconds=5)
+    long = add_video(store, "synthetic:long", "Long", views=10, seconds=60)
+    at = open_page("pages/videos.py")
+    at.multiselect(key="videos.analyze_selection").set_value([short, long])
+    at.number_input[[n.label for n in at.number_input].index("Trim start (s)")].set_value(10.0)
+    at.run()
+    button(at, "Queue analysis").click()
+    at.run()
+    assert not at.exception
+    assert [r["video_id"] for r in store.db["runs"].find({})] == [long]
+    assert any("Queued 1 analysis run" in m.value for m in at.success)
+    assert [e.value for e in at.error] == [
+        f"{plain('Short')} was not queued: {plain('Trimming 10 s and 0 s leaves nothing of a 5.0 s video. Choose shorter trims.')}"
+    ]
