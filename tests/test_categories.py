@@ -122,6 +122,7 @@ def test_a_spreadsheet_csv_with_semicolons_or_tabs_is_read_like_one_with_commas(
     """Spreadsheets in countries whose decimal mark is a comma write "CSV" with semicolons."""
     text = f'"Label"{sep}Category{sep}Notes\ntobacco_shop{sep}Shops, retail{sep}x\nbeagle{sep}Pets{sep}\n'
     assert parse_mapping_csv(text.encode("utf-8-sig")) == {"tobacco_shop": "Shops, retail", "beagle": "Pets"}
+    assert parse_mapping_csv(f"{sep}{sep}\n{text}") == {"tobacco_shop": "Shops, retail", "beagle": "Pets"}  # an empty first row, as spreadsheets leave
     assert _problems(f"label{sep}category\nunicorn{sep}Pets\n").problems == [
         "Row 2: “unicorn” is not an ImageNet label. Use a label as the Label categories page's CSV writes it."
     ]

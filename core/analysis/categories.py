@@ -200,8 +200,9 @@ DELIMITERS = (",", ";", "\t")
 
 
 def _delimiter(text: str) -> str:
-    """The separator whose split of the first non-empty line names both :data:`COLUMNS`; a comma otherwise."""
-    first = next((line for line in text.splitlines() if line.strip()), "")
+    """The separator whose split of the first line with a value (rows of only separators are skipped,
+    as the reader skips them) names both :data:`COLUMNS`; a comma otherwise."""
+    first = next((line for line in text.splitlines() if line.strip("".join(DELIMITERS) + ' "\r')), "")
     for d in DELIMITERS:
         if set(COLUMNS) <= {_unquote(c).strip('"').casefold() for c in first.split(d)}:
             return d
