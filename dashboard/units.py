@@ -114,6 +114,15 @@ def apply(scope: Any, unit_choice: bool = True) -> Any:
     fields = {f.name: getattr(scope, f.name) for f in dataclasses.fields(scope)}
     fields.update(unit=unit, leave_out=tuple(skip), trims=data.trims_key(trims))
     top1 = transform(categories.at_level(data.top1(scope.db, tuple(sorted(scope.runs.values()))), scope.mapping))
+    if top1.empty:  # nothing left to count: every page would be empty, so say why once instead
+        st.info(
+            "None of the selected runs has shots (they were analysed before shot detection, or with it off). "
+            "Count frames instead, or analyse the videos again with “Find shots” on."
+            if unit == "shots" and len(missing) == len(scope.runs)
+            else "No frame of the selected runs is left after leaving out the chosen segments. Leave fewer segments out.",
+            icon=":material/info:",
+        )
+        st.stop()
     fields["stats"] = units.run_aggregates(top1)
     out = cls(**fields)
     object.__setattr__(out, "_transform", transform)
@@ -140,7 +149,7 @@ def shot_rows(scope: Any, by_label: bool = False) -> pd.DataFrame:
     if not by_label:
         return units.by_shot(scope.top1, structure(scope.db, tuple(sorted(scope.runs.values())))[0])
     shots, segments = structure(scope.db, tuple(sorted(scope.runs.values())))
-    trims = pd.DataFrame(list(scope.trims), columns=["video_id", "start_s", "end_s", "duration_s"]) if scope.trims else None
+    trims = data.trims_frame(scope.trims)
     return units.transform(data.top1(scope.db, tuple(sorted(scope.runs.values()))), "shots", scope.leave_out, shots, segments, trims)
 
 

@@ -64,12 +64,7 @@ if counts.get("popular", 0) == 0 or counts.get("unpopular", 0) == 0:
 people_by_group = people.by_group(people_summary, groups)
 if people_by_group["videos"].sum():
     st.subheader("People on screen")
-    st.caption(
-        "Per group, the mean over its videos of the share of shots with people, people per frame (each shot's mean) and the share of shots "
-        "with a face; a shot has people (a face) when more than half of its frames do."
-        if scope.unit == "shots"
-        else "Per group, the mean over its videos of the share of frames with people, people per frame and the share of frames with a face."
-    )
+    st.caption(people.by_group_caption(scope.unit))
     widgets.table(people_by_group, config=people_columns(), unit=scope.unit)
 else:  # a table of two empty groups says nothing
     st.caption(":material/person: People on screen appear here for videos analysed with “Count faces and people” on.")
@@ -90,8 +85,12 @@ for model in scope.models:
                 ),
                 f"top20_{model}_{group}",
             )
-    lift = analytics.lift(grouped, model)
     with st.expander(f"Lift · {noun} over-represented among popular videos ({labels.model_name(model)})", icon=":material/trending_up:"):
+        try:
+            lift = analytics.lift(grouped, model)
+        except analytics.AnalysisUnavailable as err:  # e.g. every frame of one group left out as a segment
+            st.info(str(err), icon=":material/info:")
+            continue
         st.caption(
             f"Lift = share of popular videos' frames ÷ share of unpopular videos' frames (counts smoothed by {analytics.LIFT_SMOOTHING}). Above 1: more typical of popular videos."
         )

@@ -63,6 +63,27 @@ def test_runs_without_shots_are_named_and_no_page_fails(store, page: str) -> Non
     assert plain("2 of 3 runs have no shots or segments") in texts(at)
 
 
+@pytest.mark.parametrize("page", ANALYTICS)
+def test_no_run_with_shots_or_no_frame_left_is_one_sentence_not_an_error(store, page: str) -> None:
+    populate(store, n_videos=2, n_frames=10, seed=1)  # analysed without shot detection
+    at = open_page(page, {"unit": "shots"})
+    assert not at.exception
+    if page != "pages/regression.py":  # its own shot-level model says so itself
+        assert [i.value for i in at.info][-1].startswith("None of the selected runs has shots")
+
+
+def test_a_popularity_group_left_with_no_frame_gets_no_lift_and_no_error(store) -> None:
+    video_ids = _with_shots(store, n_videos=2, n_frames=10)
+    popular = max(video_ids, key=lambda v: store.videos.get(v).get("views_override") or store.videos.get(v).get("view_count") or 0)
+    run = store.runs.latest(popular)
+    store.scenes.save(
+        run["_id"], popular, {"fps": 1.0, "frame_count": 10, "shots": [[0, 10]], "segments": [{"kind": "black", "start": 0, "end": 10}]}, utcnow()
+    )
+    at = open_page("pages/popularity.py", {"skip": "black"})
+    assert not at.exception
+    assert any(i.value.startswith("Lift needs frames from both popular and unpopular videos") for i in at.info)
+
+
 def test_the_results_page_shows_shots_segments_and_the_scene_list(store) -> None:
     video_id = _with_shots(store, n_videos=1, black_s=5)[0]
     store.videos.set(video_id, trims={"start_s": 5.0, "end_s": 3.0, "source": "edited"})
