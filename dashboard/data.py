@@ -289,8 +289,13 @@ def structure(db: str, run_ids: tuple[str, ...]) -> tuple[pd.DataFrame, pd.DataF
 def _in_units(db: str, rows: pd.DataFrame, runs: tuple[tuple[str, str], ...], unit: str, leave_out: tuple[str, ...], trims: Trims) -> pd.DataFrame:
     """:func:`core.analysis.units.transform_frames` of per-frame rows of ``runs``, with their cached shots and segments."""
     shots, segments = structure(db, tuple(sorted(r for _, r in runs)))
-    saved = pd.DataFrame(list(trims), columns=["video_id", "start_s", "end_s", "duration_s"]) if "trims" in leave_out else None
+    saved = trims_frame(trims) if "trims" in leave_out else None
     return units.transform_frames(rows, unit, leave_out, shots, segments, saved)
+
+
+def trims_frame(trims: Trims) -> pd.DataFrame | None:
+    """A :data:`Trims` cache key back as :func:`core.analysis.units.saved_trims` rows (None when empty)."""
+    return pd.DataFrame(list(trims), columns=["video_id", "start_s", "end_s", "duration_s"]) if trims else None
 
 
 def without_left_out(db: str, rows: pd.DataFrame, runs: tuple[tuple[str, str], ...], leave_out: tuple[str, ...], trims: Trims = ()) -> pd.DataFrame:

@@ -119,7 +119,9 @@ def scores_section(scope: Scope, video_id: str) -> None:
         f"**RetinaNet (COCO)** · {labels.count(len(scores))} boxes on {labels.count(boxes['frame'].nunique())} frames · mean score **{labels.confidence(scores.mean())}**"
     )
     try:
-        widgets.vega_chart(score_histogram_spec(scores, "Score per box", counted="Boxes", axis="Detector score"), f"object_scores_{video_id}")
+        widgets.vega_chart(
+            score_histogram_spec(scores, "Score per box", counted="Boxes", axis="Detector score", what="box scores"), f"object_scores_{video_id}"
+        )
     except AnalysisUnavailable as err:  # too few boxes or too little spread for a chart
         st.info(str(err), icon=":material/info:")
     st.caption(

@@ -112,12 +112,12 @@ class Bins:
     mean: float
 
 
-def confidence_bins(scores: pd.Series | np.ndarray, bins: int = 20) -> Bins:
-    """Frames per bin of top-1 confidence over 0–1. Raises :class:`AnalysisUnavailable` when the
-    scores have no spread to draw (:func:`~core.analysis.analytics.spread_problem`)."""
+def confidence_bins(scores: pd.Series | np.ndarray, bins: int = 20, what: str = "frame confidences") -> Bins:
+    """Frames per bin of top-1 confidence (or any score) over 0–1. Raises :class:`AnalysisUnavailable` when the
+    scores have no spread to draw (:func:`~core.analysis.analytics.spread_problem`, naming them ``what``)."""
     values = np.asarray(scores, dtype=float)
     values = values[np.isfinite(values)]
-    problem = spread_problem(values, "frame confidences")
+    problem = spread_problem(values, what)
     if problem:
         raise AnalysisUnavailable(problem)
     counts, edges = np.histogram(np.clip(values, 0.0, 1.0), bins=bins, range=(0.0, 1.0))
@@ -227,9 +227,12 @@ def _rule(x: float, text: str, line: int = 0) -> list[dict[str, Any]]:
     ]
 
 
-def score_histogram_spec(scores: pd.Series, title: str, bins: int = 20, counted: str = "Frames", axis: str = SCORE_AXIS) -> dict[str, Any]:
-    """:func:`score_histogram` as a Vega-Lite specification (same bins, axes and mean line); ``counted`` and ``axis`` title the axes."""
-    data = confidence_bins(scores, bins)
+def score_histogram_spec(
+    scores: pd.Series, title: str, bins: int = 20, counted: str = "Frames", axis: str = SCORE_AXIS, what: str = "frame confidences"
+) -> dict[str, Any]:
+    """:func:`score_histogram` as a Vega-Lite specification (same bins, axes and mean line); ``counted``
+    and ``axis`` title the axes, ``what`` names the scores when they cannot be drawn."""
+    data = confidence_bins(scores, bins, what)
     return _vega(title, axis, counted, data, _rule(data.mean, f"mean {data.mean:.3f}"))
 
 

@@ -73,6 +73,16 @@ def by_group(summary: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
     return table.reset_index()
 
 
+def by_group_caption(unit: str = "frames") -> str:
+    """What :func:`by_group`'s columns mean, for the page and the report, counting ``frames`` or ``shots``."""
+    if unit == "shots":
+        return (
+            "Per group, the mean over its videos of the share of shots with people, people per frame (each shot's mean) and the share of shots "
+            "with a face; a shot has people (a face) when more than half of its frames do."
+        )
+    return "Per group, the mean over its videos of the share of frames with people, people per frame and the share of frames with a face."
+
+
 EXPORT_COLUMNS = [*PEOPLE_COLUMNS, "face_boxes", "person_boxes"]
 """``people.csv`` of an export: the counts per frame and the boxes as ``x y w h`` (full-frame pixels), ``;`` between boxes."""
 

@@ -364,12 +364,7 @@ def _on_screen_parts(on_screen: OnScreenByGroup, fig_html) -> list[str]:
     parts = []
     row = "shot" if on_screen.unit == "shots" else "frame"
     if on_screen.people is not None:
-        explained = (
-            "Per group, the mean over its videos of the share of shots with people, people per frame (each shot's mean) and the share of shots "
-            "with a face; a shot has people (a face) when more than half of its frames do."
-            if row == "shot"
-            else "Per group, the mean over its videos of the share of frames with people, people per frame and the share of frames with a face."
-        )
+        explained = people.by_group_caption(on_screen.unit)
         parts += [
             "<h2>People on screen: popular vs unpopular</h2>",
             f"<p class='muted'>{html.escape(explained)}</p>",

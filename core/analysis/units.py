@@ -3,14 +3,14 @@
 The thousands of sampled frames of one shot are near copies of each other, not independent
 observations. :func:`by_shot` turns a top-1 table (:func:`core.analysis.analytics.top1_table`:
 one row per run, sampled frame and model) into a table of the same shape with one row per shot:
-the majority top-1 label of the shot's sampled frames, with its ``share`` of them, so every page
+the most frequent top-1 label of the shot's sampled frames, with its ``share`` of them, so every page
 that reads a top-1 table can count shots instead. :func:`exclude` drops the frames that lie in
 black or still-picture segments, or outside a video's saved intro/outro trims.
 
 Per-frame counts of people and objects go through the same filter (:func:`transform_frames`), and
-:func:`observations` makes one observation per shot by the same majority rule: a shot has a person
-(a face, an object class) when more than half of its remaining sampled frames do, and its count is
-the mean count per frame over them.
+:func:`observations` makes one observation per shot: a shot has a person (a face, an object class)
+when more than half of its remaining sampled frames do (the more frequent answer of its frames, a
+tie counting as no; :func:`majority`), and its count is the mean count per frame over them.
 """
 
 from __future__ import annotations
@@ -52,7 +52,8 @@ def tag_shots(rows: pd.DataFrame, shots: pd.DataFrame) -> pd.DataFrame:
 
 def majority(count: Any, frames: Any) -> Any:
     """Whether ``count`` of a shot's ``frames`` sampled frames are more than half of them: the rule
-    by which a shot has a label (:func:`by_shot`), a person or an object. Works on scalars and Series."""
+    by which a shot has a person, a face or an object class (a label is the shot's most frequent
+    one instead, :func:`by_shot`). Works on scalars and Series."""
     return count * 2 > frames
 
 
