@@ -16,7 +16,7 @@ from core.analysis import objects, objects_by_group
 from core.analysis.analytics import LIFT_SMOOTHING, AnalysisUnavailable, split_popularity
 from core.analysis.regression import objects_regression
 from core.analysis.thumbnails import thumbnails_with_boxes
-from core.inference.runs import summarize_objects
+from core.inference.runs import compact_on_screen, summarize_objects
 from tests.synthetic import add_run, add_video
 from tests.test_pages import open_page, texts
 
@@ -30,6 +30,7 @@ def _detect(store, run_id: str, pattern: list[list[str]]) -> None:
     for i, doc in enumerate(store.frames.of_run(run_id, {"_id": 1})):
         store.frames.set(doc["_id"], objects=[_box(name) for name in pattern[i % len(pattern)]])
     store.runs.set(run_id, objects=summarize_objects(store, run_id), **{"settings.objects": "retinanet"})
+    compact_on_screen(store, run_id)
 
 
 @pytest.fixture

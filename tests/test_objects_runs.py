@@ -125,6 +125,9 @@ def test_objects_are_stored_per_frame_and_summarised_per_run(store, settings) ->
             x, y, w, h = found["box"]
             assert x >= 0 and y >= 0 and x + w <= 704 and y + h <= 576  # full-frame pixels
     assert run["objects"] == summarize_objects(store, run_id) and run["objects"]["frames"] == len(docs)
+    kept = store.runs.on_screen(run_id, "objects")
+    assert kept["frames"] == [d["frame"] for d in docs] and kept["boxes"] == [len(d["objects"]) for d in docs]
+    assert kept["classes"] == [list(dict.fromkeys(o["label"] for o in d["objects"])) for d in docs]
 
 
 def test_the_run_summary_counts_frames_and_boxes_per_class(store) -> None:

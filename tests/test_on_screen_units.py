@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from core.analysis import objects, on_screen, people, units
+from core.inference.runs import compact_on_screen
 from core.store import utcnow
 from tests.synthetic import add_run, add_video
 from tests.test_objects_pages import _detect, _downloaded
@@ -119,6 +120,20 @@ def test_no_class_on_most_of_any_shot_gives_empty_shares_not_an_error(store, lib
     assert summary["frames"].tolist() == [3] and pd.isna(summary["top_objects"].iloc[0])
     at = open_page("pages/wordclouds.py", {"unit": "shots"})
     assert not at.exception
+
+
+def test_the_kept_arrays_give_the_tables_the_frames_give_and_go_with_their_video(store, settings, library) -> None:
+    from core.media.videos import delete_video
+
+    kept_people, kept_objects = people.people_table(store, library), objects.frame_table(store, library, classes=True)
+    assert store.runs.on_screen(library[list(library)[0]], "people") is not None  # read from the kept arrays
+    store.db["run_on_screen"].delete_many({})  # as for runs finished before the arrays were kept: read from the frames
+    pd.testing.assert_frame_equal(people.people_table(store, library), kept_people)
+    pd.testing.assert_frame_equal(objects.frame_table(store, library, classes=True), kept_objects)
+    street = list(library)[0]
+    compact_on_screen(store, library[street])
+    delete_video(store, settings, street)
+    assert store.db["run_on_screen"].count_documents({"run_id": library[street]}) == 0
 
 
 def test_objects_from_frames_equal_the_stored_summaries(store, library) -> None:

@@ -14,7 +14,7 @@ from core.analysis import people
 from core.analysis.analytics import AnalysisUnavailable
 from core.analysis.charts import people_timeline
 from core.analysis.thumbnails import thumbnails_with_boxes
-from core.inference.runs import summarize_people
+from core.inference.runs import compact_on_screen, summarize_people
 from tests.synthetic import add_run, add_video
 from tests.test_pages import open_page, texts
 
@@ -28,6 +28,7 @@ def _count_people(store, run_id: str, pattern: list[int]) -> None:
         n = pattern[i % len(pattern)]
         store.frames.set(doc["_id"], people={"faces": [FACE] * n, "persons": [PERSON] * n})
     store.runs.set(run_id, people=summarize_people(store, run_id))
+    compact_on_screen(store, run_id)
 
 
 @pytest.fixture

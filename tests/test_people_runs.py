@@ -42,6 +42,9 @@ def test_faces_and_people_are_stored_per_frame_and_summarised_per_run(store, set
             assert x >= 0 and y >= 0 and x + w <= 704 and y + h <= 576  # full-frame pixels, not the model input's
     assert run["settings"]["people"] is True
     assert run["people"] == summarize(faces, persons) and run["people"]["face_share"] > 0
+    kept = store.runs.on_screen(run_id, "people")  # the counts kept for pages that count shots or leave segments out
+    assert kept == {"frames": [d["frame"] for d in docs], "time_s": [d["time_s"] for d in docs], "faces": faces, "persons": persons}
+    assert store.runs.on_screen(run_id, "objects") is None  # no detector ran
 
 
 def test_a_run_can_leave_people_out(store, settings) -> None:

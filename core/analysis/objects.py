@@ -40,13 +40,23 @@ def frame_table(store: Store, runs: dict[str, str], classes: bool = False) -> pd
     """Per detected frame of the runs (video id → run id): :data:`FRAME_COLUMNS`, by run and frame.
     With ``classes``, also ``classes``: the COCO class names shown on it (a tuple, each once), which
     :func:`core.analysis.on_screen.objects_tables` reads."""
-    rows = []
-    for vid, run_id in runs.items():
-        for d in store.frames.objects(run_id):
-            names = tuple(dict.fromkeys(o["label"] for o in d["objects"]))
-            row = (vid, run_id, d["frame"], d["time_s"], len(d["objects"]), "; ".join(labels.label(n) for n in names))
-            rows.append((*row, names) if classes else row)
-    return pd.DataFrame(rows, columns=[*FRAME_COLUMNS, "classes"] if classes else FRAME_COLUMNS)
+    columns = [*FRAME_COLUMNS, "classes"] if classes else FRAME_COLUMNS
+    words: dict[tuple[str, ...], str] = {}  # each combination of classes written once
+    parts = []
+    for vid, run_id in runs.items():  # one small read per run, as people.people_table
+        compact = store.runs.on_screen(run_id, "objects") or store.frames.compact_objects(run_id)
+        if not compact:
+            continue
+        names = [tuple(n) for n in compact["classes"]]
+        shown = [words.get(n) or words.setdefault(n, "; ".join(labels.label(c) for c in n)) for n in names]
+        part = pd.DataFrame({"frame": compact["frames"], "time_s": compact["time_s"], "objects": compact["boxes"], "object_classes": shown})
+        part = part.assign(video_id=vid, run_id=run_id)
+        if classes:
+            part["classes"] = names
+        parts.append(part[columns])
+    if not parts:
+        return pd.DataFrame(columns=columns).astype({"frame": "int64", "time_s": float, "objects": "int64"})
+    return pd.concat(parts, ignore_index=True).astype({"frame": "int64", "time_s": float, "objects": "int64"})
 
 
 def summary_table(store: Store, runs: dict[str, str]) -> pd.DataFrame:

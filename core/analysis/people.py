@@ -22,13 +22,17 @@ OVERVIEW_COLUMNS = ["person_share", "mean_persons", "face_share"]
 
 def people_table(store: Store, runs: dict[str, str]) -> pd.DataFrame:
     """Per sampled frame of the runs (video id → run id) that counted people: :data:`PEOPLE_COLUMNS`,
-    ordered by run and frame."""
-    rows = [
-        (vid, run_id, d["frame"], d["time_s"], len(d["people"]["faces"]), len(d["people"]["persons"]))
-        for vid, run_id in runs.items()
-        for d in store.frames.people(run_id)
-    ]
-    return pd.DataFrame(rows, columns=PEOPLE_COLUMNS)
+    ordered by run and frame. One small read per run: the counts kept when it finished
+    (:func:`core.inference.runs.compact_on_screen`), or its frames for a run finished before them."""
+    parts = []
+    for vid, run_id in runs.items():
+        compact = store.runs.on_screen(run_id, "people") or store.frames.compact_people(run_id)
+        if compact:
+            part = pd.DataFrame({"frame": compact["frames"], "time_s": compact["time_s"], "faces": compact["faces"], "persons": compact["persons"]})
+            parts.append(part.assign(video_id=vid, run_id=run_id)[PEOPLE_COLUMNS])
+    if not parts:
+        return pd.DataFrame(columns=PEOPLE_COLUMNS).astype({"frame": "int64", "time_s": float, "faces": "int64", "persons": "int64"})
+    return pd.concat(parts, ignore_index=True).astype({"frame": "int64", "time_s": float, "faces": "int64", "persons": "int64"})
 
 
 def summary_table(store: Store, runs: dict[str, str]) -> pd.DataFrame:

@@ -271,6 +271,15 @@ def summarize_run(store: Store, run_id: str, models: tuple[str, ...]) -> dict[st
     return summary
 
 
+def compact_on_screen(store: Store, run_id: str) -> None:
+    """Keep the run's per-frame people and object counts as compact arrays (one read of its frames
+    each, when it finishes), so pages that count them per shot or without segments read one small
+    document per run instead of every frame."""
+    for part, arrays in (("people", store.frames.compact_people(run_id)), ("objects", store.frames.compact_objects(run_id))):
+        if arrays:
+            store.runs.save_on_screen(run_id, part, arrays)
+
+
 def summarize_people(store: Store, run_id: str) -> dict[str, Any]:
     """The run's people on screen per video (:func:`core.media.people.summarize`), from its stored frames."""
     counts = [(len(d["people"]["faces"]), len(d["people"]["persons"])) for d in store.frames.people(run_id)]
@@ -531,6 +540,8 @@ def run_analyze_job(ctx: RunningJob) -> None:
     summary = summarize_run(store, run_id, rs.models)
     people_summary = summarize_people(store, run_id) if rs.people else None
     objects_summary = summarize_objects(store, run_id) if rs.objects else None
+    if rs.people or rs.objects:
+        compact_on_screen(store, run_id)
     warning = short_read_warning(reuse.frames, expected)
     if warning:
         ctx.warn(warning)

@@ -37,6 +37,7 @@ INDEXES: dict[str, list[tuple[list[tuple[str, int]], bool]]] = {
     "run_top1": [],
     "scenes": [([("video_id", 1), ("created_at", -1)], False)],
     "run_stats": [],
+    "run_on_screen": [([("run_id", 1)], False)],
     "run_fits": [([("created_at", -1)], False)],
     "labelsets": [([("created_at", -1)], False)],
     "classifiers": [([("name", 1), ("version", 1)], True)],

@@ -7,6 +7,9 @@
 - ``thumbs``: JPEG thumbnails, same ``_id`` as the frame.
 - ``run_top1``: one per finished run, ``_id = run_id``: the top-1 label and score of every frame and
   model as parallel arrays, so analytics read one document per run, not every frame.
+- ``run_on_screen``: per finished run that counted people or detected objects, ``_id = "<run_id>:people"``
+  or ``"<run_id>:objects"``: the counts (and classes) of every frame as parallel arrays, for pages that
+  count them per shot or without segments.
 - ``run_stats``: one per finished run, ``_id = run_id``: its aggregates (label counts per model,
   confidence summary, model agreement; see :mod:`core.analysis.aggregates`), so pages over a whole
   library combine small documents instead of frames.
@@ -39,6 +42,7 @@ class RunRepository(JobOwnerRepository):
         self._top1 = db["run_top1"]
         self._stats = db["run_stats"]
         self._fits = db["run_fits"]
+        self._screen = db["run_on_screen"]
 
     def list(self, video_id: str | None = None) -> list[dict[str, Any]]:
         """Runs (of one video, or all), newest first."""
@@ -59,6 +63,16 @@ class RunRepository(JobOwnerRepository):
         """The run's compact top-1 document, written when it finished."""
         return self._top1.find_one({"_id": run_id})
 
+    def on_screen(self, run_id: str, part: str) -> dict[str, list] | None:
+        """The run's compact ``people`` or ``objects`` arrays (:meth:`save_on_screen`), if written."""
+        doc = self._screen.find_one({"_id": f"{run_id}:{part}"})
+        return doc["arrays"] if doc else None
+
+    def save_on_screen(self, run_id: str, part: str, arrays: dict[str, list]) -> None:
+        """Keep per-frame arrays of a finished run (``people``: :meth:`FrameRepository.compact_people`;
+        ``objects``: :meth:`FrameRepository.compact_objects`), one document each."""
+        self._screen.replace_one({"_id": f"{run_id}:{part}"}, {"_id": f"{run_id}:{part}", "run_id": run_id, "arrays": arrays}, upsert=True)
+
     def save_top1(self, compact: dict[str, Any]) -> None:
         self._top1.replace_one({"_id": compact["_id"]}, compact, upsert=True)
 
@@ -71,6 +85,7 @@ class RunRepository(JobOwnerRepository):
         using = [d["_id"] for d in self._fits.find({}, {"run_ids": 1}) if gone & set(d.get("run_ids", []))]
         if using:
             self._fits.delete_many({"_id": {"$in": using}})
+        self._screen.delete_many({"run_id": {"$in": run_ids}})
         return int(self._top1.delete_many({"_id": {"$in": run_ids}}).deleted_count)
 
     def stats(self, run_ids: list[str]) -> dict[str, dict[str, Any]]:
@@ -173,6 +188,27 @@ class FrameRepository(Repository):
     def objects(self, run_id: str) -> list[dict[str, Any]]:
         """``frame``, ``time_s`` and ``objects`` (label, score, box) of the run's frames that went through an object detector, in frame order."""
         return list(self._c.find({"run_id": run_id, "objects": {"$exists": True}}, {"frame": 1, "time_s": 1, "objects": 1}, sort=[("frame", 1)]))
+
+    def compact_people(self, run_id: str) -> dict[str, list] | None:
+        """``{"frames", "time_s", "faces", "persons"}``: the counts of the run's counted frames, in frame order; None when none was counted."""
+        docs = self.people(run_id)
+        if not docs:
+            return None
+        return {
+            "frames": [d["frame"] for d in docs], "time_s": [d["time_s"] for d in docs],
+            "faces": [len(d["people"]["faces"]) for d in docs], "persons": [len(d["people"]["persons"]) for d in docs],
+        }  # fmt: skip
+
+    def compact_objects(self, run_id: str) -> dict[str, list] | None:
+        """``{"frames", "time_s", "boxes", "classes"}``: per detected frame of the run, in frame order, its box count and
+        the classes shown (each once, in the order of their best box); None when the run detected on no frame."""
+        docs = self.objects(run_id)
+        if not docs:
+            return None
+        return {
+            "frames": [d["frame"] for d in docs], "time_s": [d["time_s"] for d in docs],
+            "boxes": [len(d["objects"]) for d in docs], "classes": [list(dict.fromkeys(o["label"] for o in d["objects"])) for d in docs],
+        }  # fmt: skip
 
     def reused_from(self, run_id: str) -> dict[int, int]:
         """Reused frame → the frame whose labels it copied."""
