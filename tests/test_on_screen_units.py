@@ -127,10 +127,14 @@ def test_the_kept_arrays_give_the_tables_the_frames_give_and_go_with_their_video
 
     kept_people, kept_objects = people.people_table(store, library), objects.frame_table(store, library, classes=True)
     assert store.runs.on_screen(library[list(library)[0]], "people") is not None  # read from the kept arrays
+    street, kitchen, old = library
     store.db["run_on_screen"].delete_many({})  # as for runs finished before the arrays were kept: read from the frames
+    store.db["runs"].update_one({"_id": library[kitchen]}, {"$unset": {"finished_at": ""}})  # as for a run still going
     pd.testing.assert_frame_equal(people.people_table(store, library), kept_people)
     pd.testing.assert_frame_equal(objects.frame_table(store, library, classes=True), kept_objects)
-    street = list(library)[0]
+    kept = {d["_id"] for d in store.db["run_on_screen"].find({})}  # kept now for the finished runs, not for the one going on
+    assert kept == {f"{library[v]}:{part}" for v in (street, old) for part in ("people", "objects")}
+    assert store.runs.on_screen(library[old], "people") == {"frames": [], "time_s": [], "faces": [], "persons": []}  # not counted: read once, not again
     compact_on_screen(store, library[street])
     delete_video(store, settings, street)
     assert store.db["run_on_screen"].count_documents({"run_id": library[street]}) == 0

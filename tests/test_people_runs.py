@@ -44,7 +44,7 @@ def test_faces_and_people_are_stored_per_frame_and_summarised_per_run(store, set
     assert run["people"] == summarize(faces, persons) and run["people"]["face_share"] > 0
     kept = store.runs.on_screen(run_id, "people")  # the counts kept for pages that count shots or leave segments out
     assert kept == {"frames": [d["frame"] for d in docs], "time_s": [d["time_s"] for d in docs], "faces": faces, "persons": persons}
-    assert store.runs.on_screen(run_id, "objects") is None  # no detector ran
+    assert store.runs.on_screen(run_id, "objects") == {"frames": [], "time_s": [], "boxes": [], "classes": []}  # no detector ran
 
 
 def test_a_run_can_leave_people_out(store, settings) -> None:

@@ -44,8 +44,8 @@ def frame_table(store: Store, runs: dict[str, str], classes: bool = False) -> pd
     words: dict[tuple[str, ...], str] = {}  # each combination of classes written once
     parts = []
     for vid, run_id in runs.items():  # one small read per run, as people.people_table
-        compact = store.runs.on_screen(run_id, "objects") or store.frames.compact_objects(run_id)
-        if not compact:
+        compact = store.runs.kept_on_screen(run_id, "objects", lambda r=run_id: store.frames.compact_objects(r))
+        if not compact["frames"]:
             continue
         names = [tuple(n) for n in compact["classes"]]
         shown = [words.get(n) or words.setdefault(n, "; ".join(labels.label(c) for c in n)) for n in names]

@@ -23,11 +23,11 @@ OVERVIEW_COLUMNS = ["person_share", "mean_persons", "face_share"]
 def people_table(store: Store, runs: dict[str, str]) -> pd.DataFrame:
     """Per sampled frame of the runs (video id → run id) that counted people: :data:`PEOPLE_COLUMNS`,
     ordered by run and frame. One small read per run: the counts kept when it finished
-    (:func:`core.inference.runs.compact_on_screen`), or its frames for a run finished before them."""
+    (:func:`core.inference.runs.compact_on_screen`); a run finished before them reads its frames once, and they are kept then."""
     parts = []
     for vid, run_id in runs.items():
-        compact = store.runs.on_screen(run_id, "people") or store.frames.compact_people(run_id)
-        if compact:
+        compact = store.runs.kept_on_screen(run_id, "people", lambda r=run_id: store.frames.compact_people(r))
+        if compact["frames"]:
             part = pd.DataFrame({"frame": compact["frames"], "time_s": compact["time_s"], "faces": compact["faces"], "persons": compact["persons"]})
             parts.append(part.assign(video_id=vid, run_id=run_id)[PEOPLE_COLUMNS])
     if not parts:

@@ -273,11 +273,10 @@ def summarize_run(store: Store, run_id: str, models: tuple[str, ...]) -> dict[st
 
 def compact_on_screen(store: Store, run_id: str) -> None:
     """Keep the run's per-frame people and object counts as compact arrays (one read of its frames
-    each, when it finishes), so pages that count them per shot or without segments read one small
-    document per run instead of every frame."""
-    for part, arrays in (("people", store.frames.compact_people(run_id)), ("objects", store.frames.compact_objects(run_id))):
-        if arrays:
-            store.runs.save_on_screen(run_id, part, arrays)
+    each, when it finishes; empty arrays for what it did not count), so pages that count them per
+    shot or without segments read one small document per run instead of every frame."""
+    store.runs.save_on_screen(run_id, "people", store.frames.compact_people(run_id))
+    store.runs.save_on_screen(run_id, "objects", store.frames.compact_objects(run_id))
 
 
 def summarize_people(store: Store, run_id: str) -> dict[str, Any]:

@@ -68,6 +68,16 @@ class RunRepository(JobOwnerRepository):
         doc = self._screen.find_one({"_id": f"{run_id}:{part}"})
         return doc["arrays"] if doc else None
 
+    def kept_on_screen(self, run_id: str, part: str, build: Any) -> dict[str, list]:
+        """The run's ``part`` arrays; when none were kept (a run finished before they were), ``build()``
+        makes them from its frames, and they are kept if the run has finished, as its aggregates are."""
+        arrays = self.on_screen(run_id, part)
+        if arrays is None:
+            arrays = build()
+            if (self.find(run_id, {"finished_at": 1}) or {}).get("finished_at"):
+                self.save_on_screen(run_id, part, arrays)
+        return arrays
+
     def save_on_screen(self, run_id: str, part: str, arrays: dict[str, list]) -> None:
         """Keep per-frame arrays of a finished run (``people``: :meth:`FrameRepository.compact_people`;
         ``objects``: :meth:`FrameRepository.compact_objects`), one document each."""
@@ -189,22 +199,18 @@ class FrameRepository(Repository):
         """``frame``, ``time_s`` and ``objects`` (label, score, box) of the run's frames that went through an object detector, in frame order."""
         return list(self._c.find({"run_id": run_id, "objects": {"$exists": True}}, {"frame": 1, "time_s": 1, "objects": 1}, sort=[("frame", 1)]))
 
-    def compact_people(self, run_id: str) -> dict[str, list] | None:
-        """``{"frames", "time_s", "faces", "persons"}``: the counts of the run's counted frames, in frame order; None when none was counted."""
+    def compact_people(self, run_id: str) -> dict[str, list]:
+        """``{"frames", "time_s", "faces", "persons"}``: the counts of the run's counted frames, in frame order (empty when none was counted)."""
         docs = self.people(run_id)
-        if not docs:
-            return None
         return {
             "frames": [d["frame"] for d in docs], "time_s": [d["time_s"] for d in docs],
             "faces": [len(d["people"]["faces"]) for d in docs], "persons": [len(d["people"]["persons"]) for d in docs],
         }  # fmt: skip
 
-    def compact_objects(self, run_id: str) -> dict[str, list] | None:
+    def compact_objects(self, run_id: str) -> dict[str, list]:
         """``{"frames", "time_s", "boxes", "classes"}``: per detected frame of the run, in frame order, its box count and
-        the classes shown (each once, in the order of their best box); None when the run detected on no frame."""
+        the classes shown (each once, in the order of their best box); empty when the run detected on no frame."""
         docs = self.objects(run_id)
-        if not docs:
-            return None
         return {
             "frames": [d["frame"] for d in docs], "time_s": [d["time_s"] for d in docs],
             "boxes": [len(d["objects"]) for d in docs], "classes": [list(dict.fromkeys(o["label"] for o in d["objects"])) for d in docs],
