@@ -286,33 +286,22 @@ def structure(db: str, run_ids: tuple[str, ...]) -> tuple[pd.DataFrame, pd.DataF
     return scenes.shots_table(store(), list(run_ids)), scenes.segments_table(store(), list(run_ids))
 
 
-def _in_units(db: str, rows: pd.DataFrame, runs: tuple[tuple[str, str], ...], unit: str, leave_out: tuple[str, ...], trims: Trims) -> pd.DataFrame:
-    """:func:`core.analysis.units.transform_frames` of per-frame rows of ``runs``, with their cached shots and segments."""
-    shots, segments = structure(db, tuple(sorted(r for _, r in runs)))
-    saved = trims_frame(trims) if "trims" in leave_out else None
-    return units.transform_frames(rows, unit, leave_out, shots, segments, saved)
-
-
 def trims_frame(trims: Trims) -> pd.DataFrame | None:
     """A :data:`Trims` cache key back as :func:`core.analysis.units.saved_trims` rows (None when empty)."""
     return pd.DataFrame(list(trims), columns=["video_id", "start_s", "end_s", "duration_s"]) if trims else None
 
 
-def without_left_out(db: str, rows: pd.DataFrame, runs: tuple[tuple[str, str], ...], leave_out: tuple[str, ...], trims: Trims = ()) -> pd.DataFrame:
-    """Per-frame ``rows`` of ``runs`` (``video_id, run_id, frame, time_s``, …) without the frames that lie in the
+def without_left_out(rows: pd.DataFrame, leave_out: tuple[str, ...]) -> pd.DataFrame:
+    """Per-frame ``rows`` of stored runs (``video_id, run_id, frame, time_s``, …) without the frames that lie in the
     ``leave_out`` segments (frames stay frames; nothing is counted per shot)."""
-    return _in_units(db, rows, runs, "frames", leave_out, trims) if leave_out else rows
+    return units.in_frame_units(store(), rows, "frames", leave_out) if leave_out else rows
 
 
 @st.cache_data(ttl=3600, show_spinner=False)
 def people_summary(db: str, runs: tuple[tuple[str, str], ...], unit: str = "frames", leave_out: tuple[str, ...] = (), trims: Trims = ()) -> pd.DataFrame:
-    """People per video of the (video id, run id) pairs as the unit selector counts: the stored
-    summaries (:func:`core.analysis.people.summary_table`, one small read per run) for frames with
-    nothing left out, else :func:`core.analysis.on_screen.people_summary` of the cached frames."""
-    if unit == "frames" and not leave_out:
-        return core_people.summary_table(store(), dict(runs))
-    rows = people_counts(db, runs)
-    return on_screen.people_summary(_in_units(db, rows, runs, unit, leave_out, trims), dict(runs), counted=rows["run_id"].unique())
+    """:func:`core.analysis.on_screen.people_in_units` of the (video id, run id) pairs: the stored summaries
+    for frames with nothing left out. ``trims`` (the saved trims when they are left out) keys the cache."""
+    return on_screen.people_in_units(store(), dict(runs), unit, leave_out)
 
 
 @st.cache_data(ttl=3600, show_spinner=False)
@@ -321,29 +310,23 @@ def thumbnails_with_boxes(db: str, run_id: str, frames: tuple[int, ...]) -> dict
     return core_thumbnails.thumbnails_with_boxes(store(), run_id, list(frames))
 
 
-@st.cache_data(ttl=3600, show_spinner=False)
+@st.cache_data(ttl=3600, show_spinner="Counting objects…")
+def objects_in_units(
+    db: str, runs: tuple[tuple[str, str], ...], unit: str = "frames", leave_out: tuple[str, ...] = (), trims: Trims = ()
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`core.analysis.on_screen.objects_in_units` of the (video id, run id) pairs: the summary and the
+    shares per class (the stored summaries for frames with nothing left out). ``trims`` keys the cache."""
+    return on_screen.objects_in_units(store(), dict(runs), unit, leave_out)
+
+
 def objects_summary(db: str, runs: tuple[tuple[str, str], ...], unit: str = "frames", leave_out: tuple[str, ...] = (), trims: Trims = ()) -> pd.DataFrame:
-    """:func:`core.analysis.objects.summary_table` of the (video id, run id) pairs (stored summaries)
-    for frames with nothing left out, else as the unit selector counts (:func:`objects_in_units`)."""
-    if unit == "frames" and not leave_out:
-        return core_objects.summary_table(store(), dict(runs))
+    """:func:`core.analysis.objects.summary_table` of the pairs, counted as the unit selector says (:func:`objects_in_units`)."""
     return objects_in_units(db, runs, unit, leave_out, trims)[0]
 
 
-@st.cache_data(ttl=3600, show_spinner=False)
 def objects_shares(db: str, runs: tuple[tuple[str, str], ...], unit: str = "frames", leave_out: tuple[str, ...] = (), trims: Trims = ()) -> pd.DataFrame:
-    """:func:`core.analysis.objects.share_table` of the (video id, run id) pairs (stored summaries)
-    for frames with nothing left out, else as the unit selector counts (:func:`objects_in_units`)."""
-    if unit == "frames" and not leave_out:
-        return core_objects.share_table(store(), dict(runs))
+    """:func:`core.analysis.objects.share_table` of the pairs, counted as the unit selector says (:func:`objects_in_units`)."""
     return objects_in_units(db, runs, unit, leave_out, trims)[1]
-
-
-@st.cache_data(ttl=3600, show_spinner="Counting objects…")
-def objects_in_units(db: str, runs: tuple[tuple[str, str], ...], unit: str, leave_out: tuple[str, ...], trims: Trims = ()) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """:func:`core.analysis.on_screen.objects_tables` of the runs' detected frames, segments left out and counted by ``unit``."""
-    rows = core_objects.frame_table(store(), dict(runs), classes=True)
-    return on_screen.objects_tables(_in_units(db, rows, runs, unit, leave_out, trims), dict(runs), counted=rows["run_id"].unique())
 
 
 @st.cache_data(ttl=3600, show_spinner=False)

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from core.analysis import labels, objects, objects_by_group
-from core.analysis.analytics import LIFT_SMOOTHING, AnalysisUnavailable
+from core.analysis.analytics import AnalysisUnavailable
 from core.analysis.charts import BLUE, ORANGE, label_counts_spec, score_histogram_spec
 from core.inference.detectors import DEFAULT_THRESHOLD
 from dashboard import data, widgets
@@ -69,11 +69,7 @@ def popularity_section(scope: Any, groups: pd.DataFrame) -> None:
         return
     row = "shot" if scope.unit == "shots" else "frame"
     st.subheader("Objects on screen")
-    st.caption(
-        f"Per group, the COCO object classes shown on most {row}s of its videos (a {row} counts once per class"
-        + ("; a shot shows a class when more than half of its frames do" if row == "shot" else "")
-        + f"), over the videos analysed with object detection ({len(detected)} of {len(summary)})."
-    )
+    st.caption(objects_by_group.top_caption(scope.unit, len(detected), len(summary)))
     table = objects_by_group.group_table(scope.objects_shares, summary, groups)
     frames = objects_by_group.group_frames(summary, groups)
     top = objects_by_group.top_by_group(table)
@@ -88,7 +84,7 @@ def popularity_section(scope: Any, groups: pd.DataFrame) -> None:
                 st.info(f"The detector found no object on the {frames[group]:,} {row}s of the {group} videos.", icon=":material/category:")
                 continue
             widgets.vega_chart(
-                label_counts_spec(rows, f"Top-20 objects · {group} videos", color=color, x_title=f"{row.capitalize()}s showing this object"),
+                label_counts_spec(rows, f"Top-20 objects · {group} videos", color=color, x_title=objects_by_group.axis_title(scope.unit)),
                 f"objects_top20_{group}",
             )
     try:
@@ -97,10 +93,7 @@ def popularity_section(scope: Any, groups: pd.DataFrame) -> None:
         st.info(str(err), icon=":material/balance:")
         return
     with st.expander("Lift · objects over-represented among popular videos", icon=":material/trending_up:"):
-        st.caption(
-            f"Lift = share of popular videos' {row}s showing the object ÷ the same share for unpopular videos "
-            f"(each smoothed by {LIFT_SMOOTHING:g} {row}). Above 1: more typical of popular videos."
-        )
+        st.caption(objects_by_group.lift_caption(scope.unit))
         widgets.table(lift, config={"lift": st.column_config.NumberColumn(format="%.2f")})
         widgets.download_csv(lift, "lift_objects.csv")
     widgets.download_csv(top, "top_objects.csv", "Download top-20 objects (CSV)")
@@ -112,7 +105,7 @@ def scores_section(scope: Scope, video_id: str) -> None:
     if video_id not in objects.detected_videos(scope.objects_summary):
         return
     runs = ((video_id, scope.runs[video_id]),)
-    boxes = data.without_left_out(scope.db, data.objects_boxes(scope.db, runs), runs, scope.leave_out, scope.trims)
+    boxes = data.without_left_out(data.objects_boxes(scope.db, runs), scope.leave_out)
     st.subheader("Object detector")
     scores = boxes["score"]
     st.markdown(

@@ -146,11 +146,11 @@ WHY_SHOT_MODEL = (
 def shot_rows(scope: Any, by_label: bool = False) -> pd.DataFrame:
     """One top-1 row per shot of the scope's runs (:func:`core.analysis.units.by_shot`), its
     segments left out; at the scope's level, or (``by_label``) of the ImageNet labels themselves."""
+    run_ids = tuple(sorted(scope.runs.values()))
+    shots, segments = structure(scope.db, run_ids)
     if not by_label:
-        return units.by_shot(scope.top1, structure(scope.db, tuple(sorted(scope.runs.values())))[0])
-    shots, segments = structure(scope.db, tuple(sorted(scope.runs.values())))
-    trims = data.trims_frame(scope.trims)
-    return units.transform(data.top1(scope.db, tuple(sorted(scope.runs.values()))), "shots", scope.leave_out, shots, segments, trims)
+        return units.by_shot(scope.top1, shots)
+    return units.transform(data.top1(scope.db, run_ids), "shots", scope.leave_out, shots, segments, data.trims_frame(scope.trims))
 
 
 def regression_rows(scope: Any, level: str) -> pd.DataFrame | None:

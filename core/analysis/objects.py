@@ -59,10 +59,9 @@ def frame_table(store: Store, runs: dict[str, str], classes: bool = False) -> pd
     return pd.concat(parts, ignore_index=True).astype({"frame": "int64", "time_s": float, "objects": "int64"})
 
 
-def summary_table(store: Store, runs: dict[str, str]) -> pd.DataFrame:
-    """One row per video: :data:`SUMMARY_COLUMNS`, from each run's stored summary (one small read per run)."""
+def _summary_rows(summaries: dict[str, dict[str, Any] | None], runs: dict[str, str]) -> pd.DataFrame:
     rows = []
-    for vid, summary in _summaries(store, runs).items():
+    for vid, summary in summaries.items():
         summary = summary or {}
         top = ", ".join(labels.label(c["label"]) for c in summary.get("classes", [])[:TOP_OBJECTS]) or None
         rows.append({"video_id": vid, "run_id": runs[vid], **{c: summary.get(c) for c in ("frames", "with_objects", "mean_objects")}, "top_objects": top})
@@ -70,15 +69,30 @@ def summary_table(store: Store, runs: dict[str, str]) -> pd.DataFrame:
     return table.astype({"frames": float, "with_objects": float, "mean_objects": float})
 
 
-def share_table(store: Store, runs: dict[str, str]) -> pd.DataFrame:
-    """Per video and class shown on at least one of its frames: :data:`SHARE_COLUMNS` (videos without detection: no rows)."""
+def _share_rows(summaries: dict[str, dict[str, Any] | None]) -> pd.DataFrame:
     rows = [
         (vid, c["label"], c["frames"], c["frames"] / summary["frames"])
-        for vid, summary in _summaries(store, runs).items()
+        for vid, summary in summaries.items()
         if summary and summary.get("frames")
         for c in summary["classes"]
     ]
     return pd.DataFrame(rows, columns=SHARE_COLUMNS).astype({"frames": "int64", "share": float})
+
+
+def summary_table(store: Store, runs: dict[str, str]) -> pd.DataFrame:
+    """One row per video: :data:`SUMMARY_COLUMNS`, from each run's stored summary (one small read per run)."""
+    return _summary_rows(_summaries(store, runs), runs)
+
+
+def share_table(store: Store, runs: dict[str, str]) -> pd.DataFrame:
+    """Per video and class shown on at least one of its frames: :data:`SHARE_COLUMNS` (videos without detection: no rows)."""
+    return _share_rows(_summaries(store, runs))
+
+
+def stored_tables(store: Store, runs: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`summary_table` and :func:`share_table` from one read of each run's stored summary."""
+    summaries = _summaries(store, runs)
+    return _summary_rows(summaries, runs), _share_rows(summaries)
 
 
 def detected_videos(summary: pd.DataFrame) -> list[str]:

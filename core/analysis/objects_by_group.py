@@ -67,3 +67,31 @@ def lift(table: pd.DataFrame, frames: pd.Series) -> pd.DataFrame:
     s = LIFT_SMOOTHING
     out["lift"] = ((out["popular"] + s) / (totals["popular"] + 2 * s)) / ((out["unpopular"] + s) / (totals["unpopular"] + 2 * s))
     return out.sort_values(["lift", "label"], ascending=[False, True], ignore_index=True)
+
+
+def _row(unit: str) -> str:
+    return "shot" if unit == "shots" else "frame"
+
+
+def top_caption(unit: str, detected: int, total: int) -> str:
+    """What the top-20 objects per group count, for the page and the report (``detected`` of ``total`` videos analysed with detection)."""
+    row = _row(unit)
+    return (
+        f"Per group, the COCO object classes shown on most {row}s of its videos (a {row} counts once per class"
+        + ("; a shot shows a class when more than half of its frames do" if row == "shot" else "")
+        + f"), over the videos analysed with object detection ({detected:,} of {total:,})."
+    )
+
+
+def axis_title(unit: str) -> str:
+    """The count axis of the top-20 objects charts: ``Frames showing this object`` (or ``Shots …``)."""
+    return f"{_row(unit).capitalize()}s showing this object"
+
+
+def lift_caption(unit: str) -> str:
+    """How :func:`lift` is computed, in words, counting ``frames`` or ``shots``."""
+    row = _row(unit)
+    return (
+        f"Lift = share of popular videos' {row}s showing the object ÷ the same share for unpopular videos "
+        f"(each smoothed by {LIFT_SMOOTHING:g} {row}). Above 1: more typical of popular videos."
+    )

@@ -93,6 +93,6 @@ def objects_in_units(store: Store, runs: dict[str, str], unit: str = "frames", l
     (:func:`core.analysis.units.in_frame_units`)."""
     kinds = units.check_choice(unit, leave_out)
     if unit == "frames" and not kinds:
-        return objects.summary_table(store, runs), objects.share_table(store, runs)
+        return objects.stored_tables(store, runs)
     rows = objects.frame_table(store, runs, classes=True)
     return objects_tables(units.in_frame_units(store, rows, unit, kinds), runs, counted=rows["run_id"].unique())

@@ -375,9 +375,7 @@ def _on_screen_parts(on_screen: OnScreenByGroup, fig_html) -> list[str]:
     detected, total = on_screen.object_videos
     parts += [
         "<h2>Objects on screen: popular vs unpopular</h2>",
-        f"<p class='muted'>Per group, the COCO object classes shown on most {row}s of its videos (a {row} counts once per class"
-        + ("; a shot shows a class when more than half of its frames do" if row == "shot" else "")
-        + f"), over the videos analysed with object detection ({labels.count(detected)} of {labels.count(total)}).</p><div class='grid'>",
+        f"<p class='muted'>{html.escape(objects_by_group.top_caption(on_screen.unit, detected, total))}</p><div class='grid'>",
     ]
     for group, color in (("popular", BLUE), ("unpopular", ORANGE)):
         rows = on_screen.top_objects[on_screen.top_objects["group"] == group]
@@ -389,15 +387,14 @@ def _on_screen_parts(on_screen: OnScreenByGroup, fig_html) -> list[str]:
             )
         else:
             title = f"Top-20 objects · {group} videos"
-            parts.append(f"<div>{fig_html(label_counts_bar(rows, title, color=color, x_title=f'{row.capitalize()}s showing this object'))}</div>")
+            parts.append(f"<div>{fig_html(label_counts_bar(rows, title, color=color, x_title=objects_by_group.axis_title(on_screen.unit)))}</div>")
     parts.append("</div>")
     if on_screen.object_lift is None:
         parts.append(_note(on_screen.lift_reason or "No lift to show."))
     else:
         lift = on_screen.object_lift
         parts.append(
-            f"<h3>Lift · objects over-represented among popular videos</h3><p class='muted'>Lift = share of popular videos' {row}s showing the object ÷ "
-            f"the same share for unpopular videos (each smoothed by {analytics.LIFT_SMOOTHING:g} {row}). Above 1: more typical of popular videos."
+            f"<h3>Lift · objects over-represented among popular videos</h3><p class='muted'>{html.escape(objects_by_group.lift_caption(on_screen.unit))}"
             + (f" The {LIFT_ROWS_SHOWN} highest of {labels.count(len(lift))} classes; lift_objects.csv holds all." if len(lift) > LIFT_ROWS_SHOWN else "")
             + "</p>"
         )

@@ -131,8 +131,7 @@ def transform(
 ) -> pd.DataFrame:
     """``top1`` without the frames in the ``leave_out`` segments (:func:`exclude`) and, for
     ``unit == "shots"``, one row per shot (:func:`by_shot`; runs without shots drop out)."""
-    kinds = list(leave_out)
-    kept = exclude(top1, segments, kinds, trims) if kinds else top1
+    kept = transform_frames(top1, "frames", leave_out, shots, segments, trims)
     return by_shot(kept, shots) if unit == "shots" else kept
 
 
@@ -168,22 +167,25 @@ def observations(rows: pd.DataFrame, counts: list[str]) -> pd.DataFrame:
     return out.reset_index()[columns]
 
 
+def _stored(store: Store, rows: pd.DataFrame, kinds: list[str]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+    """The shots, segments and (with ``trims`` left out) saved trims of the runs and videos in ``rows``."""
+    run_ids = sorted(rows["run_id"].unique())
+    trims = saved_trims(store, rows["video_id"].unique()) if "trims" in kinds else None
+    return scenes.shots_table(store, run_ids), scenes.segments_table(store, run_ids), trims
+
+
 def in_frame_units(store: Store, rows: pd.DataFrame, unit: str = "frames", leave_out: Iterable[str] = ()) -> pd.DataFrame:
     """:func:`transform_frames` of ``rows`` (per-frame rows of stored runs) with its runs' shots,
     segments and saved trims read from ``store``, as :func:`in_units` does for a top-1 table."""
     kinds = check_choice(unit, leave_out)
-    run_ids = sorted(rows["run_id"].unique())
-    trims = saved_trims(store, rows["video_id"].unique()) if "trims" in kinds else None
-    return transform_frames(rows, unit, kinds, scenes.shots_table(store, run_ids), scenes.segments_table(store, run_ids), trims)
+    return transform_frames(rows, unit, kinds, *_stored(store, rows, kinds))
 
 
 def in_units(store: Store, top1: pd.DataFrame, unit: str = "frames", leave_out: Iterable[str] = ()) -> pd.DataFrame:
     """:func:`transform` of ``top1`` (a top-1 table of stored runs) with its runs' shots, segments
     and saved trims read from ``store``."""
     kinds = check_choice(unit, leave_out)
-    run_ids = sorted(top1["run_id"].unique())
-    trims = saved_trims(store, top1["video_id"].unique()) if "trims" in kinds else None
-    return transform(top1, unit, kinds, scenes.shots_table(store, run_ids), scenes.segments_table(store, run_ids), trims)
+    return transform(top1, unit, kinds, *_stored(store, top1, kinds))
 
 
 def shot_regression(shot_rows: pd.DataFrame, videos: pd.DataFrame, model: str) -> Any:

@@ -31,7 +31,8 @@ log = logging.getLogger(__name__)
 
 COPY_JOB = "browser_copy"
 """Job kind: make a video's browser copy."""
-BROWSER_CODECS = frozenset({"avc1", "avc3", "h264", "x264", "vp08", "vp80", "vp09", "vp90", "av01"})
+H264_CODECS = frozenset({"avc1", "avc3", "h264", "x264"})
+BROWSER_CODECS = H264_CODECS | {"vp08", "vp80", "vp09", "vp90", "av01"}
 """FourCC codes (lower case) of the codecs every current browser plays."""
 BROWSER_CONTAINERS = frozenset({".mp4", ".m4v", ".webm"})
 """File types browsers play those codecs in (``video/mp4``, ``video/webm``)."""
@@ -42,8 +43,6 @@ COPY_MIN_TIMEOUT_S = 900
 encodes at 40–70 frames/s on 2 busy cores, so 30 fps video takes about half to three quarters of
 its duration)."""
 
-
-H264_CODECS = frozenset({"avc1", "avc3", "h264", "x264"})
 H264_BROWSER_PIXELS = frozenset({"i420", "yv12", "nv12"})
 """Pixel formats (OpenCV's FourCC of the decoder's output, lower case) in which every browser plays
 H.264: 8-bit 4:2:0. Chrome and Firefox do not decode High 10 (``yuv420p10le``), 4:2:2 (``y42b``)
